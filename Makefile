@@ -1,0 +1,98 @@
+# qrc — one Makefile for the compiler, the runtime, the tests and the benchmarks.
+#
+#   make            build ./build/qrc
+#   make deps       install the Debian and npm packages the build and tests need
+#   make test       run every test; ends with "N passed, N failed"
+#   make asan       the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo       run the demo recipe end to end
+#   make bench      benchmarks, written to BENCHMARKS.md
+
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2
+SAN     ?=
+GEN     := $(BUILD)/gen
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter
+CFLAGS  := -std=c11 $(OPT) -g $(WARN) -D_GNU_SOURCE -pthread -MMD -MP $(SAN) \
+           -Icompiler -Iruntime -I$(GEN)
+GENFLAGS:= -std=c11 $(OPT) -g -D_GNU_SOURCE -pthread $(SAN) -Icompiler -Iruntime -I$(GEN)
+LDLIBS  := -lprotobuf-c -ljansson -ldnnl -lopenblas -lm -lpthread
+
+APT_PKGS := flex bison protobuf-c-compiler libprotobuf-c-dev libjansson-dev libcmocka-dev \
+            libopenblas-dev libonnx-dev libonnx-testdata libdnnl-dev
+ONNX_PROTO := /usr/include/onnx/onnx.proto
+
+# Sources are found by wildcard: a new file in compiler/ or runtime/ needs no Makefile edit.
+COMPILER_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+RUNTIME_SRC  := $(wildcard runtime/*.c runtime/*/*.c)
+GEN_SRC      := $(GEN)/lexer.c $(GEN)/parser.c $(GEN)/onnx.pb-c.c $(GEN)/plan.pb-c.c
+GEN_HDR      := $(GEN)/lexer.h $(GEN)/parser.h $(GEN)/onnx.pb-c.h $(GEN)/plan.pb-c.h
+OBJ          := $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(RUNTIME_SRC:%.c=$(BUILD)/%.o) \
+                $(GEN_SRC:%.c=%.o)
+LIB          := $(BUILD)/libqrc.a
+QRC          := $(BUILD)/qrc
+UNIT_SRC     := $(wildcard tests/unit/test_*.c)
+UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test asan demo bench clean
+all: $(QRC)
+
+$(QRC): $(BUILD)/compiler/main.o $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LIB): $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c | $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Generated code: bison, flex and protoc-c output lives under build/, never in git.
+$(GEN)/parser.c $(GEN)/parser.h: grammar/parser.y
+	@mkdir -p $(GEN)
+	bison -Wall -Werror --defines=$(GEN)/parser.h -o $(GEN)/parser.c $<
+$(GEN)/lexer.c $(GEN)/lexer.h: grammar/lexer.l $(GEN)/parser.h
+	@mkdir -p $(GEN)
+	flex --header-file=$(GEN)/lexer.h -o $(GEN)/lexer.c $<
+$(GEN)/onnx.pb-c.c $(GEN)/onnx.pb-c.h: $(ONNX_PROTO)
+	@mkdir -p $(GEN)
+	cp $< $(GEN)/onnx.proto
+	cd $(GEN) && protoc-c --c_out=. onnx.proto
+$(GEN)/plan.pb-c.c $(GEN)/plan.pb-c.h: compiler/plan.proto
+	@mkdir -p $(GEN)
+	cp $< $(GEN)/plan.proto
+	cd $(GEN) && protoc-c --c_out=. plan.proto
+$(GEN)/%.o: $(GEN)/%.c | $(GEN_HDR)
+	$(CC) $(GENFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) -lcmocka $(LDLIBS)
+
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@cd tests/ort && [ -d node_modules/onnxruntime-node ] || npm ci --ignore-scripts --no-audit --no-fund --silent
+
+test: $(QRC) $(UNIT_BIN)
+	@BUILD=$(BUILD) tests/run.sh
+
+asan:
+	$(MAKE) BUILD=build/asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+
+demo: $(QRC)
+	$(QRC) build recipes/demo.q
+
+bench: $(QRC)
+	bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(OBJ:.o=.d) $(BUILD)/compiler/main.d

@@ -1,0 +1,44 @@
+/* main.c — the qrc driver: one table row per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "version.h"
+
+typedef struct command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} command;
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("qrc %s\n", QRC_VERSION);
+    return 0;
+}
+
+static const command commands[] = {
+    {"version", "print the version", cmd_version},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: qrc <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "qrc: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
