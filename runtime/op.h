@@ -27,7 +27,9 @@ struct op_ctx {
     qrc_err *err;
 };
 
-/* Allocates output i with the given shape (reusing a free buffer when the executor has one). */
+/* Allocates output i with the given shape (reusing a free buffer when the executor has one). Without
+ * an executor (ctx->alloc NULL, as in kernel unit tests) it stores a fresh tensor in ctx->out[i],
+ * freeing what was there. Returns NULL with ctx->err filled on failure. */
 tensor *op_output(op_ctx *ctx, int i, tensor_dtype dt, int rank, const int64_t *dims);
 
 /* Static shape/type inference: read ins (graph values with possibly unknown dims), fill outs. */
@@ -46,7 +48,8 @@ typedef struct op_def {
 
 /* The row for (domain, op_type) valid at `opset`, or NULL. */
 const op_def *op_find(const char *domain, const char *op_type, int64_t opset);
-/* Every row, for listings (README table, `qrc ops`). */
-const op_def *op_table(int *n);
+/* Rows by position, 0 .. op_table_size()-1, for listings (README table, `qrc ops`). */
+int op_table_size(void);
+const op_def *op_table_at(int i);
 
 #endif

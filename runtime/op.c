@@ -1,0 +1,61 @@
+/* op.c — the registry: every ops table file contributes one array of rows. */
+#include "op.h"
+
+#include <string.h>
+
+#include "ops/tables.h"
+
+static const struct {
+    const op_def *rows;
+    const int *count;
+} tables[] = {
+    {ops_nn, &ops_nn_count},
+    {ops_basic, &ops_basic_count},
+};
+
+const op_def *op_find(const char *domain, const char *op_type, int64_t opset)
+{
+    const op_def *best = NULL;
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        for (int i = 0; i < *tables[t].count; i++) {
+            const op_def *d = &tables[t].rows[i];
+            if (strcmp(d->op_type, op_type) || strcmp(d->domain, domain ? domain : ""))
+                continue;
+            if (opset && d->since_opset > opset)
+                continue;
+            if (!best || d->since_opset > best->since_opset)
+                best = d;
+        }
+    return best;
+}
+
+const op_def *op_table_at(int i)
+{
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
+        if (i < *tables[t].count)
+            return &tables[t].rows[i];
+        i -= *tables[t].count;
+    }
+    return NULL;
+}
+
+int op_table_size(void)
+{
+    int n = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        n += *tables[t].count;
+    return n;
+}
+
+tensor *op_output(op_ctx *ctx, int i, tensor_dtype dt, int rank, const int64_t *dims)
+{
+    if (i < 0 || i >= ctx->n_out) {
+        err_set(ctx->err, "node '%s' (%s): output %d does not exist", ctx->node->name, ctx->node->op_type, i);
+        return NULL;
+    }
+    if (ctx->alloc)
+        return ctx->alloc(ctx, i, dt, rank, dims);
+    tensor_free(ctx->out[i]);
+    ctx->out[i] = tensor_new(dt, rank, dims, ctx->err);
+    return ctx->out[i];
+}
