@@ -123,7 +123,7 @@ const char *graph_attr_string(const graph_node *node, const char *name, const ch
 int graph_attr_ints(const graph_node *node, const char *name, const int64_t **v);
 
 /* Opset version of domain ("" = ai.onnx) imported by the model (searching enclosing graphs), 0 if none. */
-int64_t graph_opset(const graph *g, const char *domain);
+int64_t graph_opset_version(const graph *g, const char *domain);
 
 /* Drops dead nodes (node indices change; value indices never do: unused values stay and are simply
  * not written out), recomputes producers, consumers and the topological order. Fails, naming the node, on a cycle, a value with two producers, or an input
