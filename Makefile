@@ -35,6 +35,8 @@ LIB          := $(BUILD)/libqrc.a
 QRC          := $(BUILD)/qrc
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC     := $(wildcard tests/tools/*.c)
+TOOL_BIN     := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 .PHONY: all deps test asan demo bench clean
 all: $(QRC)
@@ -72,6 +74,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) -lcmocka $(LDLIBS)
 
+# Test-only programs (conformance runners, fixture makers): tests/tools/x.c -> build/tools/x.
+$(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -80,7 +87,7 @@ deps:
 	fi
 	@cd tests/ort && [ -d node_modules/onnxruntime-node ] || npm ci --ignore-scripts --no-audit --no-fund --silent
 
-test: $(QRC) $(UNIT_BIN)
+test: $(QRC) $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) tests/run.sh
 
 asan:
@@ -89,8 +96,8 @@ asan:
 demo: $(QRC)
 	$(QRC) build recipes/demo.q
 
-bench: $(QRC)
-	bench/run.sh
+bench: $(QRC) $(TOOL_BIN)
+	BUILD=$(BUILD) bench/run.sh
 
 clean:
 	rm -rf build

@@ -11,6 +11,7 @@ static const struct {
 } tables[] = {
     {ops_nn, &ops_nn_count},
     {ops_basic, &ops_basic_count},
+    {ops_control, &ops_control_count},
 };
 
 const op_def *op_find(const char *domain, const char *op_type, int64_t opset)

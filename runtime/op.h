@@ -22,6 +22,8 @@ struct op_ctx {
     int n_out;
     tensor **out;              /* filled by op_output */
     int threads;               /* worker threads the kernel may use */
+    void **state;              /* per-node kernel state kept by the executor across runs (a compiled
+                                  primitive, packed weights); NULL when there is no executor */
     op_alloc_fn alloc;         /* set by the executor */
     void *exec;                /* executor state, opaque to kernels */
     qrc_err *err;
@@ -44,6 +46,7 @@ typedef struct op_def {
     op_check_fn check;         /* may be NULL */
     op_infer_fn infer;         /* may be NULL: outputs stay unknown */
     op_run_fn run;
+    void (*release)(void *state); /* frees *ctx->state; may be NULL */
 } op_def;
 
 /* The row for (domain, op_type) valid at `opset`, or NULL. */

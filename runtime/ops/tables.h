@@ -9,4 +9,7 @@ extern const int ops_nn_count;
 extern const op_def ops_basic[];   /* elementwise, reductions, shape and data movement, control, quantization (table_basic.c) */
 extern const int ops_basic_count;
 
+extern const op_def ops_control[]; /* If and other ops that run subgraphs (table_control.c) */
+extern const int ops_control_count;
+
 #endif
