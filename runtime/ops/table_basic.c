@@ -1,6 +1,6 @@
 #include "ops/tables.h"
 
 const op_def ops_basic[] = {
-    {"", "", 0, NULL, NULL, NULL},
+    {0},
 };
 const int ops_basic_count = 0;
