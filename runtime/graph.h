@@ -7,7 +7,12 @@
  *
  * Ownership: a graph owns everything reachable from it: names and strings (its arena), initializer
  * tensors (graph_value.init, freed by graph_free), attribute tensors and subgraphs. Strings stored into
- * a graph must come from graph_strdup. Model-level fields the IR does not interpret (metadata, doc
+ * a graph must come from graph_strdup (or graph_alloc). Node input/output/attribute arrays live in the
+ * arena too: to rewire a node, assign a new array from graph_alloc or use graph_node_set_io. `values`,
+ * `nodes`, `inputs`, `outputs`, `order` and `consumers` are malloc'd and owned by the graph; change the
+ * graph's inputs and outputs with graph_set_inputs / graph_set_outputs, and rename values only with
+ * graph_value_rename (the name index must stay in step). Consumers include nodes whose subgraphs read
+ * the value implicitly (see graph_node.captures). Model-level fields the IR does not interpret (metadata, doc
  * strings, unknown fields) are kept in `model_proto` and written back by onnx_save. */
 #ifndef QRC_GRAPH_H
 #define QRC_GRAPH_H
@@ -70,6 +75,8 @@ typedef struct graph_node {
     int n_attrs;
     graph_attr *attrs;
     bool dead;                          /* removed by a pass; dropped by graph_reindex */
+    int n_captures;                     /* values of this graph read implicitly by the node's subgraphs */
+    int *captures;                      /* (outer-scope reads of If branches); rebuilt by graph_reindex */
 } graph_node;
 
 typedef struct graph_opset {
@@ -132,5 +139,22 @@ int graph_reindex(graph *g, qrc_err *e);
 
 /* Deep copy (initializers included). */
 graph *graph_clone(const graph *g, qrc_err *e);
+
+/* n zeroed bytes owned by g's arena (for node input/output arrays and the like). */
+void *graph_alloc(graph *g, size_t n);
+/* Renames value v (the new name must not be in use); returns 0, or -1 with e filled. */
+int graph_value_rename(graph *g, int v, const char *name, qrc_err *e);
+/* Replaces node n's inputs and/or outputs (pass n_in / n_out < 0 to leave that side unchanged). */
+void graph_node_set_io(graph *g, int n, int n_in, const int *in, int n_out, const int *out);
+/* Replaces the graph's input / output lists (value indices, copied) and the values' is_input/is_output. */
+void graph_set_inputs(graph *g, int n, const int *idx);
+void graph_set_outputs(graph *g, int n, const int *idx);
+/* Index of the node producing value v, or -1 (valid after graph_reindex). */
+static inline int graph_producer(const graph *g, int v)
+{
+    return v >= 0 && v < g->n_values ? g->values[v].producer : -1;
+}
+/* True when value v is defined outside g (an enclosing graph's value read by a subgraph). */
+bool graph_value_is_outer(const graph *g, int v);
 
 #endif
