@@ -1,0 +1,101 @@
+/* quant.h — quantization simulation: encodings, fake quantization, statistics, quantizer placement,
+ * calibration and evaluation.
+ *
+ * Arithmetic (the AIMET convention, which QNN/SNPE consume): an integer encoding of `bitwidth` bits has a
+ * float `scale` and an integer `offset` (offset = -zero_point, so offset <= 0). A value x is quantized as
+ *     q = clamp(round(x / scale) , offset, offset + 2^bw - 1)       (round half to even)
+ *     x^ = scale * q
+ * which is exactly what ONNX Runtime's QuantizeLinear (x / scale, round half to even, + zero_point,
+ * saturate) followed by DequantizeLinear ((q - zero_point) * scale) computes in float32, so the
+ * simulation agrees bit for bit with the exported QDQ model. `min` = scale * offset and
+ * `max` = scale * (offset + 2^bw - 1) are the representable range (0 is always exact).
+ *
+ * Ownership: quant_encoding and quant_format are plain values. Objects made by a quant_*_new or
+ * quant_*_create function are released by the matching quant_*_free; they own everything inside. */
+#ifndef QRC_QUANT_H
+#define QRC_QUANT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum {
+    QUANT_MIN_BITWIDTH = 4,
+    QUANT_MAX_BITWIDTH = 16,
+};
+/* Smallest range an encoding covers (AIMET's rule): keeps dead channels and constant tensors from
+ * producing a zero or denormal scale. */
+#define QUANT_MIN_RANGE 0.01
+
+typedef enum quant_kind {
+    QUANT_INT = 0,   /* integer grid (scale/offset) */
+    QUANT_FLOAT = 1, /* floating point simulation: bitwidth 16 = IEEE half */
+} quant_kind;
+
+/* How to quantize a tensor: the requested format, before any statistics are known. */
+typedef struct quant_format {
+    quant_kind kind;
+    int bitwidth;      /* 4..16 for QUANT_INT; 16 for QUANT_FLOAT */
+    bool symmetric;    /* grid mirrored about 0: offset = -2^(bw-1) */
+    bool strict;       /* symmetric with one step fewer: offset = -(2^(bw-1) - 1) */
+    bool unsigned_sym; /* symmetric, but [0, max] with offset 0 when the data is never negative */
+} quant_format;
+
+/* The encoding of one tensor or one channel. */
+typedef struct quant_encoding {
+    quant_kind kind;
+    int bitwidth;
+    bool symmetric; /* as written to encodings files (true also for strict / unsigned symmetric) */
+    bool strict;    /* strict symmetric: codes stop one step short, at offset + 2^bw - 2 */
+    float min, max; /* representable range: scale * offset, scale * (offset + steps) */
+    float scale;
+    int32_t offset; /* -zero_point, in [-(2^bw - 1), 0] */
+} quant_encoding;
+
+/* Name of a symmetry mode for listings: "asymmetric", "symmetric", "strict_symmetric",
+ * "unsigned_symmetric". */
+const char *quant_format_symmetry_name(const quant_format *f);
+
+/* Checks a format (bitwidth in range for its kind). */
+int quant_format_check(const quant_format *f, qrc_err *e);
+
+/* The encoding covering [min, max] under format f, by AIMET's rules: the range is widened to include 0
+ * and to at least QUANT_MIN_RANGE, then the grid is placed so that 0 is exactly representable (the
+ * range is nudged onto it). Fails on NaN/infinite bounds, min > max or a bad format. For QUANT_FLOAT
+ * fills only kind and bitwidth. */
+int quant_encoding_from_range(const quant_format *f, double min, double max, quant_encoding *out, qrc_err *e);
+
+/* The encoding with the given scale (> 0, finite) and offset (clamped into the grid's valid range);
+ * min and max follow from them. Used by searches that pick (scale, offset) directly. */
+int quant_encoding_from_scale_offset(const quant_format *f, double scale, int32_t offset, quant_encoding *out,
+                                     qrc_err *e);
+
+/* Number of steps of the grid: 2^bw - 1 (one fewer for strict symmetric). */
+int32_t quant_format_steps(const quant_format *f);
+
+/* Fake quantize-dequantize n values of x into y (x == y allowed) with round half to even. NaN stays NaN.
+ * For a QUANT_FLOAT encoding rounds to IEEE half (overflow gives infinity, as a float16 cast does). */
+void quant_fake_quant(const quant_encoding *enc, const float *x, float *y, size_t n);
+
+/* The same with stochastic rounding: round up with probability equal to the fractional part. The
+ * random stream is a pure function of (seed, stream, element index), so results do not depend on
+ * batching into calls as long as callers number their streams (e.g. stream = call counter). */
+void quant_fake_quant_stochastic(const quant_encoding *enc, const float *x, float *y, size_t n, uint64_t seed,
+                                 uint64_t stream);
+
+/* Per-channel fake quantization of a dense row-major tensor of the given shape along `axis`:
+ * encs has dims[axis] entries. Fails on a bad axis. */
+int quant_fake_quant_axis(const quant_encoding *encs, int n_encs, const float *x, float *y, int rank,
+                          const int64_t *dims, int axis, qrc_err *e);
+
+/* Integer codes of n values in AIMET's unsigned convention: q - offset in [0, 2^bw - 1] (what an ONNX
+ * uint zero-point representation stores; subtract 2^(bw-1) for a signed one). Integer encodings only. */
+void quant_quantize_codes(const quant_encoding *enc, const float *x, int32_t *q, size_t n);
+
+/* IEEE half conversions, round to nearest even; overflow gives infinity, NaN stays NaN. */
+uint16_t quant_float_to_half(float f);
+float quant_half_to_float(uint16_t h);
+
+#endif
