@@ -98,4 +98,55 @@ void quant_quantize_codes(const quant_encoding *enc, const float *x, int32_t *q,
 uint16_t quant_float_to_half(float f);
 float quant_half_to_float(uint16_t h);
 
+/* ---- Statistics (observers) -------------------------------------------------------------------------
+ *
+ * An observer folds batches of a tensor into fixed-size statistics (memory never depends on the number
+ * of batches or samples) and turns them into encodings:
+ *   tf           running min/max.
+ *   tf_enhanced  a 512-bin histogram whose range is set by the first batch that is not all zeros, widened
+ *                3x about its centre; every batch's normalised histogram is averaged in (values outside the
+ *                range are dropped); the encoding is the candidate grid with the lowest cost
+ *                quantization noise inside + 3 x saturation noise outside, over bin midpoints
+ *                (asymmetric: 17 scales x 21 offsets plus the observed range; symmetric: 101 scales).
+ *   percentile   a 512-bin histogram that widens (redistributing counts) to the running min/max; the range
+ *                is clipped at the (100-P)th and Pth percentiles.
+ *   mse          the same histogram; the range [a*min, a*max], a in {0.01 .. 1}, minimising the expected
+ *                squared quantize-dequantize error over bin midpoints.
+ * Per-channel observers keep one statistic per channel along an axis. NaNs are ignored. */
+
+enum { QUANT_HIST_BINS = 512 };
+
+typedef enum quant_scheme {
+    QUANT_SCHEME_TF = 0,
+    QUANT_SCHEME_TF_ENHANCED = 1,
+    QUANT_SCHEME_PERCENTILE = 2,
+    QUANT_SCHEME_MSE = 3,
+    QUANT_SCHEME_COUNT_
+} quant_scheme;
+
+/* "tf", "tf_enhanced", "percentile", "mse". */
+const char *quant_scheme_name(quant_scheme s);
+/* Parses a scheme name; -1 (and e filled) when unknown. */
+int quant_scheme_parse(const char *name, quant_scheme *out, qrc_err *e);
+
+typedef struct quant_observer quant_observer;
+
+/* An observer with n_channels statistics (1 for per-tensor). percentile is P in (50, 100] for
+ * QUANT_SCHEME_PERCENTILE, ignored otherwise. NULL (e filled) on bad arguments. */
+quant_observer *quant_observer_new(quant_scheme s, int n_channels, double percentile, qrc_err *e);
+void quant_observer_free(quant_observer *o);
+
+/* Folds one batch, a dense row-major tensor of the given shape. A per-tensor observer ignores axis;
+ * a per-channel one reads channels along axis (dims[axis] must equal its channel count). */
+int quant_observer_update(quant_observer *o, const float *x, int rank, const int64_t *dims, int axis, qrc_err *e);
+
+/* Number of batches folded so far. */
+int64_t quant_observer_batches(const quant_observer *o);
+/* Running min and max of channel c (0, 0 before any finite value was seen). */
+void quant_observer_range(const quant_observer *o, int c, double *min, double *max);
+
+/* One encoding per channel under format f (out has n_channels entries). A channel that saw no data or
+ * only zeros gets the valid minimum-range encoding. Deterministic: the same batches give the same bits. */
+int quant_observer_encodings(const quant_observer *o, const quant_format *f, quant_encoding *out, qrc_err *e);
+
 #endif
