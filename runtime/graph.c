@@ -583,6 +583,7 @@ int graph_reindex(graph *g, qrc_err *e)
                        node->op_type, via);
     }
     free(indeg);
+    g->n_order = g->n_nodes;
     return 0;
 }
 
@@ -658,6 +659,7 @@ static graph *clone_into(const graph *g, graph *parent, qrc_err *e)
         graph_node *x = &d->nodes[k];
         x->domain = graph_strdup(d, s->domain);
         x->module = graph_strdup(d, s->module);
+        x->doc_string = graph_strdup(d, s->doc_string);
         x->dead = s->dead;
         if (s->n_captures) {
             x->captures = xrealloc(NULL, (size_t)s->n_captures * sizeof *x->captures);
@@ -677,7 +679,8 @@ static graph *clone_into(const graph *g, graph *parent, qrc_err *e)
     set_list(&d->outputs, &d->n_outputs, g->n_outputs, g->outputs);
     if (g->order) {
         d->order = xrealloc(NULL, ((size_t)g->n_nodes + 1) * sizeof *d->order);
-        memcpy(d->order, g->order, (size_t)g->n_nodes * sizeof *d->order);
+        memcpy(d->order, g->order, (size_t)g->n_order * sizeof *d->order);
+        d->n_order = g->n_order;
     }
     if (g->n_opsets) {
         d->opsets = graph_alloc(d, (size_t)g->n_opsets * sizeof *d->opsets);

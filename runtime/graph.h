@@ -77,6 +77,7 @@ typedef struct graph_node {
     bool dead;                          /* removed by a pass; dropped by graph_reindex */
     int n_captures;                     /* values of this graph read implicitly by the node's subgraphs */
     int *captures;                      /* (outer-scope reads of If branches); rebuilt by graph_reindex */
+    char *doc_string;                   /* the node's doc string from the file, or NULL */
 } graph_node;
 
 typedef struct graph_opset {
@@ -93,6 +94,7 @@ struct graph {
     int *inputs, n_inputs;              /* value indices, in the model's order (initializers excluded) */
     int *outputs, n_outputs;
     int *order;                         /* topological order of nodes (rebuilt by graph_reindex) */
+    int n_order;                        /* n_nodes at the last graph_reindex (order is stale if it differs) */
     char *name;
     int64_t ir_version;
     graph_opset *opsets;

@@ -1,0 +1,83 @@
+/* onnx_file.c — whole-file reads and atomic writes for model and tensor files. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "onnx.h"
+
+int onnx_read_file(const char *path, void **buf, size_t *n, qrc_err *e)
+{
+    *buf = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return err_set(e, "%s: not a regular file", path);
+    }
+    size_t size = (size_t)st.st_size;
+    unsigned char *p = malloc(size ? size : 1);
+    if (!p) {
+        fclose(f);
+        return err_set(e, "%s: out of memory reading %zu bytes", path, size);
+    }
+    size_t got = size ? fread(p, 1, size, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (got != size || bad) {
+        free(p);
+        return err_set(e, "%s: read error (%zu of %zu bytes)", path, got, size);
+    }
+    *buf = p;
+    *n = size;
+    return 0;
+}
+
+int onnx_write_file_atomic(const char *path, const void *buf, size_t n, qrc_err *e)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 16);
+    if (!tmp)
+        return err_set(e, "%s: out of memory", path);
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp.XXXXXX", 12);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int err = errno;
+        free(tmp);
+        return err_set(e, "%s: cannot create a temporary file: %s", path, strerror(err));
+    }
+    const unsigned char *p = buf;
+    size_t left = n;
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int err = errno;
+            close(fd);
+            unlink(tmp);
+            free(tmp);
+            return err_set(e, "%s: write failed: %s", path, strerror(err));
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    /* mkstemp creates 0600; give the file the usual permissions */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    if (close(fd) || rename(tmp, path)) {
+        int err = errno;
+        unlink(tmp);
+        free(tmp);
+        return err_set(e, "%s: cannot write: %s", path, strerror(err));
+    }
+    free(tmp);
+    return 0;
+}
