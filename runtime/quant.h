@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -148,5 +149,162 @@ void quant_observer_range(const quant_observer *o, int c, double *min, double *m
 /* One encoding per channel under format f (out has n_channels entries). A channel that saw no data or
  * only zeros gets the valid minimum-range encoding. Deterministic: the same batches give the same bits. */
 int quant_observer_encodings(const quant_observer *o, const quant_format *f, quant_encoding *out, qrc_err *e);
+
+/* ---- Quantsim config (AIMET's JSON) ------------------------------------------------------------------
+ *
+ * Sections, applied in this order, each overriding the last: defaults, params, op_type, supergroups,
+ * model_input, model_output. Booleans are "True"/"False" strings (JSON true/false also accepted).
+ * A setting absent from the file is QUANT_UNSET, so later layers (and recipe rules) can tell "said no"
+ * from "said nothing". */
+
+typedef enum quant_tri { QUANT_UNSET = 0, QUANT_NO = 1, QUANT_YES = 2 } quant_tri;
+
+/* Settings for activations or for one parameter kind. */
+typedef struct quant_config_side {
+    quant_tri quantized;      /* is_output_quantized (ops) / is_quantized (params) */
+    quant_tri symmetric;      /* is_symmetric */
+} quant_config_side;
+
+typedef struct quant_config_op {
+    char *op_type;
+    quant_config_side act;    /* is_output_quantized, is_symmetric */
+    quant_tri input_quantized;
+    quant_tri per_channel;
+    quant_config_side weight, bias;
+    bool has_constraint;      /* encoding_constraints: fixed output range */
+    double constraint_min, constraint_max;
+} quant_config_op;
+
+typedef struct quant_config {
+    quant_config_side act, param;   /* defaults.ops, defaults.params */
+    quant_tri strict_symmetric, unsigned_symmetric, per_channel;
+    quant_config_side weight, bias; /* top-level params.weight / params.bias */
+    quant_config_op *ops;
+    int n_ops;
+    char ***supergroups;            /* each a NULL-terminated op type list */
+    int n_supergroups;
+    quant_tri input_quantized;      /* model_input.is_input_quantized */
+    quant_tri output_quantized;     /* model_output.is_output_quantized */
+} quant_config;
+
+/* Parses a quantsim config from JSON text; `source` names it in errors. NULL (e filled) on malformed JSON,
+ * a boolean that is neither "True" nor "False", a non-numeric constraint or a bad supergroup. */
+quant_config *quant_config_parse(const char *json_text, const char *source, qrc_err *e);
+/* Reads and parses a config file. */
+quant_config *quant_config_load(const char *path, qrc_err *e);
+void quant_config_free(quant_config *c);
+/* The op_type section for op_type, or NULL. */
+const quant_config_op *quant_config_op_find(const quant_config *c, const char *op_type);
+
+/* ---- qconfig rules -----------------------------------------------------------------------------------
+ *
+ * An ordered list; for each op the first rule that matches decides its qconfig. A rule says only what it
+ * names (bits 0 / QUANT_UNSET = says nothing); what it leaves open comes from the last QUANT_SEL_DEFAULT
+ * rule, then from the quantsim config (op_type, params, defaults), then from built-in defaults
+ * (8-bit asymmetric activations, 8-bit symmetric per-tensor weights, biases in float). Module names are
+ * the node's module path (or its node name when it has none). Regexes are POSIX extended and must match
+ * the whole name; globs are fnmatch patterns where '*' also crosses dots; a prefix matches the module
+ * itself and everything below it ("layer1" matches "layer1" and "layer1.0.conv1", not "layer10"). */
+
+typedef enum quant_selector {
+    QUANT_SEL_DEFAULT = 0,     /* matches every op */
+    QUANT_SEL_MODULE = 1,      /* module name against patterns */
+    QUANT_SEL_OP = 2,          /* op type equal to one of the patterns' texts */
+    QUANT_SEL_SENSITIVITY = 3, /* among the top_fraction most sensitive quantizable ops */
+} quant_selector;
+
+typedef enum quant_match {
+    QUANT_MATCH_EXACT = 0,
+    QUANT_MATCH_GLOB = 1,
+    QUANT_MATCH_REGEX = 2,
+    QUANT_MATCH_PREFIX = 3,
+} quant_match;
+
+typedef struct quant_pattern {
+    quant_match match;
+    const char *text;
+} quant_pattern;
+
+/* Bits: 4..16 integer; with kind QUANT_FLOAT, 16 simulates float16 and 32 leaves the tensor in float. */
+typedef struct quant_side_rule {
+    quant_kind kind;
+    int bits;                  /* 0: the rule says nothing about this side */
+    quant_tri symmetric;
+} quant_side_rule;
+
+typedef struct quant_rule {
+    const char *label;         /* how listings name the rule, e.g. "resnet.q:14: module \"layer1.*\"" */
+    quant_selector select;
+    const quant_pattern *patterns;
+    int n_patterns;
+    double top_fraction;       /* QUANT_SEL_SENSITIVITY: in (0, 1] */
+    quant_side_rule act, weight;
+    quant_tri per_channel;     /* weights per channel */
+    quant_tri quantize_bias;
+} quant_rule;
+
+/* ---- Quantization simulation ------------------------------------------------------------------------ */
+
+typedef enum quant_role {
+    QUANT_ROLE_INPUT = 0,      /* a graph input, or a value entering the quantized region from float ops */
+    QUANT_ROLE_ACT = 1,        /* an op's output */
+    QUANT_ROLE_WEIGHT = 2,
+    QUANT_ROLE_BIAS = 3,
+    QUANT_ROLE_COUNT_
+} quant_role;
+
+/* "input", "activation", "weight", "bias". */
+const char *quant_role_name(quant_role r);
+
+typedef struct quant_quantizer {
+    const char *tensor;        /* value name (owned by the graph) */
+    int value;                 /* graph value index */
+    int node;                  /* the op whose qconfig decided it (producer, or first consumer) */
+    quant_role role;
+    quant_format format;
+    int axis;                  /* channel axis of a per-channel quantizer, -1 per tensor */
+    int n_channels;            /* 1 per tensor */
+    const char *decided_by;    /* label of the deciding rule, "config ..." or "built-in default" */
+    bool has_constraint;       /* fixed range from the config's encoding_constraints */
+    double constraint_min, constraint_max;
+    bool frozen;               /* encodings set from outside (constraint, loaded file): not calibrated */
+    quant_encoding *enc;       /* n_channels entries once computed, else NULL; owned by the sim */
+} quant_quantizer;
+
+typedef struct quant_options {
+    quant_scheme scheme;
+    double percentile;         /* P for QUANT_SCHEME_PERCENTILE; 0 means 99.99 */
+    bool stochastic;           /* stochastic rounding of activations in simulation */
+    uint64_t seed;
+    const bool *excluded;      /* per node index: left in float; NULL for none */
+    const bool *fused_with_next; /* per node index: output internal to a fused unit; NULL for none */
+} quant_options;
+
+typedef struct quant_sim quant_sim;
+struct graph;
+
+/* Places quantizers on a prepared, reindexed graph (borrowed: it must outlive the sim and keep its
+ * value indices): activation quantizers on graph inputs and op outputs, parameter quantizers on weights
+ * (per-channel axes: Conv 0, ConvTranspose 1, Gemm 0 with transB else 1, MatMul last) and on biases when
+ * configured. No quantizer goes inside a supergroup (the config's, or [Conv|ConvTranspose|Gemm|MatMul|Add,
+ * Relu|Clip] without a config, plus opts->fused_with_next), on excluded ops, or on the output of an op
+ * that only moves data (Reshape, Transpose, MaxPool, ...): that output shares its input's encoding.
+ * rules are copied; cfg (may be NULL) is borrowed and must outlive the sim. NULL (e filled) on a bad
+ * rule, regex or format. */
+quant_sim *quant_sim_create(struct graph *g, const quant_rule *rules, int n_rules, const quant_config *cfg,
+                            const quant_options *opts, qrc_err *e);
+void quant_sim_free(quant_sim *s);
+
+int quant_sim_count(const quant_sim *s);
+const quant_quantizer *quant_sim_get(const quant_sim *s, int i);
+/* Index of the quantizer whose encoding the tensor called name carries (its own, or the one a data-movement op passes
+ * through), or -1 when the tensor stays in float. */
+int quant_sim_find(const quant_sim *s, const char *name);
+/* Number of ops rule i decided (0 flags a rule that matches nothing, e.g. after a rename). */
+int quant_sim_rule_matches(const quant_sim *s, int rule);
+
+/* Writes the quantizer table (tensor, role, format, symmetry, granularity, deciding rule, encoding when
+ * computed), the tensors sharing an encoding, and the rules that matched nothing, to out. */
+int quant_sim_list(const quant_sim *s, FILE *out, qrc_err *e);
 
 #endif
