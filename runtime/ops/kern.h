@@ -1,0 +1,93 @@
+/* kern.h — helpers shared by the kernels of the basic ops table (elementwise, broadcasting, reductions,
+ * shape and data movement, casts, quantization).
+ *
+ * Errors always name the node: "node 'name' (OpType): ...". Graph-side helpers (kern_in_value,
+ * kern_set_out, kern_const_ints) serve `check` and `infer`; tensor-side helpers serve `run`. */
+#ifndef QRC_OPS_KERN_H
+#define QRC_OPS_KERN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "op.h"
+
+/* Fills e with "node 'name' (op): <message>" and returns -1. */
+int kern_node_err(qrc_err *e, const graph_node *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same for a running kernel; returns -1. */
+int kern_fail(op_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Input value i of node (NULL when the input is omitted or out of range). */
+graph_value *kern_in_value(const graph *g, const graph_node *n, int i);
+/* Output value i of node (NULL when absent). */
+graph_value *kern_out_value(const graph *g, const graph_node *n, int i);
+/* Sets dtype and shape of output i (rank -1: unknown shape; dims entries -1: unknown). Returns 0. */
+int kern_set_out(const graph *g, const graph_node *n, int i, tensor_dtype dt, int rank, const int64_t *dims);
+/* Copies input value `in`'s shape (with symbolic names) to output `out` and gives it dtype dt. */
+int kern_same_shape(const graph *g, const graph_node *n, int in, int out, tensor_dtype dt);
+/* When input i is a constant integer tensor (int32/int64 initializer) of at most max elements,
+ * copies it into v and returns its count; returns -1 otherwise. */
+int kern_const_ints(const graph *g, const graph_node *n, int i, int64_t *v, int max);
+/* True when input i is present (not omitted). */
+bool kern_has_input(const graph_node *n, int i);
+
+/* Requires input i's dtype (when known) to be one of the allowed list (terminated by DT_UNDEFINED). */
+int kern_check_dtype(const graph *g, const graph_node *n, int i, const tensor_dtype *allowed, qrc_err *e);
+/* Requires the node's input and output counts to lie in the given ranges. */
+int kern_check_arity(const graph_node *n, int min_in, int max_in, int min_out, int max_out, qrc_err *e);
+/* Rejects every attribute not named in the NULL-terminated list. */
+int kern_check_attrs(const graph_node *n, const char *const *known, qrc_err *e);
+
+/* Reads a 0-D or 1-D int32/int64 tensor into v (at most max values); returns the count or -1. */
+int kern_read_ints(op_ctx *ctx, const tensor *t, int64_t *v, int max, const char *what);
+/* Reads the first element of a numeric tensor as double; -1 on an unsupported dtype. */
+int kern_read_scalar(op_ctx *ctx, const tensor *t, double *v, const char *what);
+/* Normalises axis a into [0, rank) (negative counts from the end); -1 when out of range. */
+int kern_axis(op_ctx *ctx, int64_t a, int rank, int64_t *out);
+
+/* numpy broadcasting of two shapes into out (rank *r). Unknown dims (-1) are allowed for inference.
+ * Returns -1 when the shapes are incompatible. */
+int kern_broadcast_shape(int ra, const int64_t *a, int rb, const int64_t *b, int *r, int64_t *out);
+/* Infers the broadcast of inputs [first, first+count) into output 0 with dtype dt (dt UNDEFINED: that
+ * of input first). Fails naming the node when shapes cannot broadcast. */
+int kern_infer_broadcast(const graph *g, const graph_node *n, int first, int count, tensor_dtype dt, qrc_err *e);
+
+/* Broadcast iteration: an output shape and up to 3 inputs are collapsed to the fewest dims; the
+ * innermost dim is walked by a row kernel with per-input element stride 0 or 1. */
+enum { KERN_BCAST_MAX_IN = 3 };
+typedef struct kern_bcast {
+    int n_in;
+    int rank;                                   /* collapsed rank, >= 1 */
+    int64_t dims[TENSOR_MAX_RANK];
+    int64_t strides[KERN_BCAST_MAX_IN][TENSOR_MAX_RANK]; /* element strides, 0 on broadcast dims */
+    int64_t rows;                               /* product of all dims but the last */
+    int64_t inner;                              /* dims[rank-1] */
+} kern_bcast;
+/* Prepares iteration of out_dims over ins; fails when an input does not broadcast to out_dims. */
+int kern_bcast_init(kern_bcast *b, int out_rank, const int64_t *out_dims, int n_in, const tensor *const *ins);
+/* Element offsets of row `row` for each input into off. */
+void kern_bcast_row(const kern_bcast *b, int64_t row, int64_t *off);
+
+/* Copies src broadcast into dst (dst's shape); element size from dtype. */
+int kern_expand_into(op_ctx *ctx, const tensor *src, tensor *dst);
+
+/* Converts n elements between dtypes (numeric types, bool, float16, bfloat16). -1 if unsupported. */
+int kern_convert(const void *src, tensor_dtype st, void *dst, tensor_dtype dt, int64_t n);
+/* True when kern_convert handles dt. */
+bool kern_convertible(tensor_dtype dt);
+
+/* IEEE half and bfloat16 conversions (round to nearest even). */
+float kern_half_to_float(uint16_t h);
+uint16_t kern_float_to_half(float f);
+float kern_bf16_to_float(uint16_t h);
+uint16_t kern_float_to_bf16(float f);
+
+/* Dtype lists for checks. */
+extern const tensor_dtype kern_dt_float[];      /* float */
+extern const tensor_dtype kern_dt_floats[];     /* float, double */
+extern const tensor_dtype kern_dt_numeric[];    /* float, double and every integer type */
+extern const tensor_dtype kern_dt_signed[];     /* float, double, signed integers */
+extern const tensor_dtype kern_dt_index[];      /* int32, int64 */
+extern const tensor_dtype kern_dt_bool[];       /* bool */
+extern const tensor_dtype kern_dt_any[];        /* every dtype with a fixed element size */
+
+#endif
