@@ -303,8 +303,9 @@ int kern_check_dropout(const graph *g, const graph_node *n, qrc_err *e)
         kern_check_dtype(g, n, 0, kern_dt_floats, e))
         return -1;
     graph_value *t = kern_in_value(g, n, 2);
-    if (t && t->init && t->init->dtype == DT_BOOL && tensor_numel(t->init) == 1 && *(uint8_t *)t->init->data)
-        return kern_node_err(e, n, "training mode is not supported");
+    bool off = !t || (t->init && t->init->dtype == DT_BOOL && tensor_numel(t->init) == 1 && !*(uint8_t *)t->init->data);
+    if (!off)
+        return kern_node_err(e, n, "training mode is not supported (training_mode must be absent or a constant false)");
     return 0;
 }
 

@@ -1,0 +1,370 @@
+/* conformance — runs the ONNX backend test data through qrc's loader and kernels.
+ *
+ *   conformance [-v] [-f substring] [root]
+ *
+ * root defaults to /usr/share/libonnx-testdata/data; the suites node, pytorch-converted, pytorch-operator
+ * and simple are walked. A test runs when every node's op is registered and its check accepts the node;
+ * otherwise it is skipped with the reason. Each test_data_set_N is run and every output compared with
+ * |got - want| <= atol + rtol * |want| (NaN must match NaN, infinities must match exactly, integers and
+ * bools exactly). Prints failures, the skipped ops with counts, and "N passed, N failed, N skipped";
+ * exits non-zero when anything failed. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "onnx.h"
+#include "op.h"
+#include "ops/kern.h"
+
+#include <stdarg.h>
+
+/* snprintf that truncates long paths and messages quietly */
+static void FMT(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void FMT(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+}
+
+static const double ATOL = 1e-5, RTOL = 1e-3;
+
+typedef struct reason {
+    char *text;
+    int count;
+} reason;
+
+static reason *reasons;
+static int n_reasons, cap_reasons;
+
+static void note_skip(const char *text)
+{
+    for (int i = 0; i < n_reasons; i++)
+        if (!strcmp(reasons[i].text, text)) {
+            reasons[i].count++;
+            return;
+        }
+    if (n_reasons == cap_reasons) {
+        cap_reasons = cap_reasons ? 2 * cap_reasons : 64;
+        reasons = realloc(reasons, (size_t)cap_reasons * sizeof *reasons);
+    }
+    reasons[n_reasons].text = strdup(text);
+    reasons[n_reasons].count = 1;
+    n_reasons++;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_reasons(const void *a, const void *b)
+{
+    const reason *x = a, *y = b;
+    return x->count != y->count ? y->count - x->count : strcmp(x->text, y->text);
+}
+
+/* Sorted subdirectory names of dir matching prefix; returns count, *out malloc'd. */
+static int list_dirs(const char *dir, const char *prefix, char ***out)
+{
+    DIR *d = opendir(dir);
+    *out = NULL;
+    if (!d)
+        return 0;
+    int n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || strncmp(de->d_name, prefix, strlen(prefix)))
+            continue;
+        char path[4096];
+        struct stat st;
+        FMT(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (stat(path, &st) || !S_ISDIR(st.st_mode))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            *out = realloc(*out, (size_t)cap * sizeof **out);
+        }
+        (*out)[n++] = strdup(de->d_name);
+    }
+    closedir(d);
+    if (n)
+        qsort(*out, (size_t)n, sizeof **out, cmp_names);
+    return n;
+}
+
+static void free_names(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Decides whether every node can run; fills why on skip. Runs inference node by node so that later
+ * checks see inferred dtypes. Returns 0 runnable, 1 skip, -1 error (inference failed). */
+static int plan_graph(graph *g, char *why, size_t n_why, qrc_err *e)
+{
+    for (int k = 0; k < g->n_nodes; k++) {
+        const graph_node *node = &g->nodes[g->order[k]];
+        int64_t opset = graph_opset_version(g, node->domain);
+        const op_def *def = op_find(node->domain, node->op_type, opset);
+        if (!def) {
+            FMT(why, n_why, "%s%s%s (opset %lld)", node->domain, *node->domain ? "." : "", node->op_type,
+                     (long long)opset);
+            return 1;
+        }
+        qrc_err ce;
+        if (def->check && def->check(g, node, &ce)) {
+            FMT(why, n_why, "%s: %s", node->op_type, ce.msg);
+            return 1;
+        }
+        if (def->infer && def->infer(g, node, e))
+            return -1;
+    }
+    return 0;
+}
+
+static bool is_float(tensor_dtype dt)
+{
+    return dt == DT_FLOAT || dt == DT_DOUBLE || dt == DT_FLOAT16 || dt == DT_BFLOAT16;
+}
+
+/* Compares got against want; fills msg on mismatch. */
+static int compare(const tensor *got, const tensor *want, const char *name, char *msg, size_t n_msg)
+{
+    char a[128], b[128];
+    if (got->dtype != want->dtype || got->rank != want->rank ||
+        memcmp(got->dims, want->dims, (size_t)got->rank * sizeof *got->dims)) {
+        FMT(msg, n_msg, "output '%s': got %s, want %s", name, tensor_describe(got, a, sizeof a),
+                 tensor_describe(want, b, sizeof b));
+        return -1;
+    }
+    int64_t n = tensor_numel(got);
+    if (!is_float(got->dtype)) {
+        if (tensor_nbytes(got) && memcmp(got->data, want->data, tensor_nbytes(got))) {
+            size_t es = tensor_dtype_size(got->dtype);
+            int64_t i = 0;
+            while (i < n && !memcmp((char *)got->data + i * es, (char *)want->data + i * es, es))
+                i++;
+            FMT(msg, n_msg, "output '%s' (%s): element %lld differs", name, tensor_describe(want, b, sizeof b),
+                     (long long)i);
+            return -1;
+        }
+        return 0;
+    }
+    double *x = malloc((size_t)(n ? n : 1) * sizeof *x), *y = malloc((size_t)(n ? n : 1) * sizeof *y);
+    kern_convert(got->data, got->dtype, x, DT_DOUBLE, n);
+    kern_convert(want->data, want->dtype, y, DT_DOUBLE, n);
+    /* 16-bit floats are compared to within their own precision (one unit in the last place) */
+    double rtol = got->dtype == DT_BFLOAT16 ? 1.0 / 128 : got->dtype == DT_FLOAT16 ? 1.0 / 1024 + RTOL : RTOL;
+    int rc = 0;
+    for (int64_t i = 0; i < n; i++) {
+        bool ok;
+        if (isnan(y[i]) || isnan(x[i]))
+            ok = isnan(y[i]) && isnan(x[i]);
+        else if (isinf(y[i]) || isinf(x[i]))
+            ok = x[i] == y[i];
+        else
+            ok = fabs(x[i] - y[i]) <= ATOL + rtol * fabs(y[i]);
+        if (!ok) {
+            FMT(msg, n_msg, "output '%s' (%s): element %lld is %.9g, want %.9g", name,
+                     tensor_describe(want, b, sizeof b), (long long)i, x[i], y[i]);
+            rc = -1;
+            break;
+        }
+    }
+    free(x);
+    free(y);
+    return rc;
+}
+
+/* Runs the graph on the given input tensors (indexed by value); outputs land in vals. */
+static int run_graph(graph *g, tensor **vals, qrc_err *e)
+{
+    for (int k = 0; k < g->n_nodes; k++) {
+        const graph_node *node = &g->nodes[g->order[k]];
+        const op_def *def = op_find(node->domain, node->op_type, graph_opset_version(g, node->domain));
+        const tensor *ins[64];
+        tensor *outs[64] = {NULL};
+        if (node->n_in > 64 || node->n_out > 64)
+            return err_set(e, "node '%s' has too many inputs or outputs", node->name);
+        for (int i = 0; i < node->n_in; i++) {
+            int v = node->in[i];
+            ins[i] = v < 0 ? NULL : vals[v] ? vals[v] : g->values[v].init;
+            if (v >= 0 && !ins[i])
+                return err_set(e, "node '%s' (%s): input '%s' has no value", node->name, node->op_type,
+                               g->values[v].name);
+        }
+        void *state = NULL;
+        op_ctx ctx = {.graph = g, .node = node, .n_in = node->n_in, .in = ins, .n_out = node->n_out, .out = outs,
+                      .threads = 1, .state = &state, .err = e};
+        int rc = def->run(&ctx);
+        if (def->release && state)
+            def->release(state);
+        for (int i = 0; i < node->n_out; i++) {
+            int v = node->out[i];
+            if (!rc && v >= 0 && !outs[i]) {
+                rc = err_set(e, "node '%s' (%s): output %d was not produced", node->name, node->op_type, i);
+            }
+            if (v >= 0 && !rc) {
+                tensor_free(vals[v]);
+                vals[v] = outs[i];
+            } else {
+                tensor_free(outs[i]);
+            }
+        }
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+typedef enum { T_PASS, T_FAIL, T_SKIP } outcome;
+
+static outcome run_test(const char *dir, bool verbose, char *msg, size_t n_msg)
+{
+    char path[4096];
+    FMT(path, sizeof path, "%s/model.onnx", dir);
+    graph *g = NULL;
+    qrc_err e = {{0}};
+    if (onnx_load(path, &g, &e)) {
+        const char *m = strstr(e.msg, "model.onnx: "); /* drop the path so reasons aggregate */
+        FMT(msg, n_msg, "load: %s", m ? m + 12 : e.msg);
+        return T_SKIP;
+    }
+    char why[1024];
+    int p = plan_graph(g, why, sizeof why, &e);
+    if (p) {
+        FMT(msg, n_msg, "%s", p > 0 ? why : e.msg);
+        graph_free(g);
+        return p > 0 ? T_SKIP : T_FAIL;
+    }
+    char **sets;
+    int n_sets = list_dirs(dir, "test_data_set_", &sets);
+    outcome res = n_sets ? T_PASS : T_SKIP;
+    if (!n_sets)
+        FMT(msg, n_msg, "no test data");
+    for (int s = 0; s < n_sets && res == T_PASS; s++) {
+        tensor **vals = calloc((size_t)g->n_values, sizeof *vals);
+        /* inputs: by name when the file names one, else by position among the non-initializer inputs */
+        int pos = 0;
+        for (int k = 0;; k++) {
+            FMT(path, sizeof path, "%s/%s/input_%d.pb", dir, sets[s], k);
+            struct stat st;
+            if (stat(path, &st))
+                break;
+            tensor *t = NULL;
+            char *name = NULL;
+            if (onnx_tensor_read(path, &t, &name, &e)) {
+                FMT(msg, n_msg, "input %d: %s", k, e.msg);
+                res = T_SKIP;
+                free(name);
+                break;
+            }
+            int v = name && *name ? graph_find_value(g, name) : -1;
+            if (v < 0) {
+                while (pos < g->n_inputs && g->values[g->inputs[pos]].init)
+                    pos++;
+                v = pos < g->n_inputs ? g->inputs[pos++] : -1;
+            }
+            free(name);
+            if (v < 0) {
+                FMT(msg, n_msg, "input %d matches no graph input", k);
+                tensor_free(t);
+                res = T_FAIL;
+                break;
+            }
+            if (t->dtype == DT_UINT16 && g->values[v].dtype == DT_BFLOAT16)
+                t->dtype = DT_BFLOAT16; /* older test data stores bfloat16 bits as uint16 */
+            tensor_free(vals[v]);
+            vals[v] = t;
+        }
+        if (res == T_PASS && run_graph(g, vals, &e)) {
+            FMT(msg, n_msg, "%s: %s", sets[s], e.msg);
+            res = T_FAIL;
+        }
+        for (int k = 0; res == T_PASS && k < g->n_outputs; k++) {
+            FMT(path, sizeof path, "%s/%s/output_%d.pb", dir, sets[s], k);
+            tensor *want = NULL;
+            if (onnx_tensor_read(path, &want, NULL, &e)) {
+                FMT(msg, n_msg, "output %d: %s", k, e.msg);
+                res = T_SKIP;
+                break;
+            }
+            int v = g->outputs[k];
+            if (want->dtype == DT_UINT16 && g->values[v].dtype == DT_BFLOAT16)
+                want->dtype = DT_BFLOAT16; /* the same quirk on expected outputs */
+            const tensor *got = vals[v] ? vals[v] : g->values[v].init;
+            if (!got) {
+                FMT(msg, n_msg, "%s: output '%s' was not computed", sets[s], g->values[v].name);
+                res = T_FAIL;
+            } else if (compare(got, want, g->values[v].name, msg, n_msg)) {
+                res = T_FAIL;
+            }
+            tensor_free(want);
+        }
+        for (int v = 0; v < g->n_values; v++)
+            tensor_free(vals[v]);
+        free(vals);
+    }
+    (void)verbose;
+    free_names(sets, n_sets);
+    graph_free(g);
+    return res;
+}
+
+int main(int argc, char **argv)
+{
+    const char *root = "/usr/share/libonnx-testdata/data", *filter = NULL;
+    bool verbose = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-v"))
+            verbose = true;
+        else if (!strcmp(argv[i], "-f") && i + 1 < argc)
+            filter = argv[++i];
+        else
+            root = argv[i];
+    }
+    static const char *const suites[] = {"node", "pytorch-converted", "pytorch-operator", "simple"};
+    int passed = 0, failed = 0, skipped = 0;
+    for (size_t s = 0; s < sizeof suites / sizeof *suites; s++) {
+        char dir[4096];
+        FMT(dir, sizeof dir, "%s/%s", root, suites[s]);
+        char **tests;
+        int n = list_dirs(dir, "test_", &tests);
+        for (int t = 0; t < n; t++) {
+            if (filter && !strstr(tests[t], filter))
+                continue;
+            char tdir[8192], msg[2048] = "";
+            FMT(tdir, sizeof tdir, "%s/%s", dir, tests[t]);
+            outcome o = run_test(tdir, verbose, msg, sizeof msg);
+            if (o == T_PASS) {
+                passed++;
+                if (verbose)
+                    printf("PASS %s/%s\n", suites[s], tests[t]);
+            } else if (o == T_FAIL) {
+                failed++;
+                printf("FAIL %s/%s: %s\n", suites[s], tests[t], msg);
+            } else {
+                skipped++;
+                note_skip(msg);
+                if (verbose)
+                    printf("SKIP %s/%s: %s\n", suites[s], tests[t], msg);
+            }
+        }
+        free_names(tests, n);
+    }
+    qsort(reasons, (size_t)n_reasons, sizeof *reasons, cmp_reasons);
+    printf("skipped (reason: tests):\n");
+    for (int i = 0; i < n_reasons; i++) {
+        printf("  %s: %d\n", reasons[i].text, reasons[i].count);
+        free(reasons[i].text);
+    }
+    free(reasons);
+    printf("conformance: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+    return failed ? 1 : 0;
+}
