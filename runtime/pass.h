@@ -1,0 +1,160 @@
+/* pass.h — the prepare passes: graph rewrites that make an exported model quantization-ready.
+ *
+ * Every pass has the same shape, `int pass_x(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)`:
+ * it rewrites g in place (leaving the model's outputs unchanged), appends what it did and what it could
+ * not do to r, and returns 0, or -1 with e filled when the input is unusable (a selector that matches
+ * nothing, a concrete arg naming a missing input, control flow a method cannot resolve). A pass ends
+ * with g reindexed (graph_reindex), so node indices are only stable between passes.
+ *
+ * Passes know nothing of recipe syntax: the recipe's prepare section is translated into pass_opts.
+ * Annotations the quantizer placement needs (supergroups, excluded nodes, the float pre/post region)
+ * are keyed by node name in the report, since node indices change when a pass drops nodes.
+ *
+ * Ownership: pass_opts and everything it points to belong to the caller and are only read.
+ * pass_report owns its notes and annotations (its arena); release it with pass_report_free. */
+#ifndef QRC_PASS_H
+#define QRC_PASS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "err.h"
+#include "graph.h"
+#include "tensor.h"
+
+/* A concrete arg: a graph input replaced by a constant, or a symbolic dim pinned to a size. */
+typedef struct pass_concrete {
+    const char *name;          /* graph input name or symbolic dim name ("N") */
+    const tensor *value;       /* the input's value, or NULL when this pins a dim */
+    int64_t dim;               /* the dim's size when value is NULL */
+} pass_concrete;
+
+/* How a module selector matches module names. */
+typedef enum pass_sel_kind {
+    PASS_SEL_NAME = 0,         /* exact module name, or any module under it ("layer1" covers "layer1.0.conv1");
+                                  a name with * ? [ is matched as a glob */
+    PASS_SEL_GLOB,             /* fnmatch over the whole name; '*' crosses dots */
+    PASS_SEL_REGEX,            /* POSIX extended regex matched against the whole name (anchored ^(...)$) */
+} pass_sel_kind;
+
+typedef struct pass_selector {
+    pass_sel_kind kind;
+    const char *text;
+} pass_selector;
+
+/* A named example input for the jit methods (run through the graph to resolve control flow). */
+typedef struct pass_example {
+    int n;                     /* number of inputs in this example */
+    const char *const *names;  /* graph input names */
+    const tensor *const *values;
+} pass_example;
+
+typedef struct pass_opts {
+    const pass_concrete *concrete;     /* bind */
+    int n_concrete;
+    const char *const *start;          /* strip: tensors where the quantized region begins (NULL: graph inputs) */
+    int n_start;
+    const char *const *end;            /* strip: tensors where it ends (NULL: graph outputs) */
+    int n_end;
+    const pass_selector *exclude;      /* exclude: module selectors */
+    int n_exclude;
+    const char *const *exclude_ops;    /* exclude: op types, or unit kinds such as "LayerNorm", "GELU" */
+    int n_exclude_ops;
+    const char *supergroups_json;      /* fuse: path of an AIMET quantsim config JSON, or NULL for defaults */
+    const pass_example *examples;      /* jit: example inputs */
+    int n_examples;
+    bool fold_forward_bn;              /* fold_bn: also fold a BatchNorm into the following layer (default on
+                                          through pass_opts_default) */
+} pass_opts;
+
+/* Options with every field empty and the defaults set. */
+pass_opts pass_opts_default(void);
+
+typedef enum pass_level { PASS_INFO = 0, PASS_WARN, PASS_ERROR } pass_level;
+
+/* One line of what a pass did or could not do. `kind` is a stable tag the check report groups by:
+ * "folded", "bn_folded", "bn_not_folded", "renamed", "reused_module", "shared_weight", "unshared",
+ * "supergroup", "excluded", "float_region", "branch_inlined", "branch_never_taken", "control_flow",
+ * "dynamic_shape", "unsupported_op", "not_quantizable", "bound". */
+typedef struct pass_note {
+    pass_level level;
+    const char *pass;          /* pass name */
+    const char *kind;
+    const char *node;          /* node (or tensor / module) the note is about, or NULL */
+    const char *msg;
+} pass_note;
+
+/* What a node means to the quantizer placement once prepare is done. */
+typedef struct pass_node_info {
+    const char *node;          /* node name */
+    int group;                 /* supergroup id (index into pass_report.groups) or -1 */
+    bool group_output;         /* last node of its group: only its outputs get quantizers */
+    bool excluded;             /* stays float (excluded module or op class) */
+    const char *excluded_by;   /* the selector that excluded it */
+    bool outside_region;       /* pre- or post-processing outside [start -> end]: stays float */
+} pass_node_info;
+
+typedef struct pass_group {
+    const char *kind;          /* "Conv+Relu", "LayerNorm", "GELU", ... */
+    int n_nodes;
+    const char **nodes;        /* node names in execution order; the last one is the group output */
+} pass_group;
+
+typedef struct pass_report {
+    arena a;
+    pass_note *notes;
+    int n_notes, cap_notes;
+    pass_node_info *info;      /* annotated nodes (only those with something to say) */
+    int n_info, cap_info;
+    pass_group *groups;
+    int n_groups, cap_groups;
+    int changes;               /* rewrites done, summed over passes */
+} pass_report;
+
+void pass_report_init(pass_report *r);
+void pass_report_free(pass_report *r);
+/* Appends a note; strings are copied into the report. */
+void pass_note_add(pass_report *r, pass_level level, const char *pass, const char *kind, const char *node,
+                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Number of notes of the given kind (all kinds when kind is NULL) at or above level. */
+int pass_report_count(const pass_report *r, const char *kind, pass_level level);
+/* The annotation for a node name, created (group -1, nothing set) when absent. */
+pass_node_info *pass_report_node(pass_report *r, const char *node);
+/* The annotation for a node name, or NULL. */
+const pass_node_info *pass_report_find(const pass_report *r, const char *node);
+/* Adds a supergroup over the named nodes (in order) and annotates them; returns its id. */
+int pass_report_group(pass_report *r, const char *kind, int n, const char *const *nodes);
+
+typedef int (*pass_fn)(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+
+/* bind: concrete args, then fold If / Shape subgraphs that became constant (bind.c). */
+int pass_bind(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+/* fold: constant folding, Identity / inference Dropout removal, dead nodes (fold.c). */
+int pass_fold(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+/* name: a module identity for every node, unique node names (name.c). */
+int pass_name(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+/* unshare: reused modules and shared weights become independent instances (unshare.c). */
+int pass_unshare(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+/* strip: marks nodes outside [start -> end] as float pre/post-processing (strip.c). */
+int pass_strip(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+/* fold_bn: BatchNormalization into the neighbouring Conv / ConvTranspose / Gemm / MatMul (fold_bn.c). */
+int pass_fold_bn(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+/* fuse: supergroups and decomposed LayerNorm / GELU units (fuse.c). */
+int pass_fuse(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+/* exclude: resolves excluded module selectors and op classes (exclude.c). */
+int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+
+/* The pass registry: every pass by name, in the order a full prepare applies them. */
+typedef struct pass_def {
+    const char *name;
+    pass_fn run;
+    const char *summary;
+} pass_def;
+
+extern const pass_def pass_table[];
+extern const int pass_table_count;
+/* The registry row called name, or NULL. */
+const pass_def *pass_find(const char *name);
+
+#endif

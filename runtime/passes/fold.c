@@ -1,0 +1,254 @@
+/* fold.c — constant folding, Identity and inference-mode Dropout removal, dead node removal.
+ *
+ * A node whose inputs are all constant is run once through its kernel (op_find) and replaced by its
+ * outputs as initializers. A layout op (Transpose, Reshape, Cast, ...) applied to a parameter nobody
+ * else reads rewrites that parameter in place, so it keeps its name ("layers.0.qkv.weight") and the
+ * module it belongs to stays visible to the name pass and in the encodings. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define PASS "fold"
+
+/* Ops never folded: random, stateful, or kept for their meaning (quantization nodes). */
+static const char *const no_fold[] = {
+    "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli",
+    "QuantizeLinear", "DequantizeLinear", "If", "Loop", "Scan",
+};
+
+/* Ops whose folding of a sole-use parameter may rewrite that parameter in place. */
+static const char *const layout_ops[] = {
+    "Transpose", "Reshape", "Identity", "Cast", "Unsqueeze", "Squeeze", "Flatten",
+};
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(s, list[i]))
+            return true;
+    return false;
+}
+
+static bool has_subgraph(const graph_node *nd)
+{
+    for (int a = 0; a < nd->n_attrs; a++)
+        if (nd->attrs[a].kind == ATTR_GRAPH)
+            return true;
+    return false;
+}
+
+/* The tensor a Constant node holds, as a new tensor; NULL when it holds something we do not fold. */
+static tensor *constant_value(const graph_node *nd, qrc_err *e)
+{
+    const graph_attr *a;
+    if ((a = graph_attr_find(nd, "value")) && a->kind == ATTR_TENSOR && a->t)
+        return tensor_clone(a->t, e);
+    if ((a = graph_attr_find(nd, "value_float")) && a->kind == ATTR_FLOAT) {
+        tensor *t = tensor_new(DT_FLOAT, 0, NULL, e);
+        if (t)
+            *(float *)t->data = a->f;
+        return t;
+    }
+    if ((a = graph_attr_find(nd, "value_int")) && a->kind == ATTR_INT) {
+        tensor *t = tensor_new(DT_INT64, 0, NULL, e);
+        if (t)
+            *(int64_t *)t->data = a->i;
+        return t;
+    }
+    if ((a = graph_attr_find(nd, "value_floats")) && a->kind == ATTR_FLOATS) {
+        int64_t n = a->n;
+        tensor *t = tensor_new(DT_FLOAT, 1, &n, e);
+        if (t && n)
+            memcpy(t->data, a->floats, (size_t)n * sizeof(float));
+        return t;
+    }
+    if ((a = graph_attr_find(nd, "value_ints")) && a->kind == ATTR_INTS) {
+        int64_t n = a->n;
+        tensor *t = tensor_new(DT_INT64, 1, &n, e);
+        if (t && n)
+            memcpy(t->data, a->ints, (size_t)n * sizeof(int64_t));
+        return t;
+    }
+    return NULL;
+}
+
+/* True when every present input of node n is constant (and there is at least one, or it is Constant). */
+static bool all_const(const graph *g, const graph_node *nd)
+{
+    int present = 0;
+    for (int i = 0; i < nd->n_in; i++) {
+        if (nd->in[i] < 0)
+            continue;
+        if (!pass_const(g, nd->in[i]))
+            return false;
+        present++;
+    }
+    return present > 0;
+}
+
+/* Dropout in inference mode: no training_mode input, or a constant false one. */
+static bool inference_dropout(const graph *g, const graph_node *nd)
+{
+    if (nd->n_in >= 3 && nd->in[2] >= 0) {
+        const tensor *t = pass_const(g, nd->in[2]);
+        if (!t || tensor_numel(t) != 1 || *(const uint8_t *)t->data)
+            return false;
+    }
+    return nd->n_out < 2 || nd->out[1] < 0 || (pass_consumer_count(g, nd->out[1]) == 0 && !pass_pinned(g, nd->out[1]));
+}
+
+/* Removes a pass-through node (output = input 0). Returns true when it could. */
+static bool bypass(graph *g, int n)
+{
+    graph_node *nd = &g->nodes[n];
+    int in = nd->in[0], out = nd->out[0];
+    if (in < 0 || out < 0)
+        return false;
+    if (!pass_pinned(g, out)) {
+        nd->dead = true;
+        pass_replace_uses(g, out, in);
+        return true;
+    }
+    /* The output name must survive: let the input's producer write it instead, when it is ours alone. */
+    int p = pass_producer(g, in);
+    if (p < 0 || pass_pinned(g, in) || pass_consumer_count(g, in) != 1)
+        return false;
+    graph_node *pn = &g->nodes[p];
+    for (int i = 0; i < pn->n_out; i++)
+        if (pn->out[i] == in)
+            pn->out[i] = out;
+    nd->dead = true;
+    return true;
+}
+
+/* Folds node n (all inputs constant). Returns 1 when folded, 0 when left alone, -1 on a kernel error
+ * that is not worth failing for (reported as a note). */
+static int fold_node(graph *g, int n, pass_report *r)
+{
+    graph_node *nd = &g->nodes[n];
+    qrc_err e = {{0}};
+    tensor *outs[16] = {0};
+    if (nd->n_out > 16)
+        return 0;
+    if (!strcmp(nd->op_type, "Constant") && !nd->domain[0]) {
+        outs[0] = constant_value(nd, &e);
+        if (!outs[0])
+            return 0;
+    } else if (!strcmp(nd->op_type, "Identity") && !nd->domain[0]) {
+        outs[0] = tensor_clone(pass_const(g, nd->in[0]), &e);
+        if (!outs[0])
+            return 0;
+    } else {
+        const tensor *ins[64] = {0};
+        if (nd->n_in > 64)
+            return 0;
+        for (int i = 0; i < nd->n_in; i++)
+            ins[i] = nd->in[i] >= 0 ? pass_const(g, nd->in[i]) : NULL;
+        if (pass_run_node(g, n, ins, outs, &e) != 0) {
+            pass_note_add(r, PASS_INFO, PASS, "not_folded", nd->name, "constant inputs but not folded: %s", e.msg);
+            return 0;
+        }
+    }
+    /* A layout op on a parameter only it reads: rewrite the parameter in place, keep its name. */
+    int p = nd->in ? nd->in[0] : -1;
+    if (nd->n_out == 1 && nd->n_in >= 1 && p >= 0 && in_list(nd->op_type, layout_ops, sizeof layout_ops / sizeof *layout_ops) &&
+        strchr(g->values[p].name, '.') && pass_consumer_count(g, p) == 1 && !pass_pinned(g, p) &&
+        !pass_pinned(g, nd->out[0])) {
+        pass_set_const(g, p, outs[0]);
+        pass_replace_uses(g, nd->out[0], p);
+        nd->dead = true;
+        return 1;
+    }
+    for (int i = 0; i < nd->n_out; i++)
+        if (nd->out[i] >= 0)
+            pass_set_const(g, nd->out[i], outs[i]);
+        else
+            tensor_free(outs[i]);
+    nd->dead = true;
+    return 1;
+}
+
+/* Marks nodes whose outputs nobody reads as dead, from the outputs backwards; returns how many. */
+static int remove_dead(graph *g)
+{
+    int *uses = calloc((size_t)g->n_values + 1, sizeof *uses);
+    if (!uses)
+        return 0;
+    for (int n = 0; n < g->n_nodes; n++) {
+        const graph_node *nd = &g->nodes[n];
+        if (nd->dead)
+            continue;
+        for (int i = 0; i < nd->n_in; i++)
+            if (nd->in[i] >= 0)
+                uses[nd->in[i]]++;
+    }
+    for (int v = 0; v < g->n_values; v++)
+        if (pass_pinned(g, v))
+            uses[v]++;
+    int removed = 0;
+    for (int k = g->n_nodes - 1; k >= 0; k--) {
+        int n = g->order ? g->order[k] : k;
+        graph_node *nd = &g->nodes[n];
+        if (nd->dead)
+            continue;
+        bool used = false;
+        for (int i = 0; i < nd->n_out; i++)
+            used |= nd->out[i] >= 0 && uses[nd->out[i]] > 0;
+        if (used)
+            continue;
+        nd->dead = true;
+        removed++;
+        for (int i = 0; i < nd->n_in; i++)
+            if (nd->in[i] >= 0)
+                uses[nd->in[i]]--;
+    }
+    free(uses);
+    return removed;
+}
+
+/* One sweep in topological order; returns the number of rewrites. */
+static int sweep(graph *g, pass_report *r)
+{
+    int changed = 0;
+    for (int k = 0; k < g->n_nodes; k++) {
+        int n = g->order ? g->order[k] : k;
+        graph_node *nd = &g->nodes[n];
+        if (nd->dead || has_subgraph(nd))
+            continue;
+        bool std = !nd->domain[0];
+        if (std && in_list(nd->op_type, no_fold, sizeof no_fold / sizeof *no_fold))
+            continue;
+        bool is_const = std && !strcmp(nd->op_type, "Constant");
+        if (is_const || all_const(g, nd)) {
+            changed += fold_node(g, n, r) > 0;
+            continue;
+        }
+        if (std && !strcmp(nd->op_type, "Identity") && bypass(g, n)) {
+            changed++;
+        } else if (std && !strcmp(nd->op_type, "Dropout") && inference_dropout(g, nd) && bypass(g, n)) {
+            changed++;
+        }
+    }
+    return changed;
+}
+
+int pass_fold(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
+{
+    (void)o;
+    if (graph_reindex(g, e) != 0)
+        return err_wrap(e, "fold");
+    int before = 0;
+    for (int n = 0; n < g->n_nodes; n++)
+        before += !g->nodes[n].dead;
+    int changed = sweep(g, r);
+    int dead = remove_dead(g);
+    if (graph_reindex(g, e) != 0)
+        return err_wrap(e, "fold");
+    int folded = before - g->n_nodes;
+    if (changed || dead)
+        pass_note_add(r, PASS_INFO, PASS, "folded", NULL, "%d nodes removed (%d folded or bypassed, %d dead)",
+                      folded, changed, dead);
+    r->changes += changed + dead;
+    return 0;
+}
