@@ -207,6 +207,37 @@ static int remove_dead(graph *g)
     return removed;
 }
 
+/* Shape of a value whose dims are all known is a constant (start / end as in opset 15). */
+static int fold_shape(graph *g, int n)
+{
+    graph_node *nd = &g->nodes[n];
+    if (nd->n_in < 1 || nd->in[0] < 0 || nd->n_out < 1 || nd->out[0] < 0)
+        return 0;
+    const graph_value *x = &g->values[nd->in[0]];
+    if (x->rank < 0)
+        return 0;
+    int64_t r = x->rank, start = graph_attr_int(nd, "start", 0), end = graph_attr_int(nd, "end", r);
+    if (start < 0)
+        start += r;
+    if (end < 0)
+        end += r;
+    start = start < 0 ? 0 : start > r ? r : start;
+    end = end < 0 ? 0 : end > r ? r : end;
+    int64_t len = end > start ? end - start : 0;
+    for (int64_t i = start; i < end; i++)
+        if (x->dims[i] < 0)
+            return 0;
+    qrc_err e;
+    tensor *t = tensor_new(DT_INT64, 1, &len, &e);
+    if (!t)
+        return 0;
+    for (int64_t i = 0; i < len; i++)
+        ((int64_t *)t->data)[i] = x->dims[start + i];
+    pass_set_const(g, nd->out[0], t);
+    nd->dead = true;
+    return 1;
+}
+
 /* One sweep in topological order; returns the number of rewrites. */
 static int sweep(graph *g, pass_report *r)
 {
@@ -224,7 +255,9 @@ static int sweep(graph *g, pass_report *r)
             changed += fold_node(g, n, r) > 0;
             continue;
         }
-        if (std && !strcmp(nd->op_type, "Identity") && bypass(g, n)) {
+        if (std && !strcmp(nd->op_type, "Shape") && fold_shape(g, n)) {
+            changed++;
+        } else if (std && !strcmp(nd->op_type, "Identity") && bypass(g, n)) {
             changed++;
         } else if (std && !strcmp(nd->op_type, "Dropout") && inference_dropout(g, nd) && bypass(g, n)) {
             changed++;

@@ -207,19 +207,8 @@ static int fold_backward(graph *g, int p, int bn, const bn_affine *a, char *why,
         b2 = pass_new_const(g, bias_hint(g, w2), nb);
     pn = &g->nodes[p];
     if (pn->n_in < 3) {
-        /* The node's input array has room only for n_in entries: re-add the node with a bias. */
         int ins[3] = {pn->in[0], pn->in[1], b2};
-        graph_node old = *pn;
-        int nn = graph_node_add(g, old.op_type, old.name, 3, ins, old.n_out, old.out);
-        graph_node *nnd = &g->nodes[nn];
-        nnd->domain = old.domain;
-        nnd->module = old.module;
-        nnd->attrs = old.attrs;
-        nnd->n_attrs = old.n_attrs;
-        g->nodes[p].dead = true;
-        g->nodes[p].n_attrs = 0;
-        g->nodes[p].attrs = NULL;
-        p = nn;
+        graph_node_set_io(g, p, 3, ins, -1, NULL);
     } else {
         pn->in[2] = b2;
     }
@@ -363,17 +352,7 @@ static int fold_forward(graph *g, int q, int bn, const bn_affine *a, char *why, 
         qn = &g->nodes[q];
         if (qn->n_in < 3) {
             int ins[3] = {qn->in[0], qn->in[1], b2};
-            graph_node old = *qn;
-            int nn = graph_node_add(g, old.op_type, old.name, 3, ins, old.n_out, old.out);
-            graph_node *nnd = &g->nodes[nn];
-            nnd->domain = old.domain;
-            nnd->module = old.module;
-            nnd->attrs = old.attrs;
-            nnd->n_attrs = old.n_attrs;
-            g->nodes[q].dead = true;
-            g->nodes[q].n_attrs = 0;
-            g->nodes[q].attrs = NULL;
-            q = nn;
+            graph_node_set_io(g, q, 3, ins, -1, NULL);
         } else {
             qn->in[2] = b2;
         }

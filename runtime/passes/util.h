@@ -33,6 +33,16 @@ bool pass_is_float(tensor_dtype dt);
 /* Runs node n's kernel (op_find) on constant inputs; out[] receives n_out new tensors owned by the
  * caller. Fails when the op has no kernel or the kernel fails. */
 int pass_run_node(const graph *g, int n, const tensor *const *in, tensor **out, qrc_err *e);
+/* Replaces If node n by the nodes of its then (take_then) or else branch, wired to the If's inputs and
+ * outputs; the branch's values keep their names where they are free in g. */
+int pass_inline_if(graph *g, int n, bool take_then, qrc_err *e);
+/* Runs the registry's shape inference (op_def.infer) over g in topological order; ops without one
+ * leave their outputs as they are. */
+int pass_infer_shapes(graph *g, qrc_err *e);
+/* Computes value v of g for one example (graph inputs by name) by running, through their kernels, only
+ * the nodes v depends on. *out is a new tensor owned by the caller. Fails when an input the value
+ * needs is missing from the example or a node on the way has no kernel. */
+int pass_eval(const graph *g, int v, const pass_example *ex, tensor **out, qrc_err *e);
 /* Levenshtein distance between a and b. */
 int pass_edit_distance(const char *a, const char *b);
 /* Writes up to 3 of the n candidates closest to query (by edit distance, ties by order) into buf as
