@@ -141,7 +141,7 @@ int prepare_run(graph *g, const prepare_opts *o, pass_report *r, qrc_err *e)
         if (refuse_control_flow(g, r, e))
             return -1;
     } else {
-        if (resolve_with_examples(g, po, r, e) || run_pass("bind", g, po, r, e))
+        if (resolve_with_examples(g, po, r, e) || run_pass("fold", g, po, r, e))
             return -1;
     }
     static const char *const rest[] = {"name", "unshare", "strip", "fold_bn", "fuse", "exclude"};
