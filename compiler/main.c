@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_check.h"
 #include "version.h"
 
 typedef struct command {
@@ -20,6 +21,7 @@ static int cmd_version(int argc, char **argv)
 
 static const command commands[] = {
     {"version", "print the version", cmd_version},
+    {"check", "validate a model for quantization and write the check report", cmd_check},
 };
 
 static void usage(FILE *f)

@@ -31,11 +31,13 @@ typedef struct pass_concrete {
 } pass_concrete;
 
 /* How a module selector matches module names. */
+/* Every kind matches a module when it matches the module's name or one of its parents' names, so
+ * excluding "layer1" excludes layer1.0.conv1 too. */
 typedef enum pass_sel_kind {
-    PASS_SEL_NAME = 0,         /* exact module name, or any module under it ("layer1" covers "layer1.0.conv1");
-                                  a name with * ? [ is matched as a glob */
+    PASS_SEL_NAME = 0,         /* the name as written; one holding * ? [ is matched as a glob */
     PASS_SEL_GLOB,             /* fnmatch over the whole name; '*' crosses dots */
     PASS_SEL_REGEX,            /* POSIX extended regex matched against the whole name (anchored ^(...)$) */
+    PASS_SEL_EXACT,            /* the name as written, never a glob */
 } pass_sel_kind;
 
 typedef struct pass_selector {

@@ -1,0 +1,314 @@
+/* check.c — the model validator: what stands between an exported model and quantization. */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "op.h"
+#include "passes/util.h"
+
+static const char *const level_names[] = {"info", "warning", "error"};
+
+/* Appends {level, node?, message, fix?} to section sec of report. */
+static void item(json_t *report, const char *sec, pass_level lv, const char *node, const char *msg, const char *fix)
+{
+    json_t *sections = json_object_get(report, "sections");
+    json_t *s = json_object_get(sections, sec);
+    json_t *items = json_object_get(s, "items");
+    json_t *it = json_object();
+    json_object_set_new(it, "level", json_string(level_names[lv]));
+    if (node)
+        json_object_set_new(it, "node", json_string(node));
+    json_object_set_new(it, "message", json_string(msg));
+    if (fix)
+        json_object_set_new(it, "fix", json_string(fix));
+    json_array_append_new(items, it);
+    if (lv == PASS_ERROR)
+        json_object_set_new(report, "status", json_string("fail"));
+    const char *worst = json_string_value(json_object_get(s, "status"));
+    int w = !strcmp(worst, "ok") ? -1 : !strcmp(worst, "info") ? 0 : !strcmp(worst, "warning") ? 1 : 2;
+    if ((int)lv > w && lv > PASS_INFO)
+        json_object_set_new(s, "status", json_string(level_names[lv]));
+}
+
+static const char *const section_order[][2] = {
+    {"unsupported_ops", "Ops the runtime cannot run"},
+    {"dynamic_shapes", "Dynamic shapes"},
+    {"control_flow", "Control flow"},
+    {"module_identity", "Ops without module identity (functional ops)"},
+    {"reused_modules", "Reused modules and shared weights"},
+    {"batchnorm", "BatchNorm folding"},
+    {"supergroups", "Supergroups"},
+    {"excluded", "Excluded ops"},
+    {"float_region", "Float pre/post-processing (outside the quantized region)"},
+    {"not_quantizable", "Tensors that cannot be quantized"},
+    {"prepare", "Prepare"},
+};
+enum { N_SECTIONS = sizeof section_order / sizeof *section_order };
+
+static void describe_value(const graph_value *x, char *buf, size_t size)
+{
+    size_t o = (size_t)snprintf(buf, size, "%s[", tensor_dtype_name(x->dtype));
+    for (int d = 0; d < x->rank && o < size; d++) {
+        if (x->dim_param[d])
+            o += (size_t)snprintf(buf + o, size - o, "%s%s", d ? "," : "", x->dim_param[d]);
+        else if (x->dims[d] >= 0)
+            o += (size_t)snprintf(buf + o, size - o, "%s%lld", d ? "," : "", (long long)x->dims[d]);
+        else
+            o += (size_t)snprintf(buf + o, size - o, "%s?", d ? "," : "");
+    }
+    if (x->rank < 0 && o < size)
+        o += (size_t)snprintf(buf + o, size - o, "?");
+    if (o < size)
+        snprintf(buf + o, size - o, "]");
+}
+
+static json_t *io_list(const graph *g, const int *idx, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        char d[256];
+        describe_value(&g->values[idx[i]], d, sizeof d);
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(g->values[idx[i]].name));
+        json_object_set_new(o, "type", json_string(d));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static void check_exported(const graph *g, json_t *rep)
+{
+    char msg[1024];
+    /* Ops without a kernel or with attributes the kernel rejects. */
+    for (int k = 0; k < g->n_nodes; k++) {
+        const graph_node *nd = &g->nodes[g->order[k]];
+        const op_def *d = op_find(nd->domain, nd->op_type, graph_opset_version(g, nd->domain));
+        qrc_err e = {{0}};
+        if (!d) {
+            snprintf(msg, sizeof msg, "'%s': op %s%s%s (opset %lld) has no kernel in qrc", nd->name,
+                     nd->domain[0] ? nd->domain : "", nd->domain[0] ? "::" : "", nd->op_type,
+                     (long long)graph_opset_version(g, nd->domain));
+            item(rep, "unsupported_ops", PASS_ERROR, nd->name, msg,
+                 "re-export the model with supported ops (see README, Runtime), or bind inputs with `concrete` so "
+                 "that the node folds away");
+        } else if (d->check && d->check(g, nd, &e) != 0) {
+            item(rep, "unsupported_ops", PASS_ERROR, nd->name, e.msg, "re-export the model without this attribute");
+        }
+    }
+    /* Dynamic dims on inputs and outputs. */
+    for (int i = 0; i < g->n_inputs + g->n_outputs; i++) {
+        bool in = i < g->n_inputs;
+        const graph_value *x = &g->values[in ? g->inputs[i] : g->outputs[i - g->n_inputs]];
+        for (int d = 0; d < x->rank; d++)
+            if (x->dim_param[d] || x->dims[d] < 0) {
+                char desc[256], fix[256];
+                describe_value(x, desc, sizeof desc);
+                snprintf(msg, sizeof msg, "%s '%s' is %s: dim %d is %s", in ? "input" : "output", x->name, desc, d,
+                         x->dim_param[d] ? "symbolic" : "unknown");
+                if (x->dim_param[d])
+                    snprintf(fix, sizeof fix, "pin it in the prepare section: `concrete %s = <size>;` (calibration and "
+                             "evaluation batches must then have that size)", x->dim_param[d]);
+                else
+                    snprintf(fix, sizeof fix, "declare the input's shape in the recipe's model section");
+                item(rep, "dynamic_shapes", PASS_INFO, x->name, msg, fix);
+                break;
+            }
+    }
+    /* Control flow as exported. */
+    for (int n = 0; n < g->n_nodes; n++) {
+        const graph_node *nd = &g->nodes[n];
+        if (nd->domain[0] || (strcmp(nd->op_type, "If") && strcmp(nd->op_type, "Loop") && strcmp(nd->op_type, "Scan")))
+            continue;
+        const char *cond = nd->n_in > 0 && nd->in[0] >= 0 ? g->values[nd->in[0]].name : "?";
+        snprintf(msg, sizeof msg, "%s '%s' decided by '%s'", nd->op_type, nd->name, cond);
+        item(rep, "control_flow", PASS_INFO, nd->name, msg, NULL);
+    }
+}
+
+/* Copies the notes of one kind into a section, with a fix hint for warnings and errors. */
+static void notes_to(json_t *rep, const pass_report *r, const char *kind, const char *sec, const char *fix)
+{
+    for (int i = 0; i < r->n_notes; i++) {
+        const pass_note *n = &r->notes[i];
+        if (strcmp(n->kind, kind))
+            continue;
+        item(rep, sec, n->level, n->node, n->msg, n->level > PASS_INFO ? fix : NULL);
+    }
+}
+
+static void check_prepared(const graph *p, const pass_report *r, json_t *rep)
+{
+    notes_to(rep, r, "functional", "module_identity", NULL);
+    notes_to(rep, r, "renamed", "module_identity", NULL);
+    notes_to(rep, r, "reused_module", "reused_modules",
+             "nothing to do: prepare gives each call its own instance; to exclude one call, use the instance name "
+             "(module_1)");
+    notes_to(rep, r, "shared_weight", "reused_modules",
+             "nothing to do: prepare gives each reader its own copy, quantized separately");
+    notes_to(rep, r, "bn_folded", "batchnorm", NULL);
+    notes_to(rep, r, "bn_not_folded", "batchnorm", NULL);
+    notes_to(rep, r, "supergroup", "supergroups", NULL);
+    notes_to(rep, r, "excluded", "excluded",
+             "fix the selector in `exclude modules` / `exclude ops`: use one of the names suggested");
+    notes_to(rep, r, "float_region", "float_region", NULL);
+    notes_to(rep, r, "branch_inlined", "control_flow", NULL);
+    notes_to(rep, r, "branch_never_taken", "control_flow", NULL);
+    notes_to(rep, r, "control_flow", "control_flow",
+             "bind the deciding input with `concrete name = value;`, or use `method jit;` with calibration data");
+    /* Activations the quantizer cannot handle: integer / bool tensors and unknown types. */
+    int counts[DT_COUNT_] = {0};
+    int unknown = 0;
+    for (int n = 0; n < p->n_nodes; n++) {
+        const graph_node *nd = &p->nodes[n];
+        for (int o = 0; o < nd->n_out; o++) {
+            if (nd->out[o] < 0)
+                continue;
+            const graph_value *x = &p->values[nd->out[o]];
+            if (x->dtype == DT_UNDEFINED) {
+                unknown++;
+                continue;
+            }
+            if (!pass_is_float(x->dtype) && x->dtype < DT_COUNT_)
+                counts[x->dtype]++;
+        }
+    }
+    char msg[512];
+    for (int d = 0; d < DT_COUNT_; d++)
+        if (counts[d]) {
+            snprintf(msg, sizeof msg, "%d %s activation tensors stay unquantized (only float32 is quantized)", counts[d],
+                     tensor_dtype_name((tensor_dtype)d));
+            item(rep, "not_quantizable", PASS_INFO, NULL, msg, NULL);
+        }
+    if (unknown) {
+        snprintf(msg, sizeof msg, "%d activation tensors have no known type; they are quantized only if they turn out "
+                 "float32 at calibration", unknown);
+        item(rep, "not_quantizable", PASS_INFO, NULL, msg, NULL);
+    }
+}
+
+json_t *check_model(const graph *g, const char *label, const prepare_opts *po, graph **prepared, qrc_err *e)
+{
+    if (prepared)
+        *prepared = NULL;
+    json_t *rep = json_object();
+    json_object_set_new(rep, "model", json_string(label ? label : ""));
+    json_object_set_new(rep, "status", json_string("pass"));
+    json_object_set_new(rep, "method", json_string(prepare_method_name(po->method)));
+    json_object_set_new(rep, "inputs", io_list(g, g->inputs, g->n_inputs));
+    json_object_set_new(rep, "outputs", io_list(g, g->outputs, g->n_outputs));
+    json_object_set_new(rep, "nodes", json_integer(g->n_nodes));
+    json_t *sections = json_object();
+    json_object_set_new(rep, "sections", sections);
+    for (int i = 0; i < N_SECTIONS; i++) {
+        json_t *s = json_object();
+        json_object_set_new(s, "title", json_string(section_order[i][1]));
+        json_object_set_new(s, "status", json_string("ok"));
+        json_object_set_new(s, "items", json_array());
+        json_object_set_new(sections, section_order[i][0], s);
+    }
+    check_exported(g, rep);
+    graph *p = graph_clone(g, e);
+    if (!p) {
+        json_decref(rep);
+        return NULL;
+    }
+    pass_report r;
+    pass_report_init(&r);
+    qrc_err pe = {{0}};
+    if (prepare_run(p, po, &r, &pe) != 0) {
+        check_prepared(p, &r, rep);
+        item(rep, "prepare", PASS_ERROR, NULL, pe.msg, NULL);
+        graph_free(p);
+        p = NULL;
+    } else {
+        check_prepared(p, &r, rep);
+        char msg[256];
+        snprintf(msg, sizeof msg, "prepared with method %s: %d nodes (from %d), %d rewrites", prepare_method_name(po->method),
+                 p->n_nodes, g->n_nodes, r.changes);
+        item(rep, "prepare", PASS_INFO, NULL, msg, NULL);
+        json_object_set_new(rep, "prepared_nodes", json_integer(p->n_nodes));
+    }
+    pass_report_free(&r);
+    if (prepared)
+        *prepared = p;
+    else
+        graph_free(p);
+    return rep;
+}
+
+int check_passed(const json_t *report)
+{
+    return !strcmp(json_string_value(json_object_get(report, "status")), "pass");
+}
+
+/* A growing string. */
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int need = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (need < 0)
+        return;
+    if (b->n + (size_t)need + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->n + (size_t)need + 1)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s)
+            return;
+        b->s = s;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)need;
+}
+
+char *check_render_text(const json_t *rep)
+{
+    sbuf b = {0};
+    sb_printf(&b, "qrc model check\n===============\n");
+    sb_printf(&b, "model:   %s\n", json_string_value(json_object_get(rep, "model")));
+    sb_printf(&b, "method:  %s\n", json_string_value(json_object_get(rep, "method")));
+    sb_printf(&b, "nodes:   %lld", (long long)json_integer_value(json_object_get(rep, "nodes")));
+    if (json_object_get(rep, "prepared_nodes"))
+        sb_printf(&b, " (%lld after prepare)", (long long)json_integer_value(json_object_get(rep, "prepared_nodes")));
+    sb_printf(&b, "\n");
+    const char *io[2] = {"inputs", "outputs"};
+    for (int k = 0; k < 2; k++) {
+        json_t *a = json_object_get(rep, io[k]);
+        for (size_t i = 0; i < json_array_size(a); i++)
+            sb_printf(&b, "%-8s %s: %s\n", i ? "" : (k ? "outputs:" : "inputs:"),
+                      json_string_value(json_object_get(json_array_get(a, i), "name")),
+                      json_string_value(json_object_get(json_array_get(a, i), "type")));
+    }
+    json_t *sections = json_object_get(rep, "sections");
+    for (int i = 0; i < N_SECTIONS; i++) {
+        json_t *s = json_object_get(sections, section_order[i][0]);
+        json_t *items = json_object_get(s, "items");
+        const char *st = json_string_value(json_object_get(s, "status"));
+        sb_printf(&b, "\n[%s] %s: %zu item%s\n", !strcmp(st, "ok") ? "ok" : st, section_order[i][1],
+                  json_array_size(items), json_array_size(items) == 1 ? "" : "s");
+        for (size_t k = 0; k < json_array_size(items); k++) {
+            json_t *it = json_array_get(items, k);
+            const char *lv = json_string_value(json_object_get(it, "level"));
+            sb_printf(&b, "  %-7s %s\n", lv, json_string_value(json_object_get(it, "message")));
+            const char *fix = json_string_value(json_object_get(it, "fix"));
+            if (fix)
+                sb_printf(&b, "          fix: %s\n", fix);
+        }
+    }
+    sb_printf(&b, "\nresult: %s\n", check_passed(rep) ? "PASS" : "FAIL");
+    return b.s;
+}
