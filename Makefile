@@ -18,7 +18,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes -W
 CFLAGS  := -std=c11 $(OPT) -g $(WARN) -D_GNU_SOURCE -pthread -MMD -MP $(SAN) \
            -Icompiler -Iruntime -I$(GEN)
 GENFLAGS:= -std=c11 $(OPT) -g -D_GNU_SOURCE -pthread $(SAN) -Icompiler -Iruntime -I$(GEN)
-LDLIBS  := -lprotobuf-c -ljansson -ldnnl -lopenblas -lm -lpthread
+LDLIBS  := -lprotobuf-c -ljansson -ldnnl -lopenblas -lgomp -lm -lpthread
 
 APT_PKGS := flex bison protobuf-c-compiler libprotobuf-c-dev libjansson-dev libcmocka-dev \
             libopenblas-dev libonnx-dev libonnx-testdata libdnnl-dev
@@ -47,6 +47,10 @@ $(QRC): $(BUILD)/compiler/main.o $(LIB)
 $(LIB): $(OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# Kernels parallelise their loops with OpenMP (oneDNN already runs on libgomp) and let the
+# vectoriser work on loops whose trip count is not a multiple of the vector width.
+$(BUILD)/runtime/ops/%.o: CFLAGS += -fopenmp -fvect-cost-model=dynamic
 
 $(BUILD)/%.o: %.c | $(GEN_HDR)
 	@mkdir -p $(dir $@)

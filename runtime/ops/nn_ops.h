@@ -1,0 +1,58 @@
+/* nn_ops.h — check / infer / run / release functions of the nn ops table (table_nn.c lists the rows).
+ * Each family file (conv.c, conv_transpose.c, gemm.c, pool.c, norm.c, softmax.c, resize.c) defines its own. */
+#ifndef QRC_OPS_NN_OPS_H
+#define QRC_OPS_NN_OPS_H
+
+#include "op.h"
+
+/* conv.c */
+int kern_nn_conv_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_conv_infer(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_conv_run(op_ctx *ctx);
+void kern_nn_conv_release(void *state);
+
+/* conv_transpose.c */
+int kern_nn_convt_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_convt_infer(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_convt_run(op_ctx *ctx);
+
+/* gemm.c */
+int kern_nn_gemm_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_gemm_infer(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_gemm_run(op_ctx *ctx);
+int kern_nn_matmul_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_matmul_infer(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_matmul_run(op_ctx *ctx);
+
+/* pool.c */
+int kern_nn_maxpool_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_avgpool_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_pool_infer(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_maxpool_run(op_ctx *ctx);
+int kern_nn_avgpool_run(op_ctx *ctx);
+int kern_nn_global_pool_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_global_pool_infer(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_global_maxpool_run(op_ctx *ctx);
+int kern_nn_global_avgpool_run(op_ctx *ctx);
+
+/* norm.c */
+int kern_nn_same_infer(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_batchnorm_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_batchnorm_run(op_ctx *ctx);
+int kern_nn_instnorm_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_instnorm_run(op_ctx *ctx);
+int kern_nn_layernorm_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_layernorm_infer(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_layernorm_run(op_ctx *ctx);
+
+/* softmax.c */
+int kern_nn_softmax_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_softmax_run(op_ctx *ctx);
+int kern_nn_logsoftmax_run(op_ctx *ctx);
+
+/* resize.c */
+int kern_nn_resize_check(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_resize_infer(const graph *g, const graph_node *node, qrc_err *e);
+int kern_nn_resize_run(op_ctx *ctx);
+
+#endif

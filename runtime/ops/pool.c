@@ -1,0 +1,281 @@
+/* pool.c — MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool over NC + 1 to 3 spatial dims.
+ *
+ * Plain NCHW loops, parallel over the N*C planes. Fewer than three spatial dims are handled as
+ * three with leading dims of size 1, so one loop nest serves 1-D, 2-D and 3-D pooling. */
+#include "ops/nn_ops.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "ops/nn.h"
+
+enum { POOL_MAX, POOL_AVG };
+
+static const char *const max_attrs[] = {"auto_pad", "ceil_mode", "dilations", "kernel_shape",
+                                        "pads",     "storage_order", "strides", NULL};
+static const char *const avg_attrs[] = {"auto_pad", "ceil_mode", "count_include_pad", "dilations",
+                                        "kernel_shape", "pads", "strides", NULL};
+
+static int pool_check(const graph *g, const graph_node *node, int kind, qrc_err *e)
+{
+    if (kern_nn_check_node(g, node, 1, 1, kind == POOL_MAX ? 2 : 1, kind == POOL_MAX ? max_attrs : avg_attrs, 1u,
+                           e))
+        return -1;
+    const int64_t *ks;
+    int nk = graph_attr_ints(node, "kernel_shape", &ks);
+    if (nk < 1 || nk > NN_MAX_SPATIAL)
+        return kern_nn_err(e, node, "kernel_shape must list 1 to %d sizes (has %d)", NN_MAX_SPATIAL, nk);
+    graph_value *x = kern_nn_in(g, node, 0);
+    if (x->rank >= 0 && x->rank != nk + 2)
+        return kern_nn_err(e, node, "input '%s' has rank %d; kernel_shape implies %d", x->name, x->rank, nk + 2);
+    if (kind == POOL_MAX && graph_attr_int(node, "storage_order", 0) != 0 && kern_nn_has_out(g, node, 1))
+        return kern_nn_err(e, node, "attribute storage_order=1 (column-major Indices) is not supported");
+    int64_t in[NN_MAX_SPATIAL] = {-1, -1, -1};
+    nn_window w;
+    return kern_nn_window(node, nk, ks, in, graph_attr_int(node, "ceil_mode", 0) != 0, &w, e);
+}
+
+int kern_nn_maxpool_check(const graph *g, const graph_node *node, qrc_err *e)
+{
+    return pool_check(g, node, POOL_MAX, e);
+}
+
+int kern_nn_avgpool_check(const graph *g, const graph_node *node, qrc_err *e)
+{
+    return pool_check(g, node, POOL_AVG, e);
+}
+
+int kern_nn_pool_infer(const graph *g, const graph_node *node, qrc_err *e)
+{
+    const int64_t *ks;
+    int nk = graph_attr_ints(node, "kernel_shape", &ks);
+    graph_value *x = kern_nn_in(g, node, 0);
+    if (x->rank != nk + 2) {
+        kern_nn_set_out(g, node, 0, DT_FLOAT, -1, NULL);
+        kern_nn_set_out(g, node, 1, DT_INT64, -1, NULL);
+        return 0;
+    }
+    nn_window w;
+    if (kern_nn_window(node, nk, ks, x->dims + 2, graph_attr_int(node, "ceil_mode", 0) != 0, &w, e))
+        return -1;
+    int64_t od[TENSOR_MAX_RANK] = {x->dims[0], x->dims[1]};
+    for (int i = 0; i < nk; i++)
+        od[2 + i] = w.out[i];
+    kern_nn_set_out(g, node, 0, DT_FLOAT, nk + 2, od);
+    kern_nn_set_out(g, node, 1, DT_INT64, nk + 2, od);
+    return 0;
+}
+
+/* The window geometry padded to 3 spatial dims. */
+typedef struct win3 {
+    int64_t in[3], out[3], k[3], s[3], d[3], pb[3], pe[3];
+} win3;
+
+static void to_win3(const nn_window *w, win3 *v)
+{
+    int off = 3 - w->nsp;
+    for (int i = 0; i < 3; i++) {
+        int j = i - off;
+        v->in[i] = j >= 0 ? w->in[j] : 1;
+        v->out[i] = j >= 0 ? w->out[j] : 1;
+        v->k[i] = j >= 0 ? w->k[j] : 1;
+        v->s[i] = j >= 0 ? w->s[j] : 1;
+        v->d[i] = j >= 0 ? w->d[j] : 1;
+        v->pb[i] = j >= 0 ? w->pb[j] : 0;
+        v->pe[i] = j >= 0 ? w->pe[j] : 0;
+    }
+}
+
+/* Kernel taps [*j0, *j1) of output position o in dim i that land inside the input. */
+static inline void taps(const win3 *v, int i, int64_t o, int64_t *start, int64_t *j0, int64_t *j1)
+{
+    int64_t s = o * v->s[i] - v->pb[i], d = v->d[i];
+    int64_t a = s < 0 ? (-s + d - 1) / d : 0;
+    int64_t b = v->in[i] - s <= 0 ? 0 : (v->in[i] - s + d - 1) / d;
+    if (b > v->k[i])
+        b = v->k[i];
+    *start = s;
+    *j0 = a;
+    *j1 = b > a ? b : a;
+}
+
+/* Taps of output o in dim i counted by count_include_pad: those before the end of the end padding. */
+static inline int64_t padded_taps(const win3 *v, int i, int64_t o)
+{
+    int64_t s = o * v->s[i] - v->pb[i], lim = v->in[i] + v->pe[i], d = v->d[i];
+    int64_t b = lim - s <= 0 ? 0 : (lim - s + d - 1) / d;
+    return b > v->k[i] ? v->k[i] : b;
+}
+
+static void pool_plane(int kind, bool include_pad, const win3 *v, const float *x, float *y, int64_t *idx,
+                       int64_t base)
+{
+    const int64_t ih = v->in[1], iw = v->in[2];
+    for (int64_t od = 0; od < v->out[0]; od++) {
+        int64_t sd, d0, d1;
+        taps(v, 0, od, &sd, &d0, &d1);
+        for (int64_t oh = 0; oh < v->out[1]; oh++) {
+            int64_t sh, h0, h1;
+            taps(v, 1, oh, &sh, &h0, &h1);
+            for (int64_t ow = 0; ow < v->out[2]; ow++) {
+                int64_t sw, w0, w1;
+                taps(v, 2, ow, &sw, &w0, &w1);
+                float acc = kind == POOL_MAX ? -INFINITY : 0.0f;
+                int64_t best = -1;
+                for (int64_t jd = d0; jd < d1; jd++) {
+                    int64_t pd = sd + jd * v->d[0];
+                    for (int64_t jh = h0; jh < h1; jh++) {
+                        int64_t ph = sh + jh * v->d[1];
+                        const float *row = x + (pd * ih + ph) * iw;
+                        if (kind == POOL_MAX) {
+                            for (int64_t jw = w0; jw < w1; jw++) {
+                                int64_t pw = sw + jw * v->d[2];
+                                if (row[pw] > acc || best < 0) {
+                                    acc = row[pw];
+                                    best = (pd * ih + ph) * iw + pw;
+                                }
+                            }
+                        } else {
+                            for (int64_t jw = w0; jw < w1; jw++)
+                                acc += row[sw + jw * v->d[2]];
+                        }
+                    }
+                }
+                int64_t o = (od * v->out[1] + oh) * v->out[2] + ow;
+                if (kind == POOL_MAX) {
+                    y[o] = acc;
+                    if (idx)
+                        idx[o] = best < 0 ? -1 : base + best;
+                } else {
+                    int64_t cnt = include_pad ? padded_taps(v, 0, od) * padded_taps(v, 1, oh) * padded_taps(v, 2, ow)
+                                              : (d1 - d0) * (h1 - h0) * (w1 - w0);
+                    y[o] = cnt > 0 ? acc / (float)cnt : 0.0f;
+                }
+            }
+        }
+    }
+}
+
+static int pool_run(op_ctx *ctx, int kind)
+{
+    const tensor *x = ctx->in[0];
+    const int64_t *ks;
+    int nk = graph_attr_ints(ctx->node, "kernel_shape", &ks);
+    if (nk < 1 || nk > NN_MAX_SPATIAL)
+        return kern_nn_fail(ctx, "kernel_shape must list 1 to %d sizes", NN_MAX_SPATIAL);
+    if (kern_nn_want_float(ctx, x, "X", nk + 2, nk + 2))
+        return -1;
+    nn_window w;
+    if (kern_nn_window(ctx->node, nk, ks, x->dims + 2, graph_attr_int(ctx->node, "ceil_mode", 0) != 0, &w, ctx->err))
+        return -1;
+    int64_t od[TENSOR_MAX_RANK] = {x->dims[0], x->dims[1]};
+    for (int i = 0; i < nk; i++)
+        od[2 + i] = w.out[i];
+    tensor *y = op_output(ctx, 0, DT_FLOAT, nk + 2, od);
+    if (!y)
+        return -1;
+    tensor *ind = NULL;
+    if (kind == POOL_MAX && ctx->n_out > 1 && ctx->graph && kern_nn_has_out(ctx->graph, ctx->node, 1) &&
+        !(ind = op_output(ctx, 1, DT_INT64, nk + 2, od)))
+        return -1;
+    if (tensor_numel(y) == 0)
+        return 0;
+    win3 v;
+    to_win3(&w, &v);
+    bool include_pad = graph_attr_int(ctx->node, "count_include_pad", 0) != 0;
+    int64_t planes = x->dims[0] * x->dims[1], isz = v.in[0] * v.in[1] * v.in[2], osz = v.out[0] * v.out[1] * v.out[2];
+    const float *xd = x->data;
+    float *yd = y->data;
+    int64_t *id = ind ? ind->data : NULL;
+#pragma omp parallel for num_threads(ctx->threads > 0 ? ctx->threads : 1) schedule(static)
+    for (int64_t p = 0; p < planes; p++)
+        pool_plane(kind, include_pad, &v, xd + p * isz, yd + p * osz, id ? id + p * osz : NULL, p * isz);
+    return 0;
+}
+
+int kern_nn_maxpool_run(op_ctx *ctx)
+{
+    return pool_run(ctx, POOL_MAX);
+}
+
+int kern_nn_avgpool_run(op_ctx *ctx)
+{
+    return pool_run(ctx, POOL_AVG);
+}
+
+static const char *const no_attrs[] = {NULL};
+
+int kern_nn_global_pool_check(const graph *g, const graph_node *node, qrc_err *e)
+{
+    if (kern_nn_check_node(g, node, 1, 1, 1, no_attrs, 1u, e))
+        return -1;
+    graph_value *x = kern_nn_in(g, node, 0);
+    if (x->rank >= 0 && x->rank < 2)
+        return kern_nn_err(e, node, "input '%s' has rank %d; at least 2 is needed", x->name, x->rank);
+    return 0;
+}
+
+int kern_nn_global_pool_infer(const graph *g, const graph_node *node, qrc_err *e)
+{
+    graph_value *x = kern_nn_in(g, node, 0);
+    if (x->rank < 2) {
+        kern_nn_set_out(g, node, 0, DT_FLOAT, -1, NULL);
+        return 0;
+    }
+    int64_t od[TENSOR_MAX_RANK];
+    for (int i = 0; i < x->rank; i++)
+        od[i] = i < 2 ? x->dims[i] : 1;
+    kern_nn_set_out(g, node, 0, DT_FLOAT, x->rank, od);
+    return 0;
+}
+
+static int global_run(op_ctx *ctx, int kind)
+{
+    const tensor *x = ctx->in[0];
+    if (kern_nn_want_float(ctx, x, "X", 2, TENSOR_MAX_RANK))
+        return -1;
+    int64_t od[TENSOR_MAX_RANK], plane = 1;
+    for (int i = 0; i < x->rank; i++) {
+        od[i] = i < 2 ? x->dims[i] : 1;
+        if (i >= 2)
+            plane *= x->dims[i];
+    }
+    tensor *y = op_output(ctx, 0, DT_FLOAT, x->rank, od);
+    if (!y)
+        return -1;
+    int64_t planes = x->dims[0] * x->dims[1];
+    const float *xd = x->data;
+    float *yd = y->data;
+    if (plane == 0) {
+        for (int64_t p = 0; p < planes; p++)
+            yd[p] = kind == POOL_MAX ? -INFINITY : NAN;
+        return 0;
+    }
+#pragma omp parallel for num_threads(ctx->threads > 0 ? ctx->threads : 1) schedule(static)
+    for (int64_t p = 0; p < planes; p++) {
+        const float *r = xd + p * plane;
+        if (kind == POOL_MAX) {
+            float m = r[0];
+            for (int64_t i = 1; i < plane; i++)
+                m = r[i] > m || isnan(r[i]) ? r[i] : m;
+            yd[p] = m;
+        } else {
+            double s = 0.0;
+            for (int64_t i = 0; i < plane; i++)
+                s += r[i];
+            yd[p] = (float)(s / (double)plane);
+        }
+    }
+    return 0;
+}
+
+int kern_nn_global_maxpool_run(op_ctx *ctx)
+{
+    return global_run(ctx, POOL_MAX);
+}
+
+int kern_nn_global_avgpool_run(op_ctx *ctx)
+{
+    return global_run(ctx, POOL_AVG);
+}
