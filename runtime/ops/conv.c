@@ -95,7 +95,13 @@ int kern_nn_conv_check(const graph *g, const graph_node *node, qrc_err *e)
         return kern_nn_err(e, node, "input '%s' has rank %d; 3 to 5 are supported", x->name, x->rank);
     if (w->rank >= 0 && x->rank >= 0 && w->rank != x->rank)
         return kern_nn_err(e, node, "weight '%s' has rank %d; input has rank %d", w->name, w->rank, x->rank);
-    return 0;
+    int rank = x->rank >= 0 ? x->rank : w->rank;
+    if (rank < 0)
+        return 0;
+    /* attribute values (auto_pad, list lengths) are checked here, shapes by infer */
+    int64_t unknown[TENSOR_MAX_RANK] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    conv_geom cg;
+    return conv_geometry(node, rank, unknown, unknown, &cg, e);
 }
 
 int kern_nn_conv_infer(const graph *g, const graph_node *node, qrc_err *e)

@@ -179,7 +179,7 @@ int kern_nn_layernorm_infer(const graph *g, const graph_node *node, qrc_err *e)
 NN_VEC static void ln_row(const float *restrict x, float *restrict y, int64_t n, float m, float inv,
                           const float *restrict sc, int64_t ssc, const float *restrict bi, int64_t sbi)
 {
-    if (ssc && sbi) {
+    if (ssc && sbi && bi) {
         for (int64_t i = 0; i < n; i++)
             y[i] = (x[i] - m) * inv * sc[i] + bi[i];
         return;
