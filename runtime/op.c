@@ -14,19 +14,39 @@ static const struct {
     {ops_control, &ops_control_count},
 };
 
+static const op_def *extra_rows;
+static int extra_count;
+
+void op_set_extra_table(const op_def *rows, int count)
+{
+    extra_rows = rows;
+    extra_count = rows ? count : 0;
+}
+
+/* The newest row of rows[0..n) for (domain, op_type) valid at opset, or best if none is newer. */
+static const op_def *newest(const op_def *rows, int n, const char *domain, const char *op_type, int64_t opset,
+                            const op_def *best)
+{
+    for (int i = 0; i < n; i++) {
+        const op_def *d = &rows[i];
+        if (strcmp(d->op_type, op_type) || strcmp(d->domain, domain ? domain : ""))
+            continue;
+        if (opset && d->since_opset > opset)
+            continue;
+        if (!best || d->since_opset > best->since_opset)
+            best = d;
+    }
+    return best;
+}
+
 const op_def *op_find(const char *domain, const char *op_type, int64_t opset)
 {
-    const op_def *best = NULL;
+    /* an extra table overrides the built-in rows for the ops it defines */
+    const op_def *best = newest(extra_rows, extra_count, domain, op_type, opset, NULL);
+    if (best)
+        return best;
     for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
-        for (int i = 0; i < *tables[t].count; i++) {
-            const op_def *d = &tables[t].rows[i];
-            if (strcmp(d->op_type, op_type) || strcmp(d->domain, domain ? domain : ""))
-                continue;
-            if (opset && d->since_opset > opset)
-                continue;
-            if (!best || d->since_opset > best->since_opset)
-                best = d;
-        }
+        best = newest(tables[t].rows, *tables[t].count, domain, op_type, opset, best);
     return best;
 }
 

@@ -51,6 +51,9 @@ typedef struct op_def {
 
 /* The row for (domain, op_type) valid at `opset`, or NULL. */
 const op_def *op_find(const char *domain, const char *op_type, int64_t opset);
+/* Registers an extra table searched along with the built-in ones (kernels defined by a test or an
+ * embedding program); rows must outlive their use. NULL/0 removes it. Not thread-safe. */
+void op_set_extra_table(const op_def *rows, int count);
 /* Rows by position, 0 .. op_table_size()-1, for listings (README table, `qrc ops`). */
 int op_table_size(void);
 const op_def *op_table_at(int i);
