@@ -11,6 +11,22 @@ static const graph *branch(const graph_node *n, const char *name)
     return a && a->kind == ATTR_GRAPH ? a->g : NULL;
 }
 
+/* Every node of a branch (and of branches nested in it) must be a supported op that passes its check,
+ * so an unsupported op inside a branch is reported when the model is compiled, not when it runs. */
+static int check_branch(const graph_node *n, const char *which, const graph *sub, qrc_err *e)
+{
+    for (int k = 0; k < sub->n_nodes; k++) {
+        const graph_node *m = &sub->nodes[k];
+        const op_def *def = op_find(m->domain, m->op_type, graph_opset_version(sub, m->domain));
+        if (!def)
+            return err_set(e, "node '%s' (If): %s: node '%s': unsupported op '%s'", n->name, which, m->name,
+                           m->op_type);
+        if (def->check && def->check(sub, m, e))
+            return err_wrap(e, "node '%s' (If): %s", n->name, which);
+    }
+    return 0;
+}
+
 static int if_check(const graph *g, const graph_node *n, qrc_err *e)
 {
     if (n->n_in != 1 || n->in[0] < 0)
@@ -26,6 +42,8 @@ static int if_check(const graph *g, const graph_node *n, qrc_err *e)
                        f->n_outputs, n->n_out);
     if (t->n_inputs || f->n_inputs)
         return err_set(e, "node '%s' (If): branches must not declare inputs", n->name);
+    if (check_branch(n, "then_branch", t, e) || check_branch(n, "else_branch", f, e))
+        return -1;
     const graph_value *c = &g->values[n->in[0]];
     if (c->dtype != DT_UNDEFINED && c->dtype != DT_BOOL)
         return err_set(e, "node '%s' (If): condition '%s' is %s, not bool", n->name, c->name,

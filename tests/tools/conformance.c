@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "exec.h"
 #include "onnx.h"
 #include "op.h"
 #include "ops/kern.h"
@@ -182,45 +183,42 @@ static int compare(const tensor *got, const tensor *want, const char *name, char
     return rc;
 }
 
-/* Runs the graph on the given input tensors (indexed by value); outputs land in vals. */
+/* Runs the graph through the executor on the given input tensors (indexed by value); outputs land in
+ * vals. Data given for an initializer (older models list initializers as inputs) replaces it. */
 static int run_graph(graph *g, tensor **vals, qrc_err *e)
 {
-    for (int k = 0; k < g->n_nodes; k++) {
-        const graph_node *node = &g->nodes[g->order[k]];
-        const op_def *def = op_find(node->domain, node->op_type, graph_opset_version(g, node->domain));
-        const tensor *ins[64];
-        tensor *outs[64] = {NULL};
-        if (node->n_in > 64 || node->n_out > 64)
-            return err_set(e, "node '%s' has too many inputs or outputs", node->name);
-        for (int i = 0; i < node->n_in; i++) {
-            int v = node->in[i];
-            ins[i] = v < 0 ? NULL : vals[v] ? vals[v] : g->values[v].init;
-            if (v >= 0 && !ins[i])
-                return err_set(e, "node '%s' (%s): input '%s' has no value", node->name, node->op_type,
-                               g->values[v].name);
+    exec *x;
+    if (exec_new(g, 1, &x, e))
+        return -1;
+    const char **names = calloc((size_t)g->n_inputs + 1, sizeof *names);
+    const tensor **ins = calloc((size_t)g->n_inputs + 1, sizeof *ins);
+    tensor **outs = calloc((size_t)g->n_outputs + 1, sizeof *outs);
+    int rc = 0;
+    for (int v = 0; v < g->n_values && !rc; v++)
+        if (vals[v] && g->values[v].init) {
+            tensor *c = tensor_clone(vals[v], e);
+            rc = c ? exec_set_initializer(x, v, c, e) : -1;
         }
-        void *state = NULL;
-        op_ctx ctx = {.graph = g, .node = node, .n_in = node->n_in, .in = ins, .n_out = node->n_out, .out = outs,
-                      .threads = 1, .state = &state, .err = e};
-        int rc = def->run(&ctx);
-        if (def->release && state)
-            def->release(state);
-        for (int i = 0; i < node->n_out; i++) {
-            int v = node->out[i];
-            if (!rc && v >= 0 && !outs[i]) {
-                rc = err_set(e, "node '%s' (%s): output %d was not produced", node->name, node->op_type, i);
-            }
-            if (v >= 0 && !rc) {
-                tensor_free(vals[v]);
-                vals[v] = outs[i];
-            } else {
-                tensor_free(outs[i]);
-            }
-        }
-        if (rc)
-            return -1;
+    for (int i = 0; i < g->n_inputs; i++) {
+        names[i] = g->values[g->inputs[i]].name;
+        ins[i] = vals[g->inputs[i]];
+        /* a few test sets disagree with their model's declared input shape (castlike's 'like'):
+         * the expected outputs are what is checked here, so the declaration yields to the data */
+        graph_value *d = &g->values[g->inputs[i]];
+        if (ins[i] && d->rank >= 0 && d->rank != ins[i]->rank)
+            d->rank = -1;
     }
-    return 0;
+    if (!rc)
+        rc = exec_run(x, g->n_inputs, names, ins, outs, e);
+    for (int i = 0; !rc && i < g->n_outputs; i++) {
+        tensor_free(vals[g->outputs[i]]);
+        vals[g->outputs[i]] = outs[i];
+    }
+    free(names);
+    free(ins);
+    free(outs);
+    exec_free(x);
+    return rc;
 }
 
 typedef enum { T_PASS, T_FAIL, T_SKIP } outcome;
