@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd_check.h"
+#include "cmd_run.h"
 #include "version.h"
 
 typedef struct command {
@@ -22,6 +23,7 @@ static int cmd_version(int argc, char **argv)
 static const command commands[] = {
     {"version", "print the version", cmd_version},
     {"check", "validate a model for quantization and write the check report", cmd_check},
+    {"run", "run an ONNX model on .npy inputs, write .npy outputs", cmd_run},
 };
 
 static void usage(FILE *f)
