@@ -19,7 +19,7 @@ static const char *const no_fold[] = {
 
 /* Ops whose folding of a sole-use parameter may rewrite that parameter in place. */
 static const char *const layout_ops[] = {
-    "Transpose", "Reshape", "Identity", "Cast", "Unsqueeze", "Squeeze", "Flatten",
+    "Transpose", "Reshape", "Cast", "Unsqueeze", "Squeeze", "Flatten",
 };
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -28,6 +28,12 @@ static bool in_list(const char *s, const char *const *list, size_t n)
         if (!strcmp(s, list[i]))
             return true;
     return false;
+}
+
+/* A parameter-like name: dotted and not an exporter's intermediate ("/x/y_output_0", "onnx::Mul_5"). */
+static bool param_like(const char *name)
+{
+    return strchr(name, '.') && !strchr(name, '/') && !strchr(name, ':');
 }
 
 static bool has_subgraph(const graph_node *nd)
@@ -153,7 +159,7 @@ static int fold_node(graph *g, int n, pass_report *r)
     /* A layout op on a parameter only it reads: rewrite the parameter in place, keep its name. */
     int p = nd->in ? nd->in[0] : -1;
     if (nd->n_out == 1 && nd->n_in >= 1 && p >= 0 && in_list(nd->op_type, layout_ops, sizeof layout_ops / sizeof *layout_ops) &&
-        strchr(g->values[p].name, '.') && pass_consumer_count(g, p) == 1 && !pass_pinned(g, p) &&
+        param_like(g->values[p].name) && !param_like(g->values[nd->out[0]].name) && pass_consumer_count(g, p) == 1 && !pass_pinned(g, p) &&
         !pass_pinned(g, nd->out[0])) {
         pass_set_const(g, p, outs[0]);
         pass_replace_uses(g, nd->out[0], p);
