@@ -214,6 +214,8 @@ void pass_suggest(const char *query, const char *const *cands, int n, char *buf,
         if (dup)
             continue;
         int d = pass_edit_distance(query, cands[i]);
+        if (strcasestr(cands[i], query) || strcasestr(query, cands[i]))
+            d = d / 4; /* a name containing the query (or inside it) is most likely what was meant */
         for (int k = 0; k < 3; k++)
             if (best[k] < 0 || d < dist[k]) {
                 for (int m = 2; m > k; m--) {

@@ -45,7 +45,8 @@ int pass_infer_shapes(graph *g, qrc_err *e);
 int pass_eval(const graph *g, int v, const pass_example *ex, tensor **out, qrc_err *e);
 /* Levenshtein distance between a and b. */
 int pass_edit_distance(const char *a, const char *b);
-/* Writes up to 3 of the n candidates closest to query (by edit distance, ties by order) into buf as
+/* Writes up to 3 of the n candidates closest to query (by edit distance, much closer when one name
+ * contains the other; ties by order) into buf as
  * "a, b, c". */
 void pass_suggest(const char *query, const char *const *cands, int n, char *buf, size_t size);
 /* Lower-case copy of an op type into buf ("MatMul" -> "matmul"). */

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Golden tests of `qrc check`: the text and JSON reports for the models in recipes/models (as exported,
+# with the batch pinned, and with exclusions that match nothing), and the exit statuses.
+# UPDATE_GOLDEN=1 rewrites the golden files. Ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+qrc=$BUILD/qrc
+gold=tests/golden/check
+passed=0 failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok()  { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+golden() { # golden NAME WANT_STATUS qrc-check-args...
+    local name=$1 want=$2; shift 2
+    "$qrc" check "$@" --json "$tmp/$name.json" >"$tmp/$name.txt" 2>&1
+    local rc=$?
+    [ "$rc" -eq "$want" ] && ok || bad "$name: exit $rc, wanted $want"
+    for ext in txt json; do
+        if [ -n "${UPDATE_GOLDEN:-}" ]; then
+            cp "$tmp/$name.$ext" "$gold/$name.$ext"
+        fi
+        if diff -u "$gold/$name.$ext" "$tmp/$name.$ext" >"$tmp/diff" 2>&1; then ok; else
+            bad "$name.$ext differs from $gold/$name.$ext"; head -20 "$tmp/diff"
+        fi
+    done
+}
+
+for m in fmnist_cnn fmnist_resnet fmnist_vit; do
+    golden "$m" 0 "recipes/models/$m.onnx"
+done
+golden fmnist_vit.pinned 0 recipes/models/fmnist_vit.onnx --concrete N=1 --exclude-op Softmax --exclude head
+golden fmnist_resnet.bad_selectors 1 recipes/models/fmnist_resnet.onnx --exclude layer1.0.cnov1 \
+    --exclude-re 'layer3\.1\.conv[0-9]+x' --exclude-op BatchNorm
+golden fmnist_cnn.missing_input 1 recipes/models/fmnist_cnn.onnx --concrete use_aux=0
+
+# Exit statuses: unreadable model 3, bad usage 2, the JSON parses and agrees with the exit status.
+printf 'not a model' >"$tmp/bad.onnx"
+"$qrc" check "$tmp/bad.onnx" >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 3 ] && ok || bad "unreadable model: exit $rc, wanted 3"
+"$qrc" check >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 2 ] && ok || bad "no model: exit $rc, wanted 2"
+"$qrc" check recipes/models/fmnist_cnn.onnx --method fast >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 2 ] && ok || bad "unknown method: exit $rc, wanted 2"
+if command -v node >/dev/null; then
+    st=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).status)' \
+         "$tmp/fmnist_resnet.bad_selectors.json" 2>&1)
+    [ "$st" = fail ] && ok || bad "JSON status: $st"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
