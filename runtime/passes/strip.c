@@ -12,50 +12,104 @@
 
 #define PASS "strip"
 
-/* Resolves tensor names into value indices; on a missing name fills e with the closest names. */
-static int resolve(const graph *g, const char *what, const char *const *names, int n, int *out, qrc_err *e)
+static bool in_module(const graph_node *nd, const char *m)
 {
-    for (int i = 0; i < n; i++) {
-        out[i] = graph_find_value(g, names[i]);
-        if (out[i] >= 0)
+    size_t l = strlen(m);
+    return nd->module && !strncmp(nd->module, m, l) && (nd->module[l] == 0 || nd->module[l] == '.');
+}
+
+/* The tensors where module m begins (start: non-constant inputs from outside it) or ends (end: outputs
+ * read outside it or by the graph), appended to out from *n (capacity cap); returns how many. */
+static int module_edges(const graph *g, const char *m, bool start, int *out, int *n, int cap)
+{
+    int found = 0;
+    for (int k = 0; k < g->n_nodes; k++) {
+        const graph_node *nd = &g->nodes[g->order[k]];
+        if (!in_module(nd, m))
             continue;
-        const char **cands = malloc(((size_t)g->n_values + 1) * sizeof *cands);
+        for (int i = 0; i < (start ? nd->n_in : nd->n_out); i++) {
+            int v = start ? nd->in[i] : nd->out[i];
+            if (v < 0 || (start && pass_const(g, v)))
+                continue;
+            bool edge = start ? true : g->values[v].is_output;
+            if (start) {
+                int p = pass_producer(g, v);
+                edge = p < 0 || !in_module(&g->nodes[p], m);
+            } else {
+                for (int c = 0; c < g->values[v].n_consumers && !edge; c++)
+                    edge = !in_module(&g->nodes[g->values[v].consumers[c]], m);
+            }
+            if (edge && *n < cap) {
+                out[(*n)++] = v;
+                found++;
+            }
+        }
+    }
+    return found;
+}
+
+/* Resolves tensor (or module) names into value indices; on a missing name fills e with the closest
+ * tensor names. Returns the number of values, or -1. */
+static int resolve(const graph *g, const char *what, const char *const *names, int n, int **out, qrc_err *e)
+{
+    int cap = g->n_values + n + 1, k = 0;
+    *out = malloc((size_t)cap * sizeof **out);
+    if (!*out)
+        return err_set(e, "strip: out of memory");
+    for (int i = 0; i < n; i++) {
+        int v = graph_find_value(g, names[i]);
+        if (v >= 0) {
+            (*out)[k++] = v;
+            continue;
+        }
+        if (module_edges(g, names[i], !strcmp(what, "start"), *out, &k, cap) > 0)
+            continue;
+        const char **cands = malloc(((size_t)g->n_values + (size_t)g->n_nodes + 1) * sizeof *cands);
         char sug[512] = "";
         if (cands) {
-            for (int v = 0; v < g->n_values; v++)
-                cands[v] = g->values[v].name;
-            pass_suggest(names[i], cands, g->n_values, sug, sizeof sug);
+            int nc = 0;
+            for (int v2 = 0; v2 < g->n_values; v2++)
+                cands[nc++] = g->values[v2].name;
+            for (int q = 0; q < g->n_nodes; q++)
+                if (g->nodes[q].module)
+                    cands[nc++] = g->nodes[q].module;
+            pass_suggest(names[i], cands, nc, sug, sizeof sug);
             free(cands);
         }
-        return err_set(e, "strip: the %s tensor '%s' is not in the model; closest tensor names: %s", what, names[i], sug);
+        return err_set(e, "strip: the %s '%s' is neither a tensor nor a module of the model; closest names: %s", what,
+                       names[i], sug);
     }
-    return 0;
+    return k;
 }
 
 int pass_strip(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
 {
     if (graph_reindex(g, e) != 0)
         return err_wrap(e, "strip");
-    int ns = o && o->n_start ? o->n_start : g->n_inputs, ne = o && o->n_end ? o->n_end : g->n_outputs;
-    int *sv = malloc(((size_t)ns + 1) * sizeof *sv), *ev = malloc(((size_t)ne + 1) * sizeof *ev);
+    int ns = g->n_inputs, ne = g->n_outputs;
+    int *sv = NULL, *ev = NULL;
     bool *fwd = calloc((size_t)g->n_values + 1, sizeof *fwd), *bwd = calloc((size_t)g->n_values + 1, sizeof *bwd);
     bool *nf = calloc((size_t)g->n_nodes + 1, sizeof *nf), *nb = calloc((size_t)g->n_nodes + 1, sizeof *nb);
     int rc = -1;
-    if (!sv || !ev || !fwd || !bwd || !nf || !nb) {
+    if (!fwd || !bwd || !nf || !nb) {
         err_set(e, "strip: out of memory");
         goto out;
     }
     if (o && o->n_start) {
-        if (resolve(g, "start", o->start, ns, sv, e))
+        if ((ns = resolve(g, "start", o->start, o->n_start, &sv, e)) < 0)
             goto out;
-    } else {
+    } else if ((sv = malloc(((size_t)ns + 1) * sizeof *sv))) {
         memcpy(sv, g->inputs, (size_t)ns * sizeof *sv);
     }
     if (o && o->n_end) {
-        if (resolve(g, "end", o->end, ne, ev, e))
+        if ((ne = resolve(g, "end", o->end, o->n_end, &ev, e)) < 0)
             goto out;
-    } else {
+    } else if ((ev = malloc(((size_t)ne + 1) * sizeof *ev))) {
         memcpy(ev, g->outputs, (size_t)ne * sizeof *ev);
+    }
+    if (!sv || !ev) {
+        err_set(e, "strip: out of memory");
+        goto out;
     }
     for (int i = 0; i < ns; i++)
         fwd[sv[i]] = true;

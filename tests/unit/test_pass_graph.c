@@ -447,7 +447,19 @@ static void strip_marks_pre_and_post_processing(void **state)
     const char *typo[1] = {"logit"};
     o.end = typo;
     assert_int_equal(pass_strip(g, &o, &r, &e), -1);
-    assert_non_null(strstr(e.msg, "closest tensor names: logits"));
+    assert_non_null(strstr(e.msg, "closest names: logits"));
+    /* a module name stands for the tensors where it begins / ends */
+    const char *mod[1] = {"fc"};
+    pass_report r2;
+    pass_report_init(&r2);
+    o.start = mod;
+    o.end = mod;
+    assert_int_equal(pass_name(g, NULL, &r2, &e), 0);
+    assert_int_equal(pass_strip(g, &o, &r2, &e), 0);
+    assert_true(pass_report_find(&r2, "/Sub")->outside_region);
+    assert_true(pass_report_find(&r2, "/Softmax")->outside_region);
+    assert_null(pass_report_find(&r2, "/fc/MatMul"));
+    pass_report_free(&r2);
     pass_report_free(&r);
     graph_free(g);
 }
