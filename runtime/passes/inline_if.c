@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "op.h"
+#include "infer.h"
 #include "util.h"
 
 /* Copies attribute sa into a new attribute of node n in g (tensors and subgraphs deep-copied). */
@@ -139,11 +139,5 @@ int pass_infer_shapes(graph *g, qrc_err *e)
 {
     if (graph_reindex(g, e) != 0)
         return -1;
-    for (int k = 0; k < g->n_nodes; k++) {
-        const graph_node *nd = &g->nodes[g->order[k]];
-        const op_def *def = op_find(nd->domain, nd->op_type, graph_opset_version(g, nd->domain));
-        if (def && def->infer && def->infer(g, nd, e) != 0)
-            return -1;
-    }
-    return 0;
+    return graph_infer_shapes(g, e);
 }

@@ -36,8 +36,7 @@ int pass_run_node(const graph *g, int n, const tensor *const *in, tensor **out, 
 /* Replaces If node n by the nodes of its then (take_then) or else branch, wired to the If's inputs and
  * outputs; the branch's values keep their names where they are free in g. */
 int pass_inline_if(graph *g, int n, bool take_then, qrc_err *e);
-/* Runs the registry's shape inference (op_def.infer) over g in topological order; ops without one
- * leave their outputs as they are. */
+/* Reindexes g and runs the graph's shape and type inference (graph_infer_shapes, infer.h). */
 int pass_infer_shapes(graph *g, qrc_err *e);
 /* Computes value v of g for one example (graph inputs by name) by running, through their kernels, only
  * the nodes v depends on. *out is a new tensor owned by the caller. Fails when an input the value
