@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "graph.h"
 
 enum {
     QUANT_MIN_BITWIDTH = 4,
@@ -55,8 +56,8 @@ typedef struct quant_encoding {
     int32_t offset; /* -zero_point, in [-(2^bw - 1), 0] */
 } quant_encoding;
 
-/* Name of a symmetry mode for listings: "asymmetric", "symmetric", "strict_symmetric",
- * "unsigned_symmetric". */
+/* Name of a symmetry mode for listings: "asymmetric", "symmetric" or "strict_symmetric" (whether a
+ * symmetric grid turned out unsigned depends on the data: see the encoding's offset). */
 const char *quant_format_symmetry_name(const quant_format *f);
 
 /* Checks a format (bitwidth in range for its kind). */
@@ -278,10 +279,12 @@ typedef struct quant_options {
     uint64_t seed;
     const bool *excluded;      /* per node index: left in float; NULL for none */
     const bool *fused_with_next; /* per node index: output internal to a fused unit; NULL for none */
+    int threads;               /* executor threads; 0 means 2 */
+    FILE *progress;            /* progress lines go here when it is a terminal; NULL for quiet */
+    int sensitivity_batches;   /* calibration batches used to rank sensitivity; 0 means 4 */
 } quant_options;
 
 typedef struct quant_sim quant_sim;
-struct graph;
 
 /* Places quantizers on a prepared, reindexed graph (borrowed: it must outlive the sim and keep its
  * value indices): activation quantizers on graph inputs and op outputs, parameter quantizers on weights
@@ -291,7 +294,7 @@ struct graph;
  * that only moves data (Reshape, Transpose, MaxPool, ...): that output shares its input's encoding.
  * rules are copied; cfg (may be NULL) is borrowed and must outlive the sim. NULL (e filled) on a bad
  * rule, regex or format. */
-quant_sim *quant_sim_create(struct graph *g, const quant_rule *rules, int n_rules, const quant_config *cfg,
+quant_sim *quant_sim_create(graph *g, const quant_rule *rules, int n_rules, const quant_config *cfg,
                             const quant_options *opts, qrc_err *e);
 void quant_sim_free(quant_sim *s);
 
@@ -302,6 +305,80 @@ const quant_quantizer *quant_sim_get(const quant_sim *s, int i);
 int quant_sim_find(const quant_sim *s, const char *name);
 /* Number of ops rule i decided (0 flags a rule that matches nothing, e.g. after a rename). */
 int quant_sim_rule_matches(const quant_sim *s, int rule);
+
+/* ---- Calibration, simulation, evaluation -------------------------------------------------------------
+ *
+ * Data comes as a stream of rows per graph input, read batch by batch from .npy files (several files per
+ * input are read one after the other as one stream), so memory never depends on how many samples there
+ * are. Inputs must be float32 with the graph's per-sample shape; a batch is `batch` rows (the last may be
+ * shorter). */
+
+typedef struct quant_feed {
+    const char *input;         /* graph input name */
+    const char *const *files;
+    int n_files;
+} quant_feed;
+
+typedef struct quant_data {
+    const quant_feed *feeds;
+    int n_feeds;
+    int64_t batch;             /* rows per run; 0 means 32 */
+    int64_t max_samples;       /* 0: every row */
+} quant_data;
+
+/* Streams the data once through the float model, folding every activation quantizer's statistics, and
+ * observes every weight. When a rule selects by sensitivity and no ranking exists yet, first calibrates,
+ * ranks (quant_rank_sensitivity) and re-places the quantizers, then calibrates again. Encodings already
+ * computed are dropped (frozen ones kept). */
+int quant_calibrate(quant_sim *s, const quant_data *d, qrc_err *e);
+
+/* Turns the statistics into encodings (fixed ranges for constrained outputs); frees the statistics.
+ * Fails when a quantizer was never observed and is not frozen. */
+int quant_compute_encodings(quant_sim *s, qrc_err *e);
+
+/* Sets quantizer i's encodings (n must equal its channel count) and freezes them: calibration leaves
+ * them alone (used when encodings are loaded from a file). */
+int quant_set_encodings(quant_sim *s, int i, const quant_encoding *enc, int n, qrc_err *e);
+
+/* Runs the quantized simulation (weights fake-quantized once, every activation quantizer applied in
+ * place as values are produced) or the float model on one batch. Inputs are bound by graph input name;
+ * outs receives the graph's outputs (the caller's to free). Encodings must have been computed. */
+int quant_simulate(quant_sim *s, int n, const char *const *names, const tensor *const *inputs, tensor **outs,
+                   qrc_err *e);
+int quant_run_float(quant_sim *s, int n, const char *const *names, const tensor *const *inputs, tensor **outs,
+                    qrc_err *e);
+
+/* Ranks quantizable ops (ops owning an activation or weight quantizer) by how much quantizing that op
+ * alone lowers the first output's SQNR against float over the first sensitivity_batches batches, most
+ * sensitive first, and re-places the quantizers so sensitivity rules take effect (encodings are then
+ * dropped: calibrate again). Needs computed encodings. */
+int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e);
+/* Number of ranked ops; node index and SQNR (dB) of the op at rank r (0 = most sensitive). */
+int quant_sensitivity_count(const quant_sim *s);
+int quant_sensitivity_at(const quant_sim *s, int r, double *sqnr_db);
+
+typedef struct quant_layer_sqnr {
+    const char *tensor;        /* owned by the graph */
+    double sqnr_db;            /* of the simulated tensor against the float model's; INFINITY when equal */
+} quant_layer_sqnr;
+
+typedef struct quant_eval {
+    int64_t samples;
+    bool has_labels;
+    double float_top1, quant_top1; /* accuracy in [0, 1] against the labels, when given */
+    double top1_agreement;     /* fraction of samples where quantized and float top-1 agree */
+    double output_sqnr_db;     /* first output, quantized against float */
+    quant_layer_sqnr *layers;  /* every activation quantizer, worst SQNR first (owned) */
+    int n_layers;
+    double seconds;
+    double float_images_per_s, quant_images_per_s;
+} quant_eval;
+
+/* Runs float and quantized models side by side over the data (labels: an int64 .npy of one class per
+ * row, or NULL), comparing the first output (top-1 along its last axis) and every quantized activation.
+ * Memory: one batch of quantized activations at a time. */
+int quant_evaluate(quant_sim *s, const quant_data *d, const char *labels, quant_eval *out, qrc_err *e);
+void quant_eval_release(quant_eval *r);
 
 /* Writes the quantizer table (tensor, role, format, symmetry, granularity, deciding rule, encoding when
  * computed), the tensors sharing an encoding, and the rules that matched nothing, to out. */

@@ -7,11 +7,7 @@ const char *quant_format_symmetry_name(const quant_format *f)
 {
     if (!f->symmetric)
         return "asymmetric";
-    if (f->strict)
-        return "strict_symmetric";
-    if (f->unsigned_sym)
-        return "unsigned_symmetric";
-    return "symmetric";
+    return f->strict ? "strict_symmetric" : "symmetric";
 }
 
 int quant_format_check(const quant_format *f, qrc_err *e)

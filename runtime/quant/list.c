@@ -44,6 +44,16 @@ static void encoding_text(const quant_quantizer *q, char *buf, size_t n)
     snprintf(buf, n, "scales %.6g .. %.6g", lo, hi);
 }
 
+static const char *symmetry(const quant_quantizer *q)
+{
+    if (q->format.kind == QUANT_FLOAT)
+        return "-";
+    bool all_unsigned = q->format.symmetric && q->enc;
+    for (int c = 0; all_unsigned && c < q->n_channels; c++)
+        all_unsigned = q->enc[c].offset == 0;
+    return all_unsigned ? "unsigned_symmetric" : quant_format_symmetry_name(&q->format);
+}
+
 int quant_sim_list(const quant_sim *s, FILE *out, qrc_err *e)
 {
     fprintf(out, "%d quantizers\n", s->n_q);
@@ -56,7 +66,7 @@ int quant_sim_list(const quant_sim *s, FILE *out, qrc_err *e)
         granularity(q, gran, sizeof gran);
         encoding_text(q, enc, sizeof enc);
         fprintf(out, "%-4d %-40s %-10s %-7s %-18s %-26s %-30s %s\n", i, q->tensor, quant_role_name(q->role), fmt,
-                q->format.kind == QUANT_FLOAT ? "-" : quant_format_symmetry_name(&q->format), gran, q->decided_by,
+                symmetry(q), gran, q->decided_by,
                 enc);
     }
     int shared = 0;

@@ -59,21 +59,63 @@ static const weight_op *weight_op_of(const graph_node *n)
 /* Output-channel axis of a weight. */
 static int weight_axis(const graph_node *n, const tensor *w)
 {
+    (void)w;
     if (strcmp(n->op_type, "ConvTranspose") == 0)
         return 1;
     if (strcmp(n->op_type, "Gemm") == 0)
         return graph_attr_int(n, "transB", 0) ? 0 : 1;
-    if (strcmp(n->op_type, "MatMul") == 0)
-        return w->rank - 1;
     return 0;
 }
 
-static bool is_float(const graph *g, int v, const graph_node *producer)
+/* Ops whose outputs describe shapes, not data. */
+static const char *const SHAPE_OPS[] = {"Shape", "Size", NULL};
+
+/* Element type of a node output the graph has no dtype for, from the op. */
+static bool output_is_float(const graph *g, const graph_node *node, const bool *is_float)
 {
-    tensor_dtype dt = g->values[v].dtype;
-    if (dt != DT_UNDEFINED)
-        return dt == DT_FLOAT;
-    return !(producer && in_list(NON_FLOAT_OUTPUT, producer->op_type));
+    if (in_list(NON_FLOAT_OUTPUT, node->op_type) || in_list(SHAPE_OPS, node->op_type))
+        return false;
+    if (strcmp(node->op_type, "Cast") == 0)
+        return graph_attr_int(node, "to", DT_FLOAT) == DT_FLOAT;
+    if (strcmp(node->op_type, "Constant") == 0) {
+        const graph_attr *a = graph_attr_find(node, "value");
+        return a && a->t ? a->t->dtype == DT_FLOAT : graph_attr_find(node, "value_float") != NULL;
+    }
+    for (int j = 0; j < node->n_in; j++)
+        if (node->in[j] >= 0)
+            return is_float[node->in[j]];
+    return true;
+}
+
+/* Which values are float, and which are activation data: derived from a graph input other than through
+ * its shape. Initializers, constants and shape arithmetic are neither quantized nor observed. */
+static void mark_values(const graph *g, bool *is_float, bool *is_data)
+{
+    for (int v = 0; v < g->n_values; v++) {
+        const graph_value *x = &g->values[v];
+        is_float[v] = x->init ? x->init->dtype == DT_FLOAT : x->dtype == DT_UNDEFINED || x->dtype == DT_FLOAT;
+        is_data[v] = x->is_input && !x->init;
+    }
+    for (int k = 0; k < g->n_nodes; k++) {
+        const graph_node *node = &g->nodes[g->order[k]];
+        bool data = false;
+        if (!in_list(SHAPE_OPS, node->op_type))
+            for (int j = 0; j < node->n_in; j++)
+                data = data || (node->in[j] >= 0 && is_data[node->in[j]]);
+        for (int j = 0; j < node->n_out; j++) {
+            int v = node->out[j];
+            if (v < 0)
+                continue;
+            tensor_dtype dt = g->values[v].dtype;
+            is_float[v] = dt != DT_UNDEFINED ? dt == DT_FLOAT : output_is_float(g, node, is_float);
+            is_data[v] = data;
+        }
+    }
+}
+
+static bool activation(const quant_sim *s, int v)
+{
+    return s->is_float[v] && s->is_data[v];
 }
 
 void quant_quantizers_clear(quant_sim *s)
@@ -168,7 +210,7 @@ static int place_inputs(quant_sim *s, qrc_err *e)
     for (int i = 0; i < g->n_inputs; i++) {
         int v = g->inputs[i];
         const graph_value *val = &g->values[v];
-        if (val->init || !is_float(g, v, NULL))
+        if (val->init || !activation(s, v))
             continue;
         /* The first quantized consumer's qconfig decides the input's format. */
         int first = -1;
@@ -190,6 +232,39 @@ static int place_inputs(quant_sim *s, qrc_err *e)
     return 0;
 }
 
+/* The initializer behind a weight slot, following Identity and Transpose nodes (as exporters emit for
+ * nn.Linear), with the channel axis mapped back through each permutation; -1 when there is none. */
+static int weight_source(const graph *g, int v, int *axis)
+{
+    for (int depth = 0; v >= 0 && depth < 8; depth++) {
+        const graph_value *x = &g->values[v];
+        if (x->init)
+            return x->init->dtype == DT_FLOAT ? v : -1;
+        if (x->producer < 0)
+            return -1;
+        const graph_node *p = &g->nodes[x->producer];
+        if (p->n_in < 1 || p->in[0] < 0)
+            return -1;
+        if (strcmp(p->op_type, "Transpose") == 0) {
+            const int64_t *perm;
+            int np = graph_attr_ints(p, "perm", &perm);
+            int rank = x->rank >= 0 ? x->rank : np;
+            if (*axis >= 0) {
+                if (np > 0 && *axis < np)
+                    *axis = (int)perm[*axis];
+                else if (np == 0 && rank > 0)
+                    *axis = rank - 1 - *axis;
+                else
+                    return -1;
+            }
+        } else if (strcmp(p->op_type, "Identity") != 0) {
+            return -1;
+        }
+        v = p->in[0];
+    }
+    return -1;
+}
+
 static int place_params(quant_sim *s, int n, const quant_resolved *r, qrc_err *e)
 {
     graph *g = s->g;
@@ -197,9 +272,18 @@ static int place_params(quant_sim *s, int n, const quant_resolved *r, qrc_err *e
     const weight_op *w = weight_op_of(node);
     if (!w || !r->weight_on)
         return 0;
-    int wv = w->weight < node->n_in ? node->in[w->weight] : -1;
-    if (wv >= 0 && g->values[wv].init && g->values[wv].init->dtype == DT_FLOAT && s->carrier[wv] < 0) {
-        int axis = r->per_channel ? weight_axis(node, g->values[wv].init) : -1;
+    int slot = w->weight < node->n_in ? node->in[w->weight] : -1;
+    int axis = -1;
+    int src = slot >= 0 ? weight_source(g, slot, &axis) : -1;
+    if (src >= 0 && r->per_channel) {
+        /* Identity and Transpose keep the rank, so the source's rank is the slot's. */
+        int rank = g->values[src].init->rank;
+        axis = strcmp(node->op_type, "MatMul") == 0 ? rank - 1 : weight_axis(node, NULL);
+        if (rank < 1)
+            axis = -1;
+    }
+    int wv = slot >= 0 ? weight_source(g, slot, &axis) : -1;
+    if (wv >= 0 && s->carrier[wv] < 0) {
         if (add(s, wv, n, QUANT_ROLE_WEIGHT, &r->weight, axis, r->by, e))
             return -1;
     }
@@ -226,7 +310,7 @@ static int place_region_entries(quant_sim *s, int n, const quant_resolved *r, qr
         const graph_value *val = &g->values[v];
         if (val->init || val->producer < 0 || s->carrier[v] >= 0 || !s->excluded[val->producer])
             continue;
-        if (!is_float(g, v, &g->nodes[val->producer]) || !r->act_on)
+        if (!activation(s, v) || !r->act_on)
             continue;
         if (add(s, v, n, QUANT_ROLE_INPUT, &r->act, -1, r->by, e))
             return -1;
@@ -243,14 +327,14 @@ static int place_outputs(quant_sim *s, int n, const quant_resolved *r, qrc_err *
     int src = node->n_in > 0 && node->in[0] >= 0 ? s->carrier[node->in[0]] : -1;
     if (src >= 0 && in_list(SHARES_INPUT, node->op_type)) {
         for (int j = 0; j < node->n_out; j++)
-            if (node->out[j] >= 0 && is_float(g, node->out[j], node))
+            if (node->out[j] >= 0 && activation(s, node->out[j]))
                 s->carrier[node->out[j]] = src;
         return 0;
     }
     quant_tri model_out = s->cfg ? s->cfg->output_quantized : QUANT_UNSET;
     for (int j = 0; j < node->n_out; j++) {
         int v = node->out[j];
-        if (v < 0 || !is_float(g, v, node) || s->carrier[v] >= 0)
+        if (v < 0 || !activation(s, v) || s->carrier[v] >= 0)
             continue;
         bool on = r->act_on;
         if (g->values[v].is_output && model_out != QUANT_UNSET)
@@ -276,6 +360,13 @@ int quant_place(quant_sim *s, qrc_err *e)
 {
     graph *g = s->g;
     quant_quantizers_clear(s);
+    free(s->is_float);
+    free(s->is_data);
+    s->is_float = calloc((size_t)g->n_values + 1, sizeof *s->is_float);
+    s->is_data = calloc((size_t)g->n_values + 1, sizeof *s->is_data);
+    if (!s->is_float || !s->is_data)
+        return err_set(e, "out of memory");
+    mark_values(g, s->is_float, s->is_data);
     mark_supergroups(s);
     if (place_inputs(s, e))
         return -1;

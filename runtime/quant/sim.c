@@ -71,12 +71,18 @@ void quant_sim_free(quant_sim *s)
         for (int i = 0; i < s->n_q; i++)
             quant_observer_free(s->obs[i]);
     free(s->obs);
+    exec_free(s->fexec);
+    exec_free(s->qexec);
+    free(s->sens_node);
+    free(s->sens_sqnr);
     quant_quantizers_clear(s);
     quant_rules_release(s);
     free(s->excluded);
     free(s->fused);
     free(s->sens_rank);
     free(s->carrier);
+    free(s->is_float);
+    free(s->is_data);
     arena_free(&s->mem);
     free(s);
 }

@@ -6,7 +6,9 @@
 #include <regex.h>
 
 #include "arena.h"
+#include "exec.h"
 #include "graph.h"
+#include "npy.h"
 #include "quant.h"
 
 /* One rule with its patterns copied and regexes compiled. */
@@ -41,8 +43,62 @@ struct quant_sim {
     int n_q, cap_q;
     quant_observer **obs;      /* per quantizer, during calibration */
     int *carrier;              /* per value: quantizer whose encoding it carries, or -1 */
+    bool *is_float, *is_data;  /* per value: float element type; derived from input data (not shapes) */
     uint64_t stream;           /* stochastic rounding call counter */
+
+    /* Running. */
+    enum { SIM_FLOAT, SIM_CALIBRATE, SIM_SIMULATE, SIM_RECORD } mode;
+    exec *fexec, *qexec;       /* float model; model with fake-quantized weights */
+    bool weights_applied;      /* qexec's initializers are the quantized ones */
+    const bool *active;        /* per quantizer: applied in simulation (NULL: all) */
+    float **rec;               /* SIM_RECORD: float activations of the current batch, per quantizer */
+    size_t *rec_n, *rec_cap;
+    double *sig, *noise;       /* per quantizer: sums of squares for the per-layer SQNR */
+    bool compare;              /* SIMULATE also compares with rec */
+    int *sens_node;            /* ranked nodes, most sensitive first */
+    double *sens_sqnr;
+    int n_sens;
 };
+
+/* A stream of batches over a quant_data: one tensor per feed per batch. */
+typedef struct quant_stream {
+    const quant_data *d;
+    const graph *g;
+    int64_t served, batch, limit, total; /* rows served so far, rows per batch, max rows, rows available */
+    npy_reader **r;            /* per feed: the open file */
+    int *file;                 /* per feed: index of the open file */
+    bool fixed;                /* the model's batch dimension is fixed */
+} quant_stream;
+
+/* Opens every feed's first file, checking names against the graph inputs and shapes. */
+int quant_stream_open(quant_stream *st, const quant_data *d, const graph *g, qrc_err *e);
+/* Next batch into batch[] (one new tensor per feed, the caller's); *rows = 0 at the end. */
+int quant_stream_next(quant_stream *st, tensor **batch, int64_t *rows, qrc_err *e);
+void quant_stream_close(quant_stream *st);
+/* Input names of the feeds, in feed order (pointers into d). */
+void quant_stream_names(const quant_stream *st, const char **names);
+
+/* The executors, created on first use. */
+int quant_float_exec(quant_sim *s, exec **out, qrc_err *e);
+int quant_sim_exec(quant_sim *s, exec **out, qrc_err *e);
+/* Puts fake-quantized weights into the simulation executor (only the active ones when s->active). */
+int quant_apply_weights(quant_sim *s, qrc_err *e);
+/* The executor observer: calibration, simulation, recording, comparison. */
+int quant_on_value(int value, tensor *t, void *user, qrc_err *e);
+/* Drops statistics and computed (not frozen) encodings. */
+void quant_reset_encodings(quant_sim *s);
+
+/* Terminal progress (no-op unless opts.progress is a terminal). */
+typedef struct quant_progress {
+    FILE *out;
+    const char *what;
+    double start;
+    int64_t total;
+} quant_progress;
+void quant_progress_begin(quant_progress *p, const quant_sim *s, const char *what, int64_t total);
+void quant_progress_step(quant_progress *p, int64_t done);
+void quant_progress_end(quant_progress *p);
+double quant_now(void);
 
 /* Copies and compiles rules into s. */
 int quant_rules_compile(quant_sim *s, const quant_rule *rules, int n, qrc_err *e);

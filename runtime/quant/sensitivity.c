@@ -1,0 +1,178 @@
+/* sensitivity.c — ranks ops by how much quantizing each one alone degrades the model's first output
+ * (SQNR against float on a few calibration batches). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+
+typedef struct ranked {
+    int node, order;
+    double sqnr;
+} ranked;
+
+static int by_sqnr(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->sqnr != y->sqnr)
+        return x->sqnr < y->sqnr ? -1 : 1;
+    return x->order - y->order;
+}
+
+static double sqnr_db(double sig, double noise)
+{
+    return noise > 0 ? 10.0 * log10(sig / noise) : INFINITY;
+}
+
+/* Ops owning an activation or parameter quantizer, in topological order. */
+static int quantized_ops(const quant_sim *s, int *nodes, int *order)
+{
+    const graph *g = s->g;
+    int n = 0;
+    for (int k = 0; k < g->n_nodes; k++) {
+        int node = g->order[k];
+        for (int i = 0; i < s->n_q; i++)
+            if (s->q[i].node == node && s->q[i].role != QUANT_ROLE_INPUT) {
+                nodes[n] = node;
+                order[n++] = k;
+                break;
+            }
+    }
+    return n;
+}
+
+typedef struct held {
+    tensor **in;   /* per batch, per feed */
+    tensor **ref;  /* per batch: float output 0 */
+    int n;
+} held;
+
+static void release(held *h, int feeds)
+{
+    for (int b = 0; b < h->n; b++) {
+        for (int f = 0; f < feeds; f++)
+            tensor_free(h->in[b * feeds + f]);
+        tensor_free(h->ref[b]);
+    }
+    free(h->in);
+    free(h->ref);
+}
+
+int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
+{
+    const graph *g = s->g;
+    for (int i = 0; i < s->n_q; i++)
+        if (!s->q[i].enc)
+            return err_set(e, "sensitivity needs encodings: '%s' has none", s->q[i].tensor);
+    int max_batches = s->opts.sensitivity_batches > 0 ? s->opts.sensitivity_batches : 4;
+    int feeds = d->n_feeds;
+    held h = {calloc((size_t)(max_batches * feeds), sizeof(tensor *)), calloc((size_t)max_batches, sizeof(tensor *)), 0};
+    int *nodes = malloc(sizeof *nodes * (size_t)(g->n_nodes + 1)), *order = malloc(sizeof *order * (size_t)(g->n_nodes + 1));
+    ranked *r = calloc((size_t)g->n_nodes + 1, sizeof *r);
+    bool *active = calloc((size_t)s->n_q + 1, sizeof *active);
+    tensor **outs = calloc((size_t)g->n_outputs + 1, sizeof *outs);
+    const char *names[feeds];
+    quant_stream st;
+    int rc = -1;
+    if (!h.in || !h.ref || !nodes || !order || !r || !active || !outs) {
+        err_set(e, "out of memory");
+        goto done;
+    }
+    /* Float references for the first batches. */
+    if (quant_stream_open(&st, d, g, e)) {
+        quant_stream_close(&st);
+        goto done;
+    }
+    quant_stream_names(&st, names);
+    while (h.n < max_batches) {
+        int64_t rows;
+        if (quant_stream_next(&st, &h.in[h.n * feeds], &rows, e)) {
+            quant_stream_close(&st);
+            goto done;
+        }
+        if (rows == 0)
+            break;
+        if (quant_run_float(s, feeds, names, (const tensor *const *)&h.in[h.n * feeds], outs, e)) {
+            for (int f = 0; f < feeds; f++)
+                tensor_free(h.in[h.n * feeds + f]);
+            quant_stream_close(&st);
+            goto done;
+        }
+        h.ref[h.n] = outs[0];
+        for (int o = 1; o < g->n_outputs; o++)
+            tensor_free(outs[o]);
+        h.n++;
+    }
+    quant_stream_close(&st);
+    int n_ops = quantized_ops(s, nodes, order);
+    quant_progress p;
+    quant_progress_begin(&p, s, "sensitivity", n_ops);
+    s->active = active;
+    for (int k = 0; k < n_ops; k++) {
+        for (int i = 0; i < s->n_q; i++)
+            active[i] = s->q[i].node == nodes[k] && s->q[i].role != QUANT_ROLE_INPUT;
+        double sig = 0, noise = 0;
+        for (int b = 0; b < h.n; b++) {
+            if (quant_simulate(s, feeds, names, (const tensor *const *)&h.in[b * feeds], outs, e))
+                goto done_active;
+            const float *q = outs[0]->data, *f = h.ref[b]->data;
+            for (int64_t i = 0; i < tensor_numel(h.ref[b]); i++) {
+                double dd = (double)f[i] - q[i];
+                sig += (double)f[i] * f[i];
+                noise += dd * dd;
+            }
+            for (int o = 0; o < g->n_outputs; o++)
+                tensor_free(outs[o]);
+        }
+        r[k] = (ranked){nodes[k], order[k], sqnr_db(sig, noise)};
+        quant_progress_step(&p, k + 1);
+    }
+    quant_progress_end(&p);
+    qsort(r, (size_t)n_ops, sizeof *r, by_sqnr);
+    free(s->sens_node);
+    free(s->sens_sqnr);
+    s->sens_node = malloc(sizeof *s->sens_node * (size_t)(n_ops + 1));
+    s->sens_sqnr = malloc(sizeof *s->sens_sqnr * (size_t)(n_ops + 1));
+    if (!s->sens_node || !s->sens_sqnr) {
+        err_set(e, "out of memory");
+        goto done_active;
+    }
+    for (int n = 0; n < g->n_nodes; n++)
+        s->sens_rank[n] = -1;
+    for (int k = 0; k < n_ops; k++) {
+        s->sens_node[k] = r[k].node;
+        s->sens_sqnr[k] = r[k].sqnr;
+        s->sens_rank[r[k].node] = k;
+    }
+    s->n_sens = s->n_ranked = n_ops;
+    rc = 0;
+done_active:
+    s->active = NULL;
+    s->weights_applied = false;
+    if (rc == 0) {
+        /* Sensitivity rules can now match: place again (encodings go with the old quantizers). */
+        rc = quant_place(s, e);
+    }
+done:
+    release(&h, feeds);
+    free(nodes);
+    free(order);
+    free(r);
+    free(active);
+    free(outs);
+    return rc;
+}
+
+int quant_sensitivity_count(const quant_sim *s)
+{
+    return s->n_sens;
+}
+
+int quant_sensitivity_at(const quant_sim *s, int r, double *sqnr_db_out)
+{
+    if (r < 0 || r >= s->n_sens)
+        return -1;
+    if (sqnr_db_out)
+        *sqnr_db_out = s->sens_sqnr[r];
+    return s->sens_node[r];
+}
