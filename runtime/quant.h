@@ -285,6 +285,14 @@ typedef struct quant_options {
 } quant_options;
 
 typedef struct quant_sim quant_sim;
+struct pass_report;
+
+/* Fills per-node arrays (g->n_nodes entries each) for quant_options from the prepare report: excluded
+ * (excluded modules and op classes, and the float pre/post region) and fused_with_next (every node of a
+ * supergroup or fused unit but its last). With a report given this way, prepare's supergroups replace
+ * the config's and the built-in ones. */
+int quant_annotations_from_report(const graph *g, const struct pass_report *r, bool *excluded,
+                                  bool *fused_with_next, qrc_err *e);
 
 /* Places quantizers on a prepared, reindexed graph (borrowed: it must outlive the sim and keep its
  * value indices): activation quantizers on graph inputs and op outputs, parameter quantizers on weights

@@ -183,12 +183,15 @@ static void mark_chain(quant_sim *s, int n, const char *const *ops)
         s->fused[chain[i]] = true;
 }
 
+/* Supergroups come from prepare (the fused_with_next option) when it ran; otherwise from the config's list, or
+ * the built-in one without a config. */
 static void mark_supergroups(quant_sim *s)
 {
     const graph *g = s->g;
-    for (int n = 0; n < g->n_nodes; n++) {
-        s->fused[n] = s->opts.fused_with_next && s->opts.fused_with_next[n];
-    }
+    for (int n = 0; n < g->n_nodes; n++)
+        s->fused[n] = s->prep_fused && s->prep_fused[n];
+    if (s->prep_fused)
+        return;
     for (int n = 0; n < g->n_nodes; n++) {
         if (s->excluded[n])
             continue;

@@ -51,12 +51,20 @@ quant_sim *quant_sim_create(struct graph *g, const quant_rule *rules, int n_rule
         s->excluded[n] = s->opts.excluded && s->opts.excluded[n];
         s->sens_rank[n] = -1;
     }
+    if (s->opts.fused_with_next) {
+        s->prep_fused = calloc(nn, sizeof *s->prep_fused);
+        if (!s->prep_fused) {
+            err_set(e, "out of memory");
+            goto fail;
+        }
+        for (int n = 0; n < g->n_nodes; n++)
+            s->prep_fused[n] = s->opts.fused_with_next[n];
+    }
     /* The caller's per-node arrays are not kept. */
     s->opts.excluded = NULL;
-    s->opts.fused_with_next = opts ? opts->fused_with_next : NULL;
+    s->opts.fused_with_next = NULL;
     if (quant_rules_compile(s, rules, n_rules, e) || quant_place(s, e))
         goto fail;
-    s->opts.fused_with_next = NULL;
     return s;
 fail:
     quant_sim_free(s);
@@ -79,6 +87,7 @@ void quant_sim_free(quant_sim *s)
     quant_rules_release(s);
     free(s->excluded);
     free(s->fused);
+    free(s->prep_fused);
     free(s->sens_rank);
     free(s->carrier);
     free(s->is_float);

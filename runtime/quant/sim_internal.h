@@ -36,7 +36,8 @@ struct quant_sim {
     int default_rule;          /* first QUANT_SEL_DEFAULT rule, or -1 */
     const quant_config *cfg;
     quant_options opts;
-    bool *excluded, *fused;    /* per node */
+    bool *excluded, *fused;    /* per node: left in float; output inside a supergroup */
+    bool *prep_fused;          /* per node: the caller's supergroup marks (fused_with_next), or NULL */
     int *sens_rank;            /* per node: 0 = most sensitive, -1 unranked */
     int n_ranked;
     quant_quantizer *q;

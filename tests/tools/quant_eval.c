@@ -3,6 +3,7 @@
  *   quant_eval MODEL --input NAME --calib X.npy --test X.npy [--labels Y.npy] [--scheme tf|tf_enhanced|...]
  *              [--act-bits N] [--weight-bits N] [--per-tensor] [--calib-samples N] [--test-samples N]
  *              [--batch N] [--threads N] [--list] [--layers N] [--encodings FILE] [--calib-only]
+ *              [--prepare METHOD]
  *
  * Prints "float_top1 quant_top1 agreement sqnr" lines; --encodings writes every quantizer's encodings in
  * a plain text form (for determinism checks); --calib-only times calibration alone. */
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "onnx.h"
+#include "prepare.h"
 #include "quant.h"
 
 static void die(const char *what, const qrc_err *e)
@@ -47,7 +49,7 @@ static void write_encodings(const quant_sim *s, const char *path)
 int main(int argc, char **argv)
 {
     const char *model = NULL, *input = "image", *calib = NULL, *test = NULL, *labels = NULL, *enc_out = NULL;
-    const char *scheme_name = "tf_enhanced";
+    const char *scheme_name = "tf_enhanced", *prepare = NULL;
     int act_bits = 8, weight_bits = 8, threads = 2, layers = 0;
     bool per_channel = true, list = false, calib_only = false;
     int64_t calib_samples = 0, test_samples = 0, batch = 32;
@@ -68,6 +70,7 @@ int main(int argc, char **argv)
         else if (ARG("--threads")) threads = atoi(v);
         else if (ARG("--layers")) layers = atoi(v);
         else if (ARG("--encodings")) enc_out = v;
+        else if (ARG("--prepare")) prepare = v;
         else if (strcmp(a, "--per-tensor") == 0) per_channel = false;
         else if (strcmp(a, "--list") == 0) list = true;
         else if (strcmp(a, "--calib-only") == 0) calib_only = true;
@@ -97,6 +100,23 @@ int main(int argc, char **argv)
         .per_channel = per_channel ? QUANT_YES : QUANT_NO,
     };
     quant_options o = {.scheme = scheme, .threads = threads, .progress = stderr};
+    pass_report report;
+    pass_report_init(&report);
+    bool *excluded = calloc((size_t)g->n_nodes + 1, sizeof *excluded);
+    bool *fused = calloc((size_t)g->n_nodes + 1, sizeof *fused);
+    if (prepare) {
+        prepare_opts po = {.method = (prepare_method)prepare_method_parse(prepare), .pass = pass_opts_default()};
+        if ((int)po.method < 0 || prepare_run(g, &po, &report, &e))
+            die("prepare", &e);
+        free(excluded);
+        free(fused);
+        excluded = calloc((size_t)g->n_nodes + 1, sizeof *excluded);
+        fused = calloc((size_t)g->n_nodes + 1, sizeof *fused);
+        if (quant_annotations_from_report(g, &report, excluded, fused, &e))
+            die("annotations", &e);
+        o.excluded = excluded;
+        o.fused_with_next = fused;
+    }
     quant_sim *s = quant_sim_create(g, &rule, 1, NULL, &o, &e);
     if (!s)
         die("placement", &e);
@@ -128,6 +148,9 @@ int main(int argc, char **argv)
         quant_eval_release(&r);
     }
     quant_sim_free(s);
+    pass_report_free(&report);
+    free(excluded);
+    free(fused);
     graph_free(g);
     return 0;
 }
