@@ -212,12 +212,16 @@ static int resolve(args *a, const graph *g, qrc_err *e)
             return err_set(e, "--example %s: expected NAME=FILE.npy", t);
         npy_reader *rd = NULL;
         tensor *rows = NULL;
-        if (npy_open(eq + 1, &rd, e) != 0)
-            return err_wrap(e, "--example");
-        int rc = npy_read_rows(rd, 8, &rows, e);
-        npy_close(rd);
-        if (rc != 0 || !rows)
-            return rc ? err_wrap(e, "--example") : err_set(e, "--example %s: the file has no rows", eq + 1);
+        int rc = npy_open(eq + 1, &rd, e);
+        if (rc != 0) { /* a 0-d array (a scalar flag) has no rows: read it whole */
+            if (npy_read(eq + 1, &rows, e) != 0)
+                return err_wrap(e, "--example");
+        } else {
+            rc = npy_read_rows(rd, 8, &rows, e);
+            npy_close(rd);
+            if (rc != 0 || !rows)
+                return rc ? err_wrap(e, "--example") : err_set(e, "--example %s: the file has no rows", eq + 1);
+        }
         a->owned[a->n_owned++] = rows;
         a->ex_names[i] = strndup(t, (size_t)(eq - t));
         a->ex_values[i] = rows;

@@ -1,0 +1,302 @@
+/* pattern_models — writes small ONNX models, one per pattern prepare must handle, with inputs for them:
+ *   pattern_models DIR
+ * DIR/<name>.onnx and DIR/<name>.<input>.npy for: functional ops and reused modules with a shared
+ * weight (reused), an If on a bool input (if_bool), BatchNorms that cannot fold backward (bn_forward,
+ * bn_stuck), a decomposed LayerNorm and GELU around a MatMul (layernorm). tests/suites/prepare_patterns.sh
+ * prepares each with qrc and checks that qrc's runtime and ONNX Runtime give the same outputs before
+ * and after. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+#include "npy.h"
+#include "onnx.h"
+
+static const char *dir;
+static uint32_t rng = 12345u;
+
+static float rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return (float)((rng % 2000) / 1000.0 - 1.0);
+}
+
+static void die(const char *what, const qrc_err *e)
+{
+    fprintf(stderr, "pattern_models: %s: %s\n", what, e ? e->msg : "failed");
+    exit(1);
+}
+
+static int vals(graph *g, const char *list, int *out)
+{
+    int n = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        out[n++] = graph_value_get(g, t);
+    return n;
+}
+
+static int node(graph *g, const char *op, const char *name, const char *ins, const char *outs)
+{
+    int in[16], out[16];
+    int ni = ins[0] ? vals(g, ins, in) : 0, no = vals(g, outs, out);
+    return graph_node_add(g, op, name, ni, in, no, out);
+}
+
+/* A float initializer of the given shape: random, or all `fill` when fill is not NaN, or positive. */
+static void init(graph *g, const char *name, int rank, const int64_t *dims, float fill, bool positive)
+{
+    qrc_err e;
+    tensor *t = tensor_new(DT_FLOAT, rank, dims, &e);
+    if (!t)
+        die(name, &e);
+    for (int64_t i = 0; i < tensor_numel(t); i++) {
+        float v = isnan(fill) ? rnd() : fill;
+        ((float *)t->data)[i] = positive ? 0.5f + fabsf(v) : v;
+    }
+    int v = graph_value_get(g, name);
+    g->values[v].init = t;
+    g->values[v].dtype = DT_FLOAT;
+    g->values[v].rank = rank;
+    for (int i = 0; i < rank; i++)
+        g->values[v].dims[i] = dims[i];
+}
+
+static void bn_params(graph *g, const char *p, int64_t c)
+{
+    char n[128];
+    snprintf(n, sizeof n, "%s.weight", p);
+    init(g, n, 1, &c, NAN, false);
+    snprintf(n, sizeof n, "%s.bias", p);
+    init(g, n, 1, &c, NAN, false);
+    snprintf(n, sizeof n, "%s.running_mean", p);
+    init(g, n, 1, &c, NAN, false);
+    snprintf(n, sizeof n, "%s.running_var", p);
+    init(g, n, 1, &c, NAN, true);
+}
+
+static void ints_attr(graph *g, int n, const char *name, int k, const int64_t *v)
+{
+    graph_attr *a = graph_attr_set(g, n, name, ATTR_INTS);
+    a->n = k;
+    a->ints = graph_alloc(g, (size_t)k * sizeof *a->ints);
+    memcpy(a->ints, v, (size_t)k * sizeof *a->ints);
+}
+
+/* Declares a graph input or output of type float (or dt) and shape dims. */
+static int io(graph *g, const char *name, tensor_dtype dt, int rank, const int64_t *dims)
+{
+    int v = graph_value_get(g, name);
+    g->values[v].dtype = dt;
+    g->values[v].rank = rank;
+    for (int i = 0; i < rank; i++)
+        g->values[v].dims[i] = dims[i];
+    return v;
+}
+
+static graph *model(void)
+{
+    graph *g = graph_new();
+    g->ir_version = 8;
+    g->opsets = graph_alloc(g, sizeof *g->opsets);
+    g->opsets[0].domain = graph_strdup(g, "");
+    g->opsets[0].version = 13;
+    g->n_opsets = 1;
+    return g;
+}
+
+static void save(graph *g, const char *name, int n_in, const int *in, int n_out, const int *out)
+{
+    qrc_err e;
+    graph_set_inputs(g, n_in, in);
+    graph_set_outputs(g, n_out, out);
+    if (graph_reindex(g, &e) != 0)
+        die(name, &e);
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.onnx", dir, name);
+    if (onnx_save(g, path, &e) != 0)
+        die(path, &e);
+    graph_free(g);
+}
+
+static void input_npy(const char *model_name, const char *input, tensor_dtype dt, int rank, const int64_t *dims, int fill)
+{
+    qrc_err e;
+    tensor *t = tensor_new(dt, rank, dims, &e);
+    if (!t)
+        die(input, &e);
+    for (int64_t i = 0; i < tensor_numel(t); i++) {
+        if (dt == DT_FLOAT)
+            ((float *)t->data)[i] = rnd() * 2;
+        else
+            ((uint8_t *)t->data)[i] = (uint8_t)fill;
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.%s.npy", dir, model_name, input);
+    if (npy_write(path, t, &e) != 0)
+        die(path, &e);
+    tensor_free(t);
+}
+
+/* /pool/MaxPool -> /conv/Conv -> /pool_1/MaxPool -> /conv_1/Conv (same weight) -> /Relu -> /Add. */
+static void reused(void)
+{
+    graph *g = model();
+    int64_t xd[4] = {2, 3, 12, 12}, wd[4] = {3, 3, 3, 3}, bd = 3, k2[2] = {2, 2}, p1[4] = {1, 1, 1, 1};
+    int in = io(g, "x", DT_FLOAT, 4, xd);
+    init(g, "conv.weight", 4, wd, NAN, false);
+    init(g, "conv.bias", 1, &bd, NAN, false);
+    int n = node(g, "MaxPool", "/pool/MaxPool", "x", "a");
+    ints_attr(g, n, "kernel_shape", 2, k2);
+    ints_attr(g, n, "strides", 2, k2);
+    n = node(g, "Conv", "/conv/Conv", "a,conv.weight,conv.bias", "b");
+    ints_attr(g, n, "pads", 4, p1);
+    node(g, "Relu", "/Relu", "b", "c");
+    n = node(g, "MaxPool", "/pool_1/MaxPool", "c", "d");
+    ints_attr(g, n, "kernel_shape", 2, k2);
+    ints_attr(g, n, "strides", 2, k2);
+    n = node(g, "Conv", "/conv_1/Conv", "d,conv.weight,conv.bias", "e");
+    ints_attr(g, n, "pads", 4, p1);
+    node(g, "Relu", "/Relu_1", "e", "f");
+    node(g, "Add", "/Add", "f,d", "y");
+    int64_t yd[4] = {2, 3, 3, 3};
+    int out = io(g, "y", DT_FLOAT, 4, yd);
+    save(g, "reused", 1, &in, 1, &out);
+    input_npy("reused", "x", DT_FLOAT, 4, xd, 0);
+}
+
+/* If(flag) { Relu(x) * 2 } else { Neg(x) + 1 }. */
+static void if_bool(void)
+{
+    graph *g = model();
+    int64_t xd[2] = {2, 5};
+    int ins[2] = {io(g, "x", DT_FLOAT, 2, xd), io(g, "flag", DT_BOOL, 0, NULL)};
+    int n = node(g, "If", "/If", "flag", "y");
+    const char *ops[2][2] = {{"Relu", "Mul"}, {"Neg", "Add"}}, *attr[2] = {"then_branch", "else_branch"};
+    for (int b = 0; b < 2; b++) {
+        graph *s = graph_new();
+        char nm[64];
+        snprintf(nm, sizeof nm, "/%s/%s", attr[b], ops[b][0]);
+        node(s, ops[b][0], nm, "x", "t");
+        int64_t one = 1;
+        init(s, "k", 1, &one, b ? 1.0f : 2.0f, false);
+        snprintf(nm, sizeof nm, "/%s/%s", attr[b], ops[b][1]);
+        node(s, ops[b][1], nm, "t,k", "r");
+        int r = io(s, "r", DT_FLOAT, 2, xd);
+        graph_set_outputs(s, 1, &r);
+        s->parent = g;
+        s->name = graph_strdup(s, attr[b]);
+        graph_attr_set(g, n, attr[b], ATTR_GRAPH)->g = s;
+    }
+    int out = io(g, "y", DT_FLOAT, 2, xd);
+    save(g, "if_bool", 2, ins, 1, &out);
+    input_npy("if_bool", "x", DT_FLOAT, 2, xd, 0);
+    input_npy("if_bool", "flag", DT_BOOL, 0, NULL, 0);
+}
+
+/* BN on the input folds forward into an unpadded Conv; a BN after a Relu before a Gemm folds forward. */
+static void bn_forward(void)
+{
+    graph *g = model();
+    int64_t xd[4] = {2, 3, 6, 6}, wd[4] = {4, 3, 3, 3}, c = 4, fd[2] = {10, 64};
+    int in = io(g, "x", DT_FLOAT, 4, xd);
+    bn_params(g, "bn0", 3);
+    init(g, "conv.weight", 4, wd, NAN, false);
+    init(g, "conv.bias", 1, &c, NAN, false);
+    bn_params(g, "bn1", 64);
+    init(g, "fc.weight", 2, fd, NAN, false);
+    node(g, "BatchNormalization", "/bn0/BatchNormalization", "x,bn0.weight,bn0.bias,bn0.running_mean,bn0.running_var", "a");
+    node(g, "Conv", "/conv/Conv", "a,conv.weight,conv.bias", "b");
+    node(g, "Relu", "/Relu", "b", "r");
+    node(g, "Flatten", "/Flatten", "r", "f");
+    node(g, "BatchNormalization", "/bn1/BatchNormalization", "f,bn1.weight,bn1.bias,bn1.running_mean,bn1.running_var", "h");
+    int n = node(g, "Gemm", "/fc/Gemm", "h,fc.weight", "y");
+    graph_attr_set(g, n, "transB", ATTR_INT)->i = 1;
+    int64_t yd[2] = {2, 10};
+    int out = io(g, "y", DT_FLOAT, 2, yd);
+    save(g, "bn_forward", 1, &in, 1, &out);
+    input_npy("bn_forward", "x", DT_FLOAT, 4, xd, 0);
+}
+
+/* BNs that cannot fold: after a Relu and before a padded Conv; after a Conv whose output is also read. */
+static void bn_stuck(void)
+{
+    graph *g = model();
+    int64_t xd[4] = {1, 3, 5, 5}, wd[4] = {3, 3, 3, 3}, p1[4] = {1, 1, 1, 1};
+    int in = io(g, "x", DT_FLOAT, 4, xd);
+    bn_params(g, "bn", 3);
+    bn_params(g, "bn2", 3);
+    init(g, "conv.weight", 4, wd, NAN, false);
+    init(g, "conv2.weight", 4, wd, NAN, false);
+    node(g, "Relu", "/Relu", "x", "a");
+    node(g, "BatchNormalization", "/bn/BatchNormalization", "a,bn.weight,bn.bias,bn.running_mean,bn.running_var", "b");
+    int n = node(g, "Conv", "/conv/Conv", "b,conv.weight", "c");
+    ints_attr(g, n, "pads", 4, p1);
+    n = node(g, "Conv", "/conv2/Conv", "c,conv2.weight", "d");
+    ints_attr(g, n, "pads", 4, p1);
+    node(g, "BatchNormalization", "/bn2/BatchNormalization", "d,bn2.weight,bn2.bias,bn2.running_mean,bn2.running_var", "e");
+    node(g, "Add", "/Add", "e,d", "y");
+    int out = io(g, "y", DT_FLOAT, 4, xd);
+    save(g, "bn_stuck", 1, &in, 1, &out);
+    input_npy("bn_stuck", "x", DT_FLOAT, 4, xd, 0);
+}
+
+/* Decomposed LayerNorm (Pow/Sqrt/Div, Mul/Add affine), MatMul + bias, exact GELU (Erf). */
+static void layernorm(void)
+{
+    graph *g = model();
+    int64_t xd[3] = {2, 5, 8}, c = 8, wd[2] = {8, 8}, one = 1;
+    int in = io(g, "x", DT_FLOAT, 3, xd);
+    init(g, "ln.weight", 1, &c, NAN, false);
+    init(g, "ln.bias", 1, &c, NAN, false);
+    init(g, "fc.weight", 2, wd, NAN, false);
+    init(g, "fc.bias", 1, &c, NAN, false);
+    init(g, "two", 0, &one, 2.0f, false);
+    init(g, "eps", 0, &one, 1e-5f, false);
+    init(g, "sqrt2", 0, &one, 1.4142135f, false);
+    init(g, "one", 0, &one, 1.0f, false);
+    init(g, "half", 0, &one, 0.5f, false);
+    int64_t axes[1] = {-1};
+    int n = node(g, "ReduceMean", "/ln/ReduceMean", "x", "m");
+    ints_attr(g, n, "axes", 1, axes);
+    node(g, "Sub", "/ln/Sub", "x,m", "d");
+    node(g, "Pow", "/ln/Pow", "d,two", "p");
+    n = node(g, "ReduceMean", "/ln/ReduceMean_1", "p", "v");
+    ints_attr(g, n, "axes", 1, axes);
+    node(g, "Add", "/ln/Add", "v,eps", "ve");
+    node(g, "Sqrt", "/ln/Sqrt", "ve", "sd");
+    node(g, "Div", "/ln/Div", "d,sd", "nrm");
+    node(g, "Mul", "/ln/Mul", "nrm,ln.weight", "nm");
+    node(g, "Add", "/ln/Add_1", "nm,ln.bias", "l");
+    node(g, "MatMul", "/fc/MatMul", "l,fc.weight", "mm");
+    node(g, "Add", "/fc/Add", "fc.bias,mm", "h");
+    node(g, "Div", "/Div", "h,sqrt2", "g1");
+    node(g, "Erf", "/Erf", "g1", "g2");
+    node(g, "Add", "/Add", "g2,one", "g3");
+    node(g, "Mul", "/Mul", "h,g3", "g4");
+    node(g, "Mul", "/Mul_1", "g4,half", "y");
+    int out = io(g, "y", DT_FLOAT, 3, xd);
+    save(g, "layernorm", 1, &in, 1, &out);
+    input_npy("layernorm", "x", DT_FLOAT, 3, xd, 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: pattern_models DIR\n");
+        return 2;
+    }
+    dir = argv[1];
+    reused();
+    if_bool();
+    bn_forward();
+    bn_stuck();
+    layernorm();
+    return 0;
+}
