@@ -348,6 +348,27 @@ int64_t graph_opset_version(const graph *g, const char *domain)
     return 0;
 }
 
+void graph_opset_set(graph *g, const char *domain, int64_t version)
+{
+    const char *d = domain && strcmp(domain, "ai.onnx") ? domain : "";
+    for (int i = 0; i < g->n_opsets; i++) {
+        const char *od = g->opsets[i].domain ? g->opsets[i].domain : "";
+        if (!strcmp(od, "ai.onnx"))
+            od = "";
+        if (!strcmp(od, d)) {
+            g->opsets[i].version = version;
+            return;
+        }
+    }
+    graph_opset *grown = graph_alloc(g, (size_t)(g->n_opsets + 1) * sizeof *grown);
+    if (g->n_opsets)
+        memcpy(grown, g->opsets, (size_t)g->n_opsets * sizeof *grown);
+    grown[g->n_opsets].domain = graph_strdup(g, d);
+    grown[g->n_opsets].version = version;
+    g->opsets = grown;
+    g->n_opsets++;
+}
+
 /* ---- graph_reindex ---------------------------------------------------------------------------- */
 
 static bool visible_outside(const graph *g, const char *name)

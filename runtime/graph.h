@@ -134,6 +134,9 @@ int graph_attr_ints(const graph_node *node, const char *name, const int64_t **v)
 /* Opset version of domain ("" = ai.onnx) imported by the model (searching enclosing graphs), 0 if none. */
 int64_t graph_opset_version(const graph *g, const char *domain);
 
+/* Sets the version g imports for domain ("" = ai.onnx), adding the import when absent. */
+void graph_opset_set(graph *g, const char *domain, int64_t version);
+
 /* Drops dead nodes (node indices change; value indices never do: unused values stay and are simply
  * not written out), recomputes producers, consumers and the topological order. Fails, naming the node, on a cycle, a value with two producers, or an input
  * that is neither produced, an initializer, a graph input nor visible from an enclosing graph. */

@@ -179,6 +179,12 @@ static void subgraph_captures_outer_values(void **state)
     assert_int_equal(graph_opset_version(then, ""), 13);
     assert_int_equal(graph_opset_version(then, "ai.onnx"), 13);
     assert_int_equal(graph_opset_version(then, "com.microsoft"), 0);
+    graph_opset_set(g, "com.microsoft", 1);
+    graph_opset_set(g, "ai.onnx", 17);
+    assert_int_equal(g->n_opsets, 2);
+    assert_int_equal(graph_opset_version(then, "com.microsoft"), 1);
+    assert_int_equal(graph_opset_version(g, ""), 17);
+    graph_opset_set(g, "", 13);
     const graph_node *ifn = &g->nodes[n];
     assert_int_equal(ifn->n_captures, 1);
     assert_int_equal(ifn->captures[0], graph_find_value(g, "a"));
