@@ -38,7 +38,7 @@ UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC     := $(wildcard tests/tools/*.c)
 TOOL_BIN     := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all deps test asan demo bench clean
+.PHONY: all deps test test-run asan demo bench clean
 all: $(QRC)
 
 $(QRC): $(BUILD)/compiler/main.o $(LIB)
@@ -91,14 +91,20 @@ deps:
 	fi
 	@cd tests/ort && [ -d node_modules/onnxruntime-node ] || npm ci --ignore-scripts --no-audit --no-fund --silent
 
-test: $(QRC) $(UNIT_BIN) $(TOOL_BIN)
+# `make test` works on a fresh clone: it installs what is missing first.
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory test-run
+test-run: $(QRC) $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) tests/run.sh
 
 asan:
 	$(MAKE) BUILD=build/asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
-demo: $(QRC)
-	$(QRC) build recipes/demo.q
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(QRC)
+	$(QRC) plan recipes/demo.q
 
 bench: $(QRC) $(TOOL_BIN)
 	BUILD=$(BUILD) bench/run.sh

@@ -4,6 +4,7 @@
 
 #include "cmd_check.h"
 #include "cmd_run.h"
+#include "commands.h"
 #include "version.h"
 
 typedef struct command {
@@ -24,6 +25,8 @@ static const command commands[] = {
     {"version", "print the version", cmd_version},
     {"check", "validate a model for quantization and write the check report", cmd_check},
     {"run", "run an ONNX model on .npy inputs, write .npy outputs", cmd_run},
+    {"compile", "check a recipe and write its pass plan (.qp)", cmd_compile},
+    {"plan", "print the pass plan of a recipe (--json for JSON)", cmd_plan},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,330 @@
+/* sema_values.c — checking the values of statements: counts, types, ranges, names, selectors. */
+#include <regex.h>
+#include <string.h>
+
+#include "onnx_ops.h"
+#include "sema_int.h"
+#include "util.h"
+
+const char *sema_loc(sema *s, ast_loc loc)
+{
+    return diag_loc_string(s->a, loc);
+}
+
+void sema_set_loc(sema *s, const void *key, ast_loc loc)
+{
+    recipe_loc *l = arena_alloc(s->a, sizeof *l);
+    l->key = key;
+    l->loc = loc;
+    l->next = s->r->locs;
+    s->r->locs = l;
+}
+
+ast_loc sema_get_loc(const sema *s, const void *key)
+{
+    for (const recipe_loc *l = s->r->locs; l; l = l->next)
+        if (l->key == key)
+            return l->loc;
+    return (ast_loc){0};
+}
+
+const char *sema_describe(sema *s, const ast_atom *a)
+{
+    switch (a->kind) {
+    case ATOM_NAME: return arena_printf(s->a, "name '%s'", a->text);
+    case ATOM_STRING: return arena_printf(s->a, "string %s", a->raw);
+    case ATOM_REGEX: return arena_printf(s->a, "regex %s", a->raw);
+    case ATOM_INT: return arena_printf(s->a, "integer %s", a->raw);
+    case ATOM_FLOAT: return arena_printf(s->a, "number %s", a->raw);
+    case ATOM_PERCENT: return arena_printf(s->a, "percentage %s", a->raw);
+    case ATOM_CALL: return arena_printf(s->a, "'%s(...)'", a->text);
+    case ATOM_INDEX: return arena_printf(s->a, "'%s[...]'", a->text);
+    case ATOM_LIST: return "a list";
+    }
+    return "a value";
+}
+
+bool sema_first_time(sema *s, const char *key, const char *what, ast_loc loc)
+{
+    for (sema_seen *p = s->seen; p; p = p->next)
+        if (!strcmp(p->key, key)) {
+            diag *d = diag_error(s->d, loc, "duplicate %s", what);
+            diag_note(s->d, d, p->loc, "first set here");
+            return false;
+        }
+    sema_seen *n = arena_alloc(s->a, sizeof *n);
+    n->key = arena_strdup(s->a, key);
+    n->loc = loc;
+    n->next = s->seen;
+    s->seen = n;
+    return true;
+}
+
+bool sema_no_block(sema *s, const ast_stmt *st, const char *what)
+{
+    if (!st->has_block)
+        return true;
+    diag_error(s->d, ast_first_atom(st->head)->loc, "'%s' does not take a block", what);
+    return false;
+}
+
+bool sema_no_sep(sema *s, const ast_stmt *st, const char *what)
+{
+    if (!st->sep)
+        return true;
+    diag_error(s->d, st->sep_loc, "unexpected '%c' in '%s'", st->sep, what);
+    return false;
+}
+
+const ast_atom *sema_single(sema *s, const ast_stmt *st, const char *what)
+{
+    if (!sema_no_block(s, st, what) || !sema_no_sep(s, st, what))
+        return NULL;
+    const ast_group *g = st->head->groups;
+    if (g->n < 2) {
+        diag_error(s->d, g->atoms->loc, "'%s' needs a value", what);
+        return NULL;
+    }
+    if (g->n > 2 || st->head->n > 1) {
+        const ast_atom *extra = g->n > 2 ? g->atoms->next->next : g->next->atoms;
+        ast_loc l = g->n > 2 ? ast_loc_span(extra->loc, g->loc) : g->next->loc;
+        diag_error(s->d, l, "'%s' takes one value", what);
+        (void)extra;
+        return NULL;
+    }
+    return g->atoms->next;
+}
+
+bool sema_uint(sema *s, const ast_atom *a, const char *what, long long min, long long max, unsigned *out)
+{
+    if (a->kind != ATOM_INT) {
+        diag_error(s->d, a->loc, "%s must be an integer, not %s", what, sema_describe(s, a));
+        return false;
+    }
+    if (a->ival < min || a->ival > max) {
+        if (max == 0x7fffffff)
+            diag_error(s->d, a->loc, "%s must be at least %lld, not %lld", what, min, (long long)a->ival);
+        else
+            diag_error(s->d, a->loc, "%s must be between %lld and %lld, not %lld", what, min, max,
+                       (long long)a->ival);
+        return false;
+    }
+    *out = (unsigned)a->ival;
+    return true;
+}
+
+bool sema_u64(sema *s, const ast_atom *a, const char *what, uint64_t *out)
+{
+    if (a->kind != ATOM_INT || a->ival < 0) {
+        diag_error(s->d, a->loc, "%s must be a non-negative integer, not %s", what, sema_describe(s, a));
+        return false;
+    }
+    *out = (uint64_t)a->ival;
+    return true;
+}
+
+bool sema_number(sema *s, const ast_atom *a, const char *what, double *out)
+{
+    if (a->kind != ATOM_INT && a->kind != ATOM_FLOAT) {
+        diag_error(s->d, a->loc, "%s must be a number, not %s", what, sema_describe(s, a));
+        return false;
+    }
+    *out = a->num;
+    return true;
+}
+
+const char *sema_string(sema *s, const ast_atom *a, const char *what)
+{
+    if (a->kind != ATOM_STRING) {
+        diag *d = diag_error(s->d, a->loc, "%s must be a string, not %s", what, sema_describe(s, a));
+        if (a->kind == ATOM_NAME)
+            diag_hint(s->d, d, "write it in quotes: \"%s\"", a->text);
+        return NULL;
+    }
+    if (!a->text[0]) {
+        diag_error(s->d, a->loc, "%s must not be empty", what);
+        return NULL;
+    }
+    return a->text;
+}
+
+const char *sema_name_or_string(sema *s, const ast_atom *a, const char *what)
+{
+    if (a->kind == ATOM_NAME)
+        return a->text;
+    return sema_string(s, a, what);
+}
+
+static char *join_names(sema *s, const char *const *names, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(names[i]) + 2;
+    char *out = arena_alloc(s->a, len), *o = out;
+    for (size_t i = 0; i < n; i++)
+        o += sprintf(o, "%s%s", i ? ", " : "", names[i]);
+    return out;
+}
+
+int sema_choice(sema *s, const ast_atom *a, const char *what, const char *const *names, size_t n)
+{
+    if (a->kind == ATOM_NAME)
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(a->text, names[i]))
+                return (int)i;
+    diag *d;
+    if (a->kind == ATOM_NAME)
+        d = diag_error(s->d, a->loc, "unknown %s '%s'", what, a->text);
+    else
+        d = diag_error(s->d, a->loc, "expected a %s, not %s", what, sema_describe(s, a));
+    const char *guess = a->kind == ATOM_NAME || a->kind == ATOM_STRING ? util_suggest(a->text, names, n) : NULL;
+    if (guess)
+        diag_hint(s->d, d, "did you mean '%s'?", guess);
+    else
+        diag_hint(s->d, d, "expected one of: %s", join_names(s, names, n));
+    return -1;
+}
+
+/* Checks glob syntax: brackets must close. */
+static bool glob_ok(const char *p)
+{
+    for (; *p; p++) {
+        if (*p == '\\' && p[1])
+            p++;
+        else if (*p == '[') {
+            const char *q = p + 1;
+            if (*q == '!' || *q == '^')
+                q++;
+            if (*q == ']')
+                q++;
+            while (*q && *q != ']')
+                q++;
+            if (!*q)
+                return false;
+            p = q;
+        }
+    }
+    return true;
+}
+
+static bool has_glob_chars(const char *p)
+{
+    return strpbrk(p, "*?[") != NULL;
+}
+
+Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n)
+{
+    const ast_atom *a = atoms;
+    Qrc__Selector *sel = arena_alloc(s->a, sizeof *sel);
+    qrc__selector__init(sel);
+    sel->loc = (char *)sema_loc(s, a->loc);
+    if (a->kind == ATOM_NAME && !strcmp(a->text, "under")) {
+        if (n != 2 || a->next->kind != ATOM_STRING) {
+            diag_error(s->d, a->loc, "'under' takes one module name in quotes");
+            return NULL;
+        }
+        sel->kind = QRC__SELECTOR_KIND__PREFIX;
+        sel->pattern = (char *)a->next->text;
+        if (!sel->pattern[0]) {
+            diag_error(s->d, a->next->loc, "module prefix must not be empty");
+            return NULL;
+        }
+        return sel;
+    }
+    if (n > 1) {
+        diag_error(s->d, a->next->loc, "expected ',' between module names");
+        return NULL;
+    }
+    if (a->kind == ATOM_REGEX) {
+        sel->kind = QRC__SELECTOR_KIND__REGEX;
+        sel->pattern = (char *)a->text;
+        regex_t re;
+        char *anchored = arena_printf(s->a, "^(%s)$", a->text);
+        int rc = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
+        if (rc) {
+            char msg[128];
+            regerror(rc, &re, msg, sizeof msg);
+            diag_error(s->d, a->loc, "invalid regex: %s", msg);
+            return NULL;
+        }
+        regfree(&re);
+        return sel;
+    }
+    if (a->kind != ATOM_STRING) {
+        diag *d = diag_error(s->d, a->loc, "expected a module name in quotes, a re\"regex\" or 'under', not %s",
+                             sema_describe(s, a));
+        if (a->kind == ATOM_NAME)
+            diag_hint(s->d, d, "write it in quotes: \"%s\"", a->text);
+        return NULL;
+    }
+    if (!a->text[0]) {
+        diag_error(s->d, a->loc, "module name must not be empty");
+        return NULL;
+    }
+    sel->pattern = (char *)a->text;
+    sel->kind = has_glob_chars(a->text) ? QRC__SELECTOR_KIND__GLOB : QRC__SELECTOR_KIND__EXACT;
+    if (sel->kind == QRC__SELECTOR_KIND__GLOB && !glob_ok(a->text)) {
+        diag_error(s->d, a->loc, "invalid glob: unterminated '['");
+        return NULL;
+    }
+    return sel;
+}
+
+Qrc__OpTypeRef *sema_op_type(sema *s, const ast_atom *a)
+{
+    if (a->kind != ATOM_NAME && a->kind != ATOM_STRING) {
+        diag_error(s->d, a->loc, "expected an op type, not %s", sema_describe(s, a));
+        return NULL;
+    }
+    if (a->kind == ATOM_NAME && !onnx_op_known(a->text)) {
+        diag *d = diag_error(s->d, a->loc, "unknown ONNX op type '%s'", a->text);
+        const char *guess = util_suggest(a->text, onnx_op_types, onnx_op_types_count);
+        if (guess)
+            diag_hint(s->d, d, "did you mean '%s'?", guess);
+        else
+            diag_hint(s->d, d, "op types of other domains go in quotes: \"%s\"", a->text);
+        return NULL;
+    }
+    if (a->kind == ATOM_STRING && !a->text[0]) {
+        diag_error(s->d, a->loc, "op type must not be empty");
+        return NULL;
+    }
+    Qrc__OpTypeRef *r = arena_alloc(s->a, sizeof *r);
+    qrc__op_type_ref__init(r);
+    r->op_type = (char *)a->text;
+    r->loc = (char *)sema_loc(s, a->loc);
+    return r;
+}
+
+void sema_apply_keys(sema *s, const char *section, const ast_stmt *body, const sema_key *keys, size_t n)
+{
+    const char *names[32];
+    for (size_t i = 0; i < n && i < 32; i++)
+        names[i] = keys[i].name;
+    for (const ast_stmt *st = body; st; st = st->next) {
+        const ast_atom *kw = ast_first_atom(st->head);
+        if (ast_stmt_broken(st))
+            continue;
+        if (kw->kind != ATOM_NAME) {
+            diag_error(s->d, kw->loc, "expected a key of '%s', not %s", section, sema_describe(s, kw));
+            continue;
+        }
+        size_t i = 0;
+        while (i < n && strcmp(keys[i].name, kw->text))
+            i++;
+        if (i == n) {
+            diag *d = diag_error(s->d, kw->loc, "unknown key '%s' in '%s'", kw->text, section);
+            const char *guess = util_suggest(kw->text, names, n < 32 ? n : 32);
+            if (guess)
+                diag_hint(s->d, d, "did you mean '%s'?", guess);
+            else
+                diag_hint(s->d, d, "'%s' takes: %s", section, join_names(s, names, n < 32 ? n : 32));
+            continue;
+        }
+        if (!keys[i].repeatable &&
+            !sema_first_time(s, arena_printf(s->a, "%s.%s", section, kw->text),
+                             arena_printf(s->a, "'%s' in '%s'", kw->text, section), kw->loc))
+            continue;
+        keys[i].apply(s, st);
+    }
+}

@@ -1,0 +1,114 @@
+/* util.c — arrays, paths and spelling suggestions. */
+#include "util.h"
+
+#include <ctype.h>
+#include <string.h>
+
+void util_push(arena *a, void *items_ptr, size_t *n, void *item)
+{
+    void ***items = items_ptr;
+    size_t k = *n;
+    if (k == 0 || (k & (k - 1)) == 0) {   /* full at 0, 1, 2, 4, 8, ... */
+        void **grown = arena_alloc(a, (k ? 2 * k : 1) * sizeof *grown);
+        if (k)
+            memcpy(grown, *items, k * sizeof *grown);
+        *items = grown;
+    }
+    (*items)[k] = item;
+    *n = k + 1;
+}
+
+char *util_path_resolve(arena *a, const char *base_file, const char *rel)
+{
+    const char *joined = rel;
+    if (rel[0] != '/') {
+        const char *slash = strrchr(base_file, '/');
+        if (slash)
+            joined = arena_printf(a, "%.*s/%s", (int)(slash - base_file), base_file, rel);
+    }
+    /* Lexical normalization: split on '/', drop "." and empty parts, let ".." eat a real part. */
+    size_t len = strlen(joined);
+    char *buf = arena_strdup(a, joined);
+    const char **parts = arena_alloc(a, (len + 1) * sizeof *parts);
+    size_t np = 0, leading_up = 0;
+    for (char *save = NULL, *p = strtok_r(buf, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(p, "."))
+            continue;
+        if (!strcmp(p, "..")) {
+            if (np > leading_up) {
+                np--;
+                continue;
+            }
+            if (joined[0] == '/')
+                continue;
+            leading_up++;
+        }
+        parts[np++] = p;
+    }
+    char *out = arena_alloc(a, len + 3), *o = out;
+    if (joined[0] == '/')
+        *o++ = '/';
+    for (size_t i = 0; i < np; i++) {
+        size_t l = strlen(parts[i]);
+        memcpy(o, parts[i], l);
+        o += l;
+        if (i + 1 < np)
+            *o++ = '/';
+    }
+    if (o == out)
+        *o++ = '.';
+    *o = 0;
+    return out;
+}
+
+char *util_path_stem(arena *a, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t n = strlen(base);
+    if (n > 2 && !strcmp(base + n - 2, ".q"))
+        n -= 2;
+    return arena_strndup(a, base, n);
+}
+
+int util_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 100;
+    int row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int best = diag + cost;
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb] > 100 ? 100 : row[lb];
+}
+
+const char *util_suggest(const char *word, const char *const *candidates, size_t n)
+{
+    const char *best = NULL;
+    int best_d = 100;
+    for (size_t i = 0; i < n; i++) {
+        int d = util_edit_distance(word, candidates[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = candidates[i];
+        }
+    }
+    size_t len = strlen(word);
+    int limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+    return best && best_d <= limit ? best : NULL;
+}

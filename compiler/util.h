@@ -1,0 +1,22 @@
+/* util.h — small helpers shared by the compiler: arena-backed growable arrays, paths, names.
+ *
+ * Ownership: everything returned is allocated from the arena passed in. */
+#ifndef QRC_UTIL_H
+#define QRC_UTIL_H
+
+#include <stddef.h>
+
+#include "arena.h"
+
+/* Appends item to the array *items of *n elements (capacity doubles at powers of two). */
+void util_push(arena *a, void *items_ptr, size_t *n, void *item);
+/* Joins rel to the directory of base_file (rel unchanged when absolute) and normalizes "." and "..". */
+char *util_path_resolve(arena *a, const char *base_file, const char *rel);
+/* The file name of path without its directory and without a trailing ".q". */
+char *util_path_stem(arena *a, const char *path);
+/* Levenshtein distance between a and b, case-insensitive; capped at 100. */
+int util_edit_distance(const char *a, const char *b);
+/* The candidate closest to word if it is close enough to be a plausible misspelling, else NULL. */
+const char *util_suggest(const char *word, const char *const *candidates, size_t n);
+
+#endif

@@ -1,0 +1,3 @@
+model "m.onnx";
+calibrate { data x = "c.npy"; }
+qconfig { default: act int8 symmetric asymmetric, weight int8; }

@@ -1,0 +1,3 @@
+model "m.onnx";
+calibrate { data x = "c.npy"; }
+qconfig { op Softmax: act float symmetric; }

@@ -1,0 +1,3 @@
+import "inc/cycle_b.q";
+model "m.onnx";
+calibrate { data x = "c.npy"; }

@@ -1,0 +1,3 @@
+import "inc/self.q";
+model "m.onnx";
+calibrate { data x = "c.npy"; }

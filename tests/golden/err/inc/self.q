@@ -1,0 +1,2 @@
+# imports itself
+import "self.q";

@@ -1,0 +1,1 @@
+calibrate { data x = "c.npy"; }

@@ -1,0 +1,2 @@
+model "m.onnx"
+calibrate { data x = "c.npy"; }

@@ -1,0 +1,3 @@
+model "m.onnx";
+calibrate { data x = "c.npy"; }
+qconfig { default: act uint8 strict_symmetric; }

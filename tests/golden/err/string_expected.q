@@ -1,0 +1,2 @@
+model m_onnx;
+calibrate { data x = "c.npy"; }

@@ -1,0 +1,3 @@
+model "m.onnx";
+calibrate { data x = "c.npy"; }
+qconfig { default: act unit8, weight int8; }

@@ -1,0 +1,4 @@
+model "m.onnx";
+calibrate { data x = "c.npy"; }
+/* calibration happens here
+quantsim { scheme tf; }

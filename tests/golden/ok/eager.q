@@ -1,0 +1,4 @@
+# eager: only the listed rewrites.
+model "m.onnx";
+prepare { method eager; rewrite fold_bn, fold; }
+calibrate { data x = "c.npy"; }
