@@ -396,11 +396,47 @@ static void every_bad_model_fails_clearly(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* Seeded random damage (byte overwrites in the first 64 KiB, where the graph structure lives, and
+ * truncations): each variant either works or fails with a message; nothing crashes. */
+static void random_damage_never_crashes(void **state)
+{
+    (void)state;
+    uint32_t s = 2024;
+    int failed = 0, worked = 0;
+    size_t span = good_n < 65536 ? good_n : 65536;
+    for (int it = 0; it < 120; it++) {
+        unsigned char *buf = malloc(good_n);
+        memcpy(buf, good, good_n);
+        size_t n = good_n;
+        s = s * 1664525u + 1013904223u;
+        if (it % 4 == 3) {
+            n = (s >> 8) % good_n;
+        } else {
+            for (int k = 0; k < 1 + it % 3; k++) {
+                s = s * 1664525u + 1013904223u;
+                buf[(s >> 8) % span] = (unsigned char)(s >> 3);
+            }
+        }
+        qrc_err e = {{0}};
+        if (pipeline(buf, n, &e)) {
+            failed++;
+            if (!*e.msg)
+                fail_msg("variant %d failed without a message", it);
+        } else {
+            worked++;
+        }
+        free(buf);
+    }
+    print_message("random damage: %d variants failed cleanly, %d still ran\n", failed, worked);
+    assert_true(failed > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(good_model_passes),
         cmocka_unit_test(every_bad_model_fails_clearly),
+        cmocka_unit_test(random_damage_never_crashes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
