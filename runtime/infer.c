@@ -247,6 +247,14 @@ int graph_infer_shapes(graph *g, qrc_err *e)
         for (int i = 0; i < t.n && !rc; i++)
             t.run[pass][i] = snapshot(t.g[i]);
     }
+    if (rc) {
+        /* a probe run failed: either the shapes are impossible, or the model constrains a symbol
+         * (splits N into fixed parts). A plain run tells which, and its message has no probe numbers. */
+        for (int i = 0; i < t.n; i++)
+            restore(t.g[i], t.saved[i], t.n_values[i]);
+        rc = infer_pass(g, e);
+        goto done;
+    }
     for (int i = 0; i < t.n; i++) {
         graph *sg = t.g[i];
         restore(sg, t.saved[i], t.n_values[i]);
@@ -262,6 +270,7 @@ int graph_infer_shapes(graph *g, qrc_err *e)
                         if (t.g[j]->nodes[a].attrs[k].g == sg)
                             import_outer(sg, t.g[j]);
     }
+done:
     for (int i = 0; i < t.n; i++) {
         free(t.saved[i]);
         free(t.run[0][i]);

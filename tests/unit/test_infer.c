@@ -177,6 +177,32 @@ static void impossible_shapes_fail_naming_the_node(void **state)
     graph_free(g);
 }
 
+/* x[N] reshaped to a constant [5]: probing N fails, the plain run decides (and succeeds) */
+static void constrained_symbols_fall_back_to_a_plain_run(void **state)
+{
+    (void)state;
+    qrc_err e;
+    graph *g = graph_new();
+    graph_opset_set(g, "", 13);
+    int x = graph_value_get(g, "x"), s = graph_value_get(g, "shape"), y = graph_value_get(g, "y");
+    g->values[x].dtype = DT_FLOAT;
+    g->values[x].rank = 1;
+    g->values[x].dim_param[0] = graph_strdup(g, "N");
+    int64_t one = 1;
+    g->values[s].init = tensor_new(DT_INT64, 1, &one, &e);
+    *(int64_t *)g->values[s].init->data = 5;
+    int xs[] = {x, s};
+    graph_node_add(g, "Reshape", "r", 2, xs, 1, &y);
+    graph_set_inputs(g, 1, &x);
+    graph_set_outputs(g, 1, &y);
+    assert_int_equal(graph_reindex(g, &e), 0);
+    if (graph_infer_shapes(g, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(g->values[y].rank, 1);
+    assert_int_equal(g->values[y].dims[0], 5);
+    graph_free(g);
+}
+
 static void if_outputs_are_inferred_from_branches(void **state)
 {
     (void)state;
@@ -202,6 +228,7 @@ int main(void)
         cmocka_unit_test(inferred_shapes_match_a_real_run),
         cmocka_unit_test(impossible_shapes_fail_naming_the_node),
         cmocka_unit_test(if_outputs_are_inferred_from_branches),
+        cmocka_unit_test(constrained_symbols_fall_back_to_a_plain_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
