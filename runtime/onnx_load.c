@@ -309,10 +309,17 @@ static int load_model(Onnx__ModelProto *mp, const loader *L, graph **out, qrc_er
         g->n_opsets++;
     }
     int64_t opset = graph_opset_version(g, "");
-    if (opset < ONNX_OPSET_MIN || opset > ONNX_OPSET_MAX) {
+    bool uses_default = false;
+    for (size_t i = 0; i < mp->graph->n_node; i++) {
+        const char *dom = or_empty(mp->graph->node[i]->domain);
+        uses_default |= !*dom || !strcmp(dom, "ai.onnx");
+    }
+    if (!opset && uses_default) {
         graph_free(g);
-        if (!opset)
-            return err_set(e, "the model imports no default-domain (ai.onnx) opset");
+        return err_set(e, "the model imports no default-domain (ai.onnx) opset");
+    }
+    if (opset && (opset < ONNX_OPSET_MIN || opset > ONNX_OPSET_MAX)) {
+        graph_free(g);
         return err_set(e, "opset %lld is outside the supported %d..%d", (long long)opset, ONNX_OPSET_MIN,
                        ONNX_OPSET_MAX);
     }

@@ -29,7 +29,8 @@ struct op_ctx {
     qrc_err *err;
 };
 
-/* Allocates output i with the given shape (reusing a free buffer when the executor has one). Without
+/* Allocates output i with the given shape (reusing a free buffer when the executor has one: its
+ * contents are then unspecified, so a kernel writes every element it returns). Without
  * an executor (ctx->alloc NULL, as in kernel unit tests) it stores a fresh tensor in ctx->out[i],
  * freeing what was there. Returns NULL with ctx->err filled on failure. */
 tensor *op_output(op_ctx *ctx, int i, tensor_dtype dt, int rank, const int64_t *dims);
