@@ -73,6 +73,7 @@ typedef struct ast_stmt {
     struct ast_stmt *body;  /* statements of the block */
     ast_loc loc;            /* whole statement including ';' or the closing '}' */
     ast_loc sep_loc;
+    ast_loc open_loc, close_loc;   /* the braces of the block */
     struct ast_stmt *next;
 } ast_stmt;
 

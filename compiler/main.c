@@ -27,6 +27,7 @@ static const command commands[] = {
     {"run", "run an ONNX model on .npy inputs, write .npy outputs", cmd_run},
     {"compile", "check a recipe and write its pass plan (.qp)", cmd_compile},
     {"plan", "print the pass plan of a recipe (--json for JSON)", cmd_plan},
+    {"fmt", "print a recipe in canonical form (--check, --write)", cmd_fmt},
 };
 
 static void usage(FILE *f)

@@ -32,6 +32,7 @@ static void yyerror(YYLTYPE *l, yyscan_t scanner, const char *m);
 #define LOC(l) parse_loc(CTX, &(l))
 static ast_group *group_add(parse_ctx *c, ast_group *g, ast_atom *a);
 static ast_atom *compound(parse_ctx *c, ast_atom_kind kind, ast_atom *name, ast_terms *args, YYLTYPE l);
+static ast_stmt *block(parse_ctx *c, ast_stmt *s, ast_stmt *body, YYLTYPE all, YYLTYPE open, YYLTYPE close);
 }
 
 %union {
@@ -63,10 +64,10 @@ stmts
 
 stmt
     : clause ';'                { $$ = $1; $$->loc = LOC(@$); }
-    | clause '{' stmts '}'      { $$ = $1; $$->has_block = true; $$->body = $3; $$->loc = LOC(@$); }
-    | clause '{' stmts '}' ';'  { $$ = $1; $$->has_block = true; $$->body = $3; $$->loc = LOC(@4); $$->loc.line = @1.first_line; $$->loc.col = @1.first_column; }
+    | clause '{' stmts '}'      { $$ = block(CTX, $1, $3, @$, @2, @4); }
+    | clause '{' stmts '}' ';'  { $$ = block(CTX, $1, $3, @$, @2, @4); }
     | clause '{' stmts error '}'
-                                { $$ = $1; $$->has_block = true; $$->body = $3; $$->loc = LOC(@$); }
+                                { $$ = block(CTX, $1, $3, @$, @2, @5); }
     ;
 
 clause
@@ -130,6 +131,19 @@ static ast_group *group_add(parse_ctx *c, ast_group *g, ast_atom *a)
     }
     ast_group_add(g, a);
     return g;
+}
+
+/* A statement with a block; its span ends at the closing brace (an optional ';' after it is dropped). */
+static ast_stmt *block(parse_ctx *c, ast_stmt *s, ast_stmt *body, YYLTYPE all, YYLTYPE open, YYLTYPE close)
+{
+    s->has_block = true;
+    s->body = body;
+    s->loc = parse_loc(c, &all);
+    s->open_loc = parse_loc(c, &open);
+    s->close_loc = parse_loc(c, &close);
+    s->loc.end_line = s->close_loc.end_line;
+    s->loc.end_col = s->close_loc.end_col;
+    return s;
 }
 
 static ast_atom *compound(parse_ctx *c, ast_atom_kind kind, ast_atom *name, ast_terms *args, YYLTYPE l)

@@ -3,15 +3,15 @@
 # Run it with `make demo`. Paths are relative to this file.
 
 model "models/fmnist_cnn.onnx" {
-  input image: float32[N, 1, 28, 28];   # N stays symbolic: any batch size
+  input image: float32[N, 1, 28, 28];  # N stays symbolic: any batch size
   output logits;
 }
 
 prepare {
-  method symbolic;                      # fold, name, unshare, fold BatchNorm, fuse
+  method symbolic;  # fold, name, unshare, fold BatchNorm, fuse
 }
 
-qconfig {                               # first matching rule wins
+qconfig {  # first matching rule wins
   default: act uint8 asymmetric, weight int8 symmetric per_channel;
 }
 

@@ -45,6 +45,37 @@ for q in tests/golden/err/*.q; do
     passed=$((passed + 1))
 done
 
+#   tests/golden/fmt/NAME.q  `qrc fmt` output must equal NAME.fmt, which must itself be canonical
+for q in tests/golden/fmt/*.q; do
+    exp=${q%.q}.fmt
+    "$QRC" fmt "$q" >"$out" 2>"$err"
+    rc=$?
+    if [ $update = 1 ] && [ $rc = 0 ]; then cp "$out" "$exp"; fi
+    if [ $rc != 0 ]; then fail "$q" "fmt exit status $rc"; cat "$err"; continue; fi
+    if ! cmp -s "$exp" "$out"; then fail "$q" "fmt output differs" "$exp" "$out"; continue; fi
+    if ! "$QRC" fmt --check "$exp" 2>"$err"; then fail "$exp" "fmt output is not canonical (not idempotent)"; continue; fi
+    "$QRC" fmt --check "$q" 2>/dev/null
+    rc=$?
+    want=4; cmp -s "$q" "$exp" && want=0
+    if [ $rc != $want ]; then fail "$q" "fmt --check exit status $rc, expected $want"; continue; fi
+    passed=$((passed + 1))
+done
+
+# fmt is idempotent on every recipe that parses.
+for q in tests/golden/ok/*.q tests/golden/ok/inc/*.q tests/golden/err/*.q tests/golden/fmt/*.q recipes/*.q recipes/*/*.q; do
+    [ -f "$q" ] || continue
+    "$QRC" fmt "$q" >"$out" 2>/dev/null || continue
+    cp "$out" "$err"
+    if ! "$QRC" fmt "$err" 2>/dev/null | cmp -s - "$out"; then fail "$q" "fmt is not idempotent"; continue; fi
+    passed=$((passed + 1))
+done
+
+# Example recipes are kept in canonical form.
+for q in recipes/*.q recipes/*/*.q; do
+    [ -f "$q" ] || continue
+    if "$QRC" fmt --check "$q"; then passed=$((passed + 1)); else fail "$q" "not in canonical form"; fi
+done
+
 for q in recipes/*.q; do
     if "$QRC" compile "$q" -o "$out" 2>"$err" && [ -s "$out" ] && "$QRC" plan "$out" >/dev/null; then
         passed=$((passed + 1))

@@ -1,0 +1,6 @@
+# Already canonical: fmt leaves it unchanged.
+model "m.onnx";
+
+calibrate {
+  data x = "c.npy";  # trailing
+}
