@@ -3,7 +3,10 @@
  *   quant_eval MODEL --input NAME --calib X.npy --test X.npy [--labels Y.npy] [--scheme tf|tf_enhanced|...]
  *              [--act-bits N] [--weight-bits N] [--per-tensor] [--calib-samples N] [--test-samples N]
  *              [--batch N] [--threads N] [--list] [--layers N] [--encodings FILE] [--calib-only]
- *              [--prepare METHOD]
+ *              [--prepare METHOD] [--throughput]
+ *
+ * --throughput times float inference over the calibration data (after one warm-up batch), then
+ * calibration over the same data, and prints both rates; --calib-only also prints the peak RSS.
  *
  * Prints "float_top1 quant_top1 agreement sqnr" lines; --encodings writes every quantizer's encodings in
  * a plain text form (for determinism checks); --calib-only times calibration alone. */
@@ -13,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "npy.h"
 #include "onnx.h"
 #include "prepare.h"
 #include "quant.h"
@@ -46,12 +50,75 @@ static void write_encodings(const quant_sim *s, const char *path)
     fclose(f);
 }
 
+static long peak_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static int64_t rows_of(const char *path, int64_t limit)
+{
+    npy_reader *r;
+    qrc_err e;
+    if (npy_open(path, &r, &e))
+        die(path, &e);
+    int64_t n = r->dims[0];
+    npy_close(r);
+    return limit > 0 && limit < n ? limit : n;
+}
+
+/* One float run of the next `rows` rows; returns its seconds. */
+static double float_batch(quant_sim *s, npy_reader *r, const char *input, int64_t rows, int64_t *got)
+{
+    qrc_err e;
+    tensor *x = NULL, *outs[16] = {0};
+    if (npy_read_rows(r, rows, &x, &e) || !x)
+        die("float batch", &e);
+    const char *names[1] = {input};
+    double t0 = now();
+    if (quant_run_float(s, 1, names, (const tensor *const *)&x, outs, &e))
+        die("float run", &e);
+    double t = now() - t0;
+    *got = x->dims[0];
+    for (int i = 0; i < 16; i++)
+        tensor_free(outs[i]);
+    tensor_free(x);
+    return t;
+}
+
+/* Float inference over the data in batches, after one warm-up batch. */
+static void time_float(quant_sim *s, const char *path, const char *input, int64_t batch, int64_t limit)
+{
+    npy_reader *r;
+    qrc_err e;
+    if (npy_open(path, &r, &e))
+        die(path, &e);
+    int64_t total = rows_of(path, limit), done = 0, got;
+    float_batch(s, r, input, batch, &got);
+    if (npy_seek(r, 0, &e))
+        die(path, &e);
+    double t = 0;
+    while (done < total) {
+        t += float_batch(s, r, input, batch < total - done ? batch : total - done, &got);
+        done += got;
+    }
+    npy_close(r);
+    printf("float %.1f img/s\n", (double)total / t);
+}
+
 int main(int argc, char **argv)
 {
     const char *model = NULL, *input = "image", *calib = NULL, *test = NULL, *labels = NULL, *enc_out = NULL;
     const char *scheme_name = "tf_enhanced", *prepare = NULL;
     int act_bits = 8, weight_bits = 8, threads = 2, layers = 0;
-    bool per_channel = true, list = false, calib_only = false;
+    bool per_channel = true, list = false, calib_only = false, throughput = false;
     int64_t calib_samples = 0, test_samples = 0, batch = 32;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -74,6 +141,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--per-tensor") == 0) per_channel = false;
         else if (strcmp(a, "--list") == 0) list = true;
         else if (strcmp(a, "--calib-only") == 0) calib_only = true;
+        else if (strcmp(a, "--throughput") == 0) throughput = calib_only = true;
         else if (a[0] != '-' && !model) model = a;
         else {
             fprintf(stderr, "quant_eval: bad argument '%s'\n", a);
@@ -123,6 +191,8 @@ int main(int argc, char **argv)
     const char *calib_files[1] = {calib}, *test_files[1] = {test};
     quant_feed cf = {input, calib_files, 1}, tf = {input, test_files, 1};
     quant_data cd = {&cf, 1, batch, calib_samples}, td = {&tf, 1, batch, test_samples};
+    if (throughput)
+        time_float(s, calib, input, batch, calib_samples);
     double t0 = now();
     if (quant_calibrate(s, &cd, &e))
         die("calibrate", &e);
@@ -131,6 +201,10 @@ int main(int argc, char **argv)
         die("encodings", &e);
     double t2 = now();
     printf("calibration %.3f s, encodings %.3f s\n", t1 - t0, t2 - t1);
+    if (throughput)
+        printf("calibration %.1f img/s\n", (double)rows_of(calib, calib_samples) / (t1 - t0));
+    if (calib_only)
+        printf("peak_rss_kb %ld\n", peak_rss_kb());
     if (list && quant_sim_list(s, stdout, &e))
         die("list", &e);
     if (enc_out)
