@@ -1,5 +1,6 @@
 /* encoding.c — integer encodings (scale, offset, nudged range) from a min/max or a chosen grid. */
 #include <math.h>
+#include <string.h>
 
 #include "quant.h"
 
@@ -33,6 +34,7 @@ int32_t quant_format_steps(const quant_format *f)
 /* Fills min/max from scale/offset; both derive from the float scale the simulation uses. */
 static void set_grid(quant_encoding *q, const quant_format *f, float scale, int32_t offset)
 {
+    memset(q, 0, sizeof *q); /* padding too: encodings are compared and hashed as bytes */
     q->kind = QUANT_INT;
     q->bitwidth = f->bitwidth;
     q->symmetric = f->symmetric;
@@ -45,7 +47,9 @@ static void set_grid(quant_encoding *q, const quant_format *f, float scale, int3
 
 static void set_float(quant_encoding *q, const quant_format *f)
 {
-    *q = (quant_encoding){.kind = QUANT_FLOAT, .bitwidth = f->bitwidth};
+    memset(q, 0, sizeof *q);
+    q->kind = QUANT_FLOAT;
+    q->bitwidth = f->bitwidth;
 }
 
 int quant_encoding_from_range(const quant_format *f, double min, double max, quant_encoding *out, qrc_err *e)

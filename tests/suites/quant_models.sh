@@ -7,6 +7,9 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 tool="$BUILD/tools/quant_eval"
+# Under the sanitizers the models run ~20x slower: a short run checks memory safety, not accuracy.
+calib_n=256 test_n=500 quick=0
+case "$BUILD" in *asan*) calib_n=32 test_n=32 quick=1 ;; esac
 passed=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -15,8 +18,8 @@ data=recipes/data
 check() { # check MODEL ACT_BITS MAX_LOSS_POINTS
     local m=$1 bits=$2 max=$3 out
     if ! out=$("$tool" recipes/models/$m.onnx --prepare symbolic --calib $data/calib_512.npy \
-            --calib-samples 256 --test $data/test_2000.npy --labels $data/test_2000_labels.npy \
-            --test-samples 500 --act-bits "$bits" --weight-bits 8 2>&1); then
+            --calib-samples $calib_n --test $data/test_2000.npy --labels $data/test_2000_labels.npy \
+            --test-samples $test_n --act-bits "$bits" --weight-bits 8 2>&1); then
         failed=$((failed + 1)); echo "FAIL $m W8A$bits: quant_eval failed"; sed 's/^/    /' <<<"$out" | tail -5
         return
     fi
@@ -24,7 +27,9 @@ check() { # check MODEL ACT_BITS MAX_LOSS_POINTS
     local f q
     f=$(sed -E 's/.*float_top1 ([0-9.]+).*/\1/' <<<"$line")
     q=$(sed -E 's/.*quant_top1 ([0-9.]+).*/\1/' <<<"$line")
-    if awk -v f="$f" -v q="$q" -v m="$max" 'BEGIN { exit !((f - q) * 100 <= m + 1e-9) }'; then
+    if [ "$quick" = 1 ]; then
+        passed=$((passed + 1)); echo "ok   $m W8A$bits (sanitizer run, accuracy not checked): $line"
+    elif awk -v f="$f" -v q="$q" -v m="$max" 'BEGIN { exit !((f - q) * 100 <= m + 1e-9) }'; then
         passed=$((passed + 1)); echo "ok   $m W8A$bits: $line"
     else
         failed=$((failed + 1)); echo "FAIL $m W8A$bits loses more than $max points: $line"

@@ -37,6 +37,14 @@ static void fill_uniform(float lo, float hi)
         buf[i] = (float)(lo + (hi - lo) * uniform());
 }
 
+/* Field by field: struct padding is not part of an encoding. */
+static bool same(const quant_encoding *a, const quant_encoding *b)
+{
+    return a->kind == b->kind && a->bitwidth == b->bitwidth && a->symmetric == b->symmetric &&
+           a->strict == b->strict && a->scale == b->scale && a->offset == b->offset && a->min == b->min &&
+           a->max == b->max;
+}
+
 static quant_observer *observer(quant_scheme s, int ch, double pct)
 {
     qrc_err e;
@@ -74,7 +82,7 @@ static void tf_tracks_running_min_max(void **state)
     quant_encoding q = encoding(o, &ASYM8), want;
     qrc_err e;
     assert_int_equal(quant_encoding_from_range(&ASYM8, -1.0, 3.0, &want, &e), 0);
-    assert_memory_equal(&q, &want, sizeof q);
+    assert_true(same(&q, &want));
     quant_observer_free(o);
 }
 
@@ -243,7 +251,7 @@ static void same_batches_same_bits(void **state)
             update(b, buf, N);
         }
         quant_encoding qa = encoding(a, &ASYM8), qb = encoding(b, &ASYM8);
-        assert_memory_equal(&qa, &qb, sizeof qa);
+        assert_true(same(&qa, &qb));
         quant_observer_free(a);
         quant_observer_free(b);
     }

@@ -1,0 +1,300 @@
+/* Calibration, simulation, sensitivity and evaluation on a small graph run by the executor. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "graph.h"
+#include "npy.h"
+#include "quant.h"
+
+/* x [N, 4] -> MatMul(W [4, 3]) -> h -> Relu -> y [N, 3] */
+static graph *tiny_net(void)
+{
+    graph *g = graph_new();
+    g->n_opsets = 1;
+    g->opsets = graph_alloc(g, sizeof *g->opsets);
+    g->opsets[0].domain = graph_strdup(g, "");
+    g->opsets[0].version = 13;
+    int x = graph_value_get(g, "x"), w = graph_value_get(g, "W"), h = graph_value_get(g, "h");
+    int y = graph_value_get(g, "y");
+    g->values[x].dtype = DT_FLOAT;
+    g->values[x].rank = 2;
+    g->values[x].dims[0] = -1;
+    g->values[x].dim_param[0] = graph_strdup(g, "N");
+    g->values[x].dims[1] = 4;
+    qrc_err e;
+    int64_t wd[2] = {4, 3};
+    g->values[w].init = tensor_new(DT_FLOAT, 2, wd, &e);
+    g->values[w].dtype = DT_FLOAT;
+    float *wv = g->values[w].init->data;
+    for (int i = 0; i < 12; i++)
+        wv[i] = (float)((i * 7 % 11) - 5) / 4.0f;
+    int n0 = graph_node_add(g, "MatMul", "/fc/MatMul", 2, (int[]){x, w}, 1, &h);
+    g->nodes[n0].module = graph_strdup(g, "fc");
+    graph_node_add(g, "Relu", "/act/Relu", 1, &h, 1, &y);
+    graph_set_inputs(g, 1, &x);
+    graph_set_outputs(g, 1, &y);
+    assert_int_equal(graph_reindex(g, &e), 0);
+    return g;
+}
+
+static char dir[64];
+
+static void write_rows(const char *name, int64_t rows, float base)
+{
+    qrc_err e;
+    int64_t dims[2] = {rows, 4};
+    tensor *t = tensor_new(DT_FLOAT, 2, dims, &e);
+    float *p = t->data;
+    for (int64_t i = 0; i < rows * 4; i++)
+        p[i] = base + (float)(i % 13) * 0.25f - 1.5f;
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(npy_write(path, t, &e), 0);
+    tensor_free(t);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(dir, "/tmp/qrc_quant_XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    write_rows("a.npy", 5, 0.0f);
+    write_rows("b.npy", 7, 10.0f); /* larger values: only seen if the stream crosses into b */
+    qrc_err e;
+    int64_t dims[1] = {12};
+    tensor *lab = tensor_new(DT_INT64, 1, dims, &e);
+    for (int i = 0; i < 12; i++)
+        ((int64_t *)lab->data)[i] = i % 3;
+    char path[128];
+    snprintf(path, sizeof path, "%s/labels.npy", dir);
+    npy_write(path, lab, &e);
+    tensor_free(lab);
+    int64_t bad_dims[2] = {3, 5};
+    tensor *bad = tensor_new(DT_FLOAT, 2, bad_dims, &e);
+    snprintf(path, sizeof path, "%s/wide.npy", dir);
+    npy_write(path, bad, &e);
+    tensor_free(bad);
+    int64_t int_dims[2] = {3, 4};
+    tensor *ints = tensor_new(DT_INT64, 2, int_dims, &e);
+    snprintf(path, sizeof path, "%s/ints.npy", dir);
+    npy_write(path, ints, &e);
+    tensor_free(ints);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    const char *names[] = {"a.npy", "b.npy", "labels.npy", "wide.npy", "ints.npy"};
+    char path[128];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    return 0;
+}
+
+static char paths[4][128];
+static const char *file(int k, const char *name)
+{
+    snprintf(paths[k], sizeof paths[k], "%s/%s", dir, name);
+    return paths[k];
+}
+
+static quant_sim *sim(graph *g, const quant_rule *rules, int n, quant_scheme scheme)
+{
+    quant_options o = {.scheme = scheme, .threads = 1};
+    qrc_err e;
+    quant_sim *s = quant_sim_create(g, rules, n, NULL, &o, &e);
+    if (!s)
+        fail_msg("%s", e.msg);
+    return s;
+}
+
+static const quant_quantizer *own(const quant_sim *s, const char *name)
+{
+    int i = quant_sim_find(s, name);
+    return i < 0 ? NULL : quant_sim_get(s, i);
+}
+
+static void stream_crosses_files_and_limits_samples(void **state)
+{
+    (void)state;
+    graph *g = tiny_net();
+    qrc_err e;
+    const char *files[2] = {file(0, "a.npy"), file(1, "b.npy")};
+    quant_feed feed = {"x", files, 2};
+    /* Batches of 4 over 5 + 7 rows: the second batch spans both files; the range of x includes b's
+     * values (10 - 1.5 + 12 * 0.25 = 11.5). */
+    quant_data d = {&feed, 1, 4, 0};
+    quant_sim *s = sim(g, NULL, 0, QUANT_SCHEME_TF);
+    assert_int_equal(quant_calibrate(s, &d, &e), 0);
+    assert_int_equal(quant_compute_encodings(s, &e), 0);
+    const quant_quantizer *qx = own(s, "x");
+    assert_non_null(qx->enc);
+    assert_true(qx->enc->max > 11.0f && qx->enc->max < 12.0f);
+    /* Limited to 5 samples: only a.npy is read, whose largest value is -1.5 + 12 * 0.25 = 1.5. */
+    quant_data d5 = {&feed, 1, 4, 5};
+    assert_int_equal(quant_calibrate(s, &d5, &e), 0);
+    assert_int_equal(quant_compute_encodings(s, &e), 0);
+    qx = own(s, "x");
+    assert_true(qx->enc->max > 1.4f && qx->enc->max < 1.6f);
+    quant_sim_free(s);
+    graph_free(g);
+}
+
+static void bad_data_is_reported(void **state)
+{
+    (void)state;
+    graph *g = tiny_net();
+    qrc_err e;
+    quant_sim *s = sim(g, NULL, 0, QUANT_SCHEME_TF);
+    const char *wide[1] = {file(0, "wide.npy")}, *ints[1] = {file(1, "ints.npy")};
+    const char *missing[1] = {file(2, "none.npy")}, *good[1] = {file(3, "a.npy")};
+    quant_feed f1 = {"x", wide, 1}, f2 = {"x", ints, 1}, f3 = {"x", missing, 1}, f4 = {"nope", good, 1};
+    quant_data d1 = {&f1, 1, 4, 0}, d2 = {&f2, 1, 4, 0}, d3 = {&f3, 1, 4, 0}, d4 = {&f4, 1, 4, 0};
+    assert_int_equal(quant_calibrate(s, &d1, &e), -1);
+    assert_non_null(strstr(e.msg, "wide.npy"));
+    assert_int_equal(quant_calibrate(s, &d2, &e), -1);
+    assert_non_null(strstr(e.msg, "float32"));
+    assert_int_equal(quant_calibrate(s, &d3, &e), -1);
+    assert_non_null(strstr(e.msg, "none.npy"));
+    assert_int_equal(quant_calibrate(s, &d4, &e), -1);
+    assert_non_null(strstr(e.msg, "nope"));
+    /* Encodings without statistics, and simulation without encodings, are errors too. */
+    assert_int_equal(quant_compute_encodings(s, &e), -1);
+    quant_sim_free(s);
+    graph_free(g);
+}
+
+static void simulation_applies_encodings(void **state)
+{
+    (void)state;
+    graph *g = tiny_net();
+    qrc_err e;
+    const char *files[1] = {file(0, "a.npy")};
+    quant_feed feed = {"x", files, 1};
+    quant_data d = {&feed, 1, 5, 0};
+    quant_rule r4 = {.label = "4-bit", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 4, QUANT_NO},
+                     .weight = {QUANT_INT, 4, QUANT_YES}, .per_channel = QUANT_YES};
+    quant_sim *s = sim(g, &r4, 1, QUANT_SCHEME_TF);
+    assert_int_equal(quant_calibrate(s, &d, &e), 0);
+    assert_int_equal(quant_compute_encodings(s, &e), 0);
+    /* MatMul weight [4, 3] is per channel along its last axis; MatMul+Relu is one unit, so h has none. */
+    const quant_quantizer *w = own(s, "W");
+    assert_int_equal(w->axis, 1);
+    assert_int_equal(w->n_channels, 3);
+    assert_true(quant_sim_find(s, "h") < 0);
+    /* Every simulated output lies on y's 4-bit grid. */
+    npy_reader *r;
+    tensor *x;
+    assert_int_equal(npy_open(files[0], &r, &e), 0);
+    assert_int_equal(npy_read_rows(r, 5, &x, &e), 0);
+    npy_close(r);
+    const char *names[1] = {"x"};
+    tensor *out[1], *ref[1];
+    assert_int_equal(quant_simulate(s, 1, names, (const tensor *const *)&x, out, &e), 0);
+    assert_int_equal(quant_run_float(s, 1, names, (const tensor *const *)&x, ref, &e), 0);
+    const quant_encoding *ey = own(s, "y")->enc;
+    bool differs = false;
+    for (int64_t i = 0; i < tensor_numel(out[0]); i++) {
+        float v = ((float *)out[0]->data)[i];
+        float k = v / ey->scale;
+        assert_true(fabsf(k - nearbyintf(k)) < 1e-3f);
+        differs = differs || v != ((float *)ref[0]->data)[i];
+    }
+    assert_true(differs); /* 4 bits cannot be lossless here */
+    tensor_free(out[0]);
+    tensor_free(ref[0]);
+    tensor_free(x);
+    quant_sim_free(s);
+    graph_free(g);
+}
+
+static void evaluation_and_sensitivity(void **state)
+{
+    (void)state;
+    graph *g = tiny_net();
+    qrc_err e;
+    const char *files[2] = {file(0, "a.npy"), file(1, "b.npy")};
+    quant_feed feed = {"x", files, 2};
+    quant_data d = {&feed, 1, 4, 0};
+    quant_rule rules[] = {
+        {.label = "most_sensitive 100%", .select = QUANT_SEL_SENSITIVITY, .top_fraction = 1.0,
+         .act = {QUANT_INT, 16, QUANT_UNSET}},
+        {.label = "default", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 4, QUANT_NO},
+         .weight = {QUANT_INT, 8, QUANT_YES}},
+    };
+    quant_sim *s = sim(g, rules, 2, QUANT_SCHEME_TF);
+    assert_int_equal(quant_sim_rule_matches(s, 0), 0); /* nothing ranked yet */
+    assert_int_equal(quant_calibrate(s, &d, &e), 0);
+    assert_int_equal(quant_sensitivity_count(s), 2);   /* MatMul (owns W) and Relu (owns y) */
+    double sq;
+    assert_true(quant_sensitivity_at(s, 0, &sq) >= 0);
+    assert_true(sq < 200);
+    assert_int_equal(quant_sim_rule_matches(s, 0), 2);
+    assert_int_equal(own(s, "y")->format.bitwidth, 16);
+    assert_string_equal(own(s, "y")->decided_by, "most_sensitive 100%");
+    assert_int_equal(quant_compute_encodings(s, &e), 0);
+
+    quant_eval r;
+    assert_int_equal(quant_evaluate(s, &d, file(2, "labels.npy"), &r, &e), 0);
+    assert_int_equal(r.samples, 12);
+    assert_true(r.has_labels);
+    assert_true(r.float_top1 >= 0 && r.float_top1 <= 1);
+    assert_true(r.top1_agreement > 0.5);
+    assert_true(r.output_sqnr_db > 20);
+    assert_int_equal(r.n_layers, 2); /* x and y */
+    assert_true(r.layers[0].sqnr_db <= r.layers[1].sqnr_db);
+    quant_eval_release(&r);
+    /* Too few labels is an error naming the file. */
+    assert_int_equal(quant_evaluate(s, &d, file(3, "ints.npy"), &r, &e), -1);
+    quant_sim_free(s);
+    graph_free(g);
+}
+
+static void frozen_encodings_survive_calibration(void **state)
+{
+    (void)state;
+    graph *g = tiny_net();
+    qrc_err e;
+    quant_sim *s = sim(g, NULL, 0, QUANT_SCHEME_TF);
+    int iy = quant_sim_find(s, "y");
+    quant_format f = {.kind = QUANT_INT, .bitwidth = 8};
+    quant_encoding enc;
+    assert_int_equal(quant_encoding_from_scale_offset(&f, 0.5, 0, &enc, &e), 0);
+    assert_int_equal(quant_set_encodings(s, iy, &enc, 1, &e), 0);
+    assert_int_equal(quant_set_encodings(s, iy, &enc, 2, &e), -1);
+    const char *files[1] = {file(0, "a.npy")};
+    quant_feed feed = {"x", files, 1};
+    quant_data d = {&feed, 1, 4, 0};
+    assert_int_equal(quant_calibrate(s, &d, &e), 0);
+    assert_int_equal(quant_compute_encodings(s, &e), 0);
+    const quant_quantizer *q = quant_sim_get(s, iy);
+    assert_true(q->frozen);
+    assert_true(q->enc->scale == 0.5f && q->enc->offset == 0);
+    quant_sim_free(s);
+    graph_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(stream_crosses_files_and_limits_samples),
+        cmocka_unit_test(bad_data_is_reported),
+        cmocka_unit_test(simulation_applies_encodings),
+        cmocka_unit_test(evaluation_and_sensitivity),
+        cmocka_unit_test(frozen_encodings_survive_calibration),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
