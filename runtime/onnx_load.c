@@ -1,6 +1,11 @@
 /* onnx_load.c — ModelProto -> graph IR. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "onnx.h"
 #include "onnx_internal.h"
@@ -354,17 +359,26 @@ int onnx_load_mem(const void *buf, size_t n, const char *base_dir, graph **out, 
 int onnx_load(const char *path, graph **out, qrc_err *e)
 {
     *out = NULL;
-    void *buf;
-    size_t n;
-    if (onnx_read_file(path, &buf, &n, e))
+    /* map the file rather than copy it: the decoded message already holds a copy of every byte */
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return err_set(e, "%s: not a regular file", path);
+    }
+    size_t n = (size_t)st.st_size;
+    void *map = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    close(fd);
+    void *buf = NULL;
+    if (map == MAP_FAILED && onnx_read_file(path, &buf, &n, e))
         return -1;
     const char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
-    if (!dir) {
-        free(buf);
-        return err_set(e, "out of memory");
-    }
-    int rc = onnx_load_mem(buf, n, dir, out, e);
+    int rc = dir ? onnx_load_mem(map != MAP_FAILED ? map : buf, n, dir, out, e) : err_set(e, "out of memory");
+    if (map != MAP_FAILED)
+        munmap(map, n);
     free(buf);
     free(dir);
     return rc ? err_wrap(e, "%s", path) : 0;
