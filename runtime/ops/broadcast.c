@@ -66,7 +66,7 @@ int kern_bcast_init(kern_bcast *b, int out_rank, const int64_t *out_dims, int n_
             if (size != out_dims[d] && size != 1)
                 return -1;
             int64_t stride = 1;
-            for (int j = td + 1; j < t->rank; j++)
+            for (int j = td + 1 > 0 ? td + 1 : 0; j < t->rank; j++)
                 stride *= t->dims[j];
             st[k][r] = size == 1 ? 0 : stride;
         }
