@@ -170,7 +170,7 @@ static bool is_int(tensor_dtype dt)
 }
 
 /* Two inputs of one dtype, broadcast, output dtype out_bool ? bool : input dtype. */
-static int binary(op_ctx *ctx, const brow *rows, bool out_bool, bool int_div)
+static int binary(op_ctx *ctx, const brow *rows, bool out_bool, bool int_div, op_run_fn self)
 {
     const tensor *a = ctx->in[0], *b = ctx->in[1];
     if (!a || !b)
@@ -178,6 +178,8 @@ static int binary(op_ctx *ctx, const brow *rows, bool out_bool, bool int_div)
     if (a->dtype != b->dtype)
         return kern_fail(ctx, "input dtypes differ (%s and %s)", tensor_dtype_name(a->dtype),
                          tensor_dtype_name(b->dtype));
+    if (kern_is_half(a->dtype))
+        return kern_run_widened(ctx, self);
     brow fn = (unsigned)a->dtype < DT_COUNT_ ? rows[a->dtype] : NULL;
     if (!fn)
         return kern_fail(ctx, "dtype %s is not supported", tensor_dtype_name(a->dtype));
@@ -187,24 +189,24 @@ static int binary(op_ctx *ctx, const brow *rows, bool out_bool, bool int_div)
     return o ? bin_apply(ctx, a, b, o, fn) : -1;
 }
 
-int kern_run_add(op_ctx *ctx) { return binary(ctx, add_rows, false, false); }
-int kern_run_sub(op_ctx *ctx) { return binary(ctx, sub_rows, false, false); }
-int kern_run_mul(op_ctx *ctx) { return binary(ctx, mul_rows, false, false); }
-int kern_run_div(op_ctx *ctx) { return binary(ctx, div_rows, false, true); }
-int kern_run_equal(op_ctx *ctx) { return binary(ctx, eq_rows, true, false); }
-int kern_run_less(op_ctx *ctx) { return binary(ctx, lt_rows, true, false); }
-int kern_run_greater(op_ctx *ctx) { return binary(ctx, gt_rows, true, false); }
-int kern_run_less_equal(op_ctx *ctx) { return binary(ctx, le_rows, true, false); }
-int kern_run_greater_equal(op_ctx *ctx) { return binary(ctx, ge_rows, true, false); }
-int kern_run_and(op_ctx *ctx) { return binary(ctx, and_rows, true, false); }
-int kern_run_or(op_ctx *ctx) { return binary(ctx, or_rows, true, false); }
-int kern_run_xor(op_ctx *ctx) { return binary(ctx, xor_rows, true, false); }
-int kern_run_prelu(op_ctx *ctx) { return binary(ctx, prelu_rows, false, false); }
+int kern_run_add(op_ctx *ctx) { return binary(ctx, add_rows, false, false, kern_run_add); }
+int kern_run_sub(op_ctx *ctx) { return binary(ctx, sub_rows, false, false, kern_run_sub); }
+int kern_run_mul(op_ctx *ctx) { return binary(ctx, mul_rows, false, false, kern_run_mul); }
+int kern_run_div(op_ctx *ctx) { return binary(ctx, div_rows, false, true, kern_run_div); }
+int kern_run_equal(op_ctx *ctx) { return binary(ctx, eq_rows, true, false, kern_run_equal); }
+int kern_run_less(op_ctx *ctx) { return binary(ctx, lt_rows, true, false, kern_run_less); }
+int kern_run_greater(op_ctx *ctx) { return binary(ctx, gt_rows, true, false, kern_run_greater); }
+int kern_run_less_equal(op_ctx *ctx) { return binary(ctx, le_rows, true, false, kern_run_less_equal); }
+int kern_run_greater_equal(op_ctx *ctx) { return binary(ctx, ge_rows, true, false, kern_run_greater_equal); }
+int kern_run_and(op_ctx *ctx) { return binary(ctx, and_rows, true, false, kern_run_and); }
+int kern_run_or(op_ctx *ctx) { return binary(ctx, or_rows, true, false, kern_run_or); }
+int kern_run_xor(op_ctx *ctx) { return binary(ctx, xor_rows, true, false, kern_run_xor); }
+int kern_run_prelu(op_ctx *ctx) { return binary(ctx, prelu_rows, false, false, kern_run_prelu); }
 
 int kern_run_mod(op_ctx *ctx)
 {
     bool f = graph_attr_int(ctx->node, "fmod", 0) != 0;
-    return binary(ctx, f ? fmod_rows : pymod_rows, false, true);
+    return binary(ctx, f ? fmod_rows : pymod_rows, false, true, kern_run_mod);
 }
 
 /* Pow: the result has the base's dtype; mixed or integer operands are computed in double. */
@@ -214,7 +216,7 @@ int kern_run_pow(op_ctx *ctx)
     if (!a || !b)
         return kern_fail(ctx, "both inputs are required");
     if (a->dtype == b->dtype && (a->dtype == DT_FLOAT || a->dtype == DT_DOUBLE))
-        return binary(ctx, pow_rows, false, false);
+        return binary(ctx, pow_rows, false, false, kern_run_pow);
     if (!kern_convertible(a->dtype) || !kern_convertible(b->dtype) || a->dtype == DT_BOOL || b->dtype == DT_BOOL)
         return kern_fail(ctx, "dtypes %s and %s are not supported", tensor_dtype_name(a->dtype),
                          tensor_dtype_name(b->dtype));
@@ -237,11 +239,13 @@ int kern_run_pow(op_ctx *ctx)
 }
 
 /* Max, Min, Sum, Mean: fold the inputs left to right into the output (broadcast of all inputs). */
-static int variadic(op_ctx *ctx, const brow *rows, bool mean)
+static int variadic(op_ctx *ctx, const brow *rows, bool mean, op_run_fn self)
 {
     if (ctx->n_in < 1 || !ctx->in[0])
         return kern_fail(ctx, "needs at least one input");
     tensor_dtype dt = ctx->in[0]->dtype;
+    if (kern_is_half(dt))
+        return kern_run_widened(ctx, self);
     for (int i = 1; i < ctx->n_in; i++)
         if (ctx->in[i] && ctx->in[i]->dtype != dt)
             return kern_fail(ctx, "input %d has dtype %s, input 0 has %s", i, tensor_dtype_name(ctx->in[i]->dtype),
@@ -277,10 +281,10 @@ static int variadic(op_ctx *ctx, const brow *rows, bool mean)
     return 0;
 }
 
-int kern_run_max(op_ctx *ctx) { return variadic(ctx, max_rows, false); }
-int kern_run_min(op_ctx *ctx) { return variadic(ctx, min_rows, false); }
-int kern_run_sum(op_ctx *ctx) { return variadic(ctx, add_rows, false); }
-int kern_run_mean(op_ctx *ctx) { return variadic(ctx, add_rows, true); }
+int kern_run_max(op_ctx *ctx) { return variadic(ctx, max_rows, false, kern_run_max); }
+int kern_run_min(op_ctx *ctx) { return variadic(ctx, min_rows, false, kern_run_min); }
+int kern_run_sum(op_ctx *ctx) { return variadic(ctx, add_rows, false, kern_run_sum); }
+int kern_run_mean(op_ctx *ctx) { return variadic(ctx, add_rows, true, kern_run_mean); }
 
 /* Where: out = cond ? x : y over the broadcast of all three; any dtype, copied by element size. */
 #define WHERE_LOOP(T)                                                                                       \
@@ -351,7 +355,7 @@ static int check_same_dtype(const graph *g, const graph_node *n, int count, cons
     return 0;
 }
 
-static const tensor_dtype numeric_and_bool[] = {DT_FLOAT, DT_DOUBLE, DT_INT8,  DT_INT16,  DT_INT32, DT_INT64,
+static const tensor_dtype numeric_and_bool[] = {DT_FLOAT, DT_DOUBLE, DT_FLOAT16, DT_BFLOAT16, DT_INT8,  DT_INT16,  DT_INT32, DT_INT64,
                                                 DT_UINT8, DT_UINT16, DT_UINT32, DT_UINT64, DT_BOOL,  DT_UNDEFINED};
 static const char *const no_attrs[] = {NULL};
 

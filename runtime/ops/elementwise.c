@@ -24,9 +24,11 @@ typedef struct unary_op {
     urow_int ints; /* NULL: floating types only */
 } unary_op;
 
-static int unary_apply(op_ctx *ctx, const unary_op *u)
+static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
 {
     const tensor *x = ctx->in[0];
+    if (kern_is_half(x->dtype))
+        return kern_run_widened(ctx, self);
     const graph_node *n = ctx->node;
     double a = u->a_name ? graph_attr_float(n, u->a_name, (float)u->a_def) : u->a_def;
     double b = u->b_name ? graph_attr_float(n, u->b_name, (float)u->b_def) : u->b_def;
@@ -93,13 +95,13 @@ static int unary_apply(op_ctx *ctx, const unary_op *u)
 #define UNARY(NAME, AN, AD, BN, BD, EXPR_F, EXPR_D)                                                         \
     FLOAT_ROWS(NAME, EXPR_F, EXPR_D)                                                                        \
     static const unary_op NAME##_op = {AN, BN, AD, BD, NAME##_f32, NAME##_f64, NULL};                       \
-    int kern_run_##NAME(op_ctx *ctx) { return unary_apply(ctx, &NAME##_op); }
+    int kern_run_##NAME(op_ctx *ctx) { return unary_apply(ctx, &NAME##_op, kern_run_##NAME); }
 /* The same, also over integer types with expression EXPR_I. */
 #define UNARY_INT(NAME, EXPR_F, EXPR_D, EXPR_I)                                                             \
     FLOAT_ROWS(NAME, EXPR_F, EXPR_D)                                                                        \
     INT_ROWS(NAME, EXPR_I)                                                                                  \
     static const unary_op NAME##_op = {NULL, NULL, 0, 0, NAME##_f32, NAME##_f64, NAME##_int};               \
-    int kern_run_##NAME(op_ctx *ctx) { return unary_apply(ctx, &NAME##_op); }
+    int kern_run_##NAME(op_ctx *ctx) { return unary_apply(ctx, &NAME##_op, kern_run_##NAME); }
 
 static inline float softplus_f(float v) { return v > 0 ? v + log1pf(expf(-v)) : log1pf(expf(v)); }
 static inline double softplus_d(double v) { return v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)); }
@@ -193,6 +195,8 @@ static void type_range(tensor_dtype dt, double *lo, double *hi)
 int kern_run_clip(op_ctx *ctx)
 {
     const tensor *x = ctx->in[0];
+    if (kern_is_half(x->dtype))
+        return kern_run_widened(ctx, kern_run_clip);
     double lo, hi;
     type_range(x->dtype, &lo, &hi);
     if (graph_attr_find(ctx->node, "min"))

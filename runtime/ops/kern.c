@@ -180,7 +180,7 @@ int kern_axis(op_ctx *ctx, int64_t a, int rank, int64_t *out)
     return 0;
 }
 
-#define DTS_FLOATS DT_FLOAT, DT_DOUBLE
+#define DTS_FLOATS DT_FLOAT, DT_DOUBLE, DT_FLOAT16, DT_BFLOAT16
 #define DTS_SIGNED_INT DT_INT8, DT_INT16, DT_INT32, DT_INT64
 #define DTS_UNSIGNED_INT DT_UINT8, DT_UINT16, DT_UINT32, DT_UINT64
 const tensor_dtype kern_dt_float[] = {DT_FLOAT, DT_UNDEFINED};
@@ -189,5 +189,59 @@ const tensor_dtype kern_dt_numeric[] = {DTS_FLOATS, DTS_SIGNED_INT, DTS_UNSIGNED
 const tensor_dtype kern_dt_signed[] = {DTS_FLOATS, DTS_SIGNED_INT, DT_UNDEFINED};
 const tensor_dtype kern_dt_index[] = {DT_INT32, DT_INT64, DT_UNDEFINED};
 const tensor_dtype kern_dt_bool[] = {DT_BOOL, DT_UNDEFINED};
-const tensor_dtype kern_dt_any[] = {DTS_FLOATS, DTS_SIGNED_INT, DTS_UNSIGNED_INT, DT_BOOL, DT_FLOAT16, DT_BFLOAT16,
-                                    DT_UINT4, DT_INT4, DT_UNDEFINED};
+const tensor_dtype kern_dt_any[] = {DTS_FLOATS, DTS_SIGNED_INT, DTS_UNSIGNED_INT, DT_BOOL, DT_UINT4, DT_INT4,
+                                    DT_UNDEFINED};
+
+bool kern_is_half(tensor_dtype dt)
+{
+    return dt == DT_FLOAT16 || dt == DT_BFLOAT16;
+}
+
+int kern_run_widened(op_ctx *ctx, op_run_fn fn)
+{
+    enum { MAX_IO = 64 };
+    if (ctx->n_in > MAX_IO || ctx->n_out > MAX_IO)
+        return kern_fail(ctx, "too many inputs or outputs for 16-bit float widening");
+    const tensor *ins[MAX_IO];
+    tensor *wide[MAX_IO] = {NULL}, *outs[MAX_IO] = {NULL};
+    tensor_dtype half = DT_UNDEFINED;
+    int rc = 0;
+    for (int i = 0; i < ctx->n_in; i++) {
+        const tensor *t = ctx->in[i];
+        ins[i] = t;
+        if (!t || !kern_is_half(t->dtype))
+            continue;
+        half = t->dtype;
+        wide[i] = tensor_new(DT_FLOAT, t->rank, t->dims, ctx->err);
+        if (!wide[i]) {
+            rc = -1;
+            break;
+        }
+        kern_convert(t->data, t->dtype, wide[i]->data, DT_FLOAT, tensor_numel(t));
+        ins[i] = wide[i];
+    }
+    if (!rc) {
+        op_ctx sub = *ctx;
+        sub.in = ins;
+        sub.out = outs;
+        sub.alloc = NULL;
+        rc = fn(&sub);
+    }
+    for (int j = 0; !rc && j < ctx->n_out; j++) {
+        if (!outs[j])
+            continue;
+        tensor_dtype dt = outs[j]->dtype == DT_FLOAT && half ? half : outs[j]->dtype;
+        tensor *y = op_output(ctx, j, dt, outs[j]->rank, outs[j]->dims);
+        if (!y)
+            rc = -1;
+        else if (dt == outs[j]->dtype)
+            memcpy(y->data, outs[j]->data, tensor_nbytes(y));
+        else
+            kern_convert(outs[j]->data, DT_FLOAT, y->data, dt, tensor_numel(y));
+    }
+    for (int i = 0; i < MAX_IO; i++) {
+        tensor_free(wide[i]);
+        tensor_free(outs[i]);
+    }
+    return rc;
+}

@@ -81,9 +81,15 @@ uint16_t kern_float_to_half(float f);
 float kern_bf16_to_float(uint16_t h);
 uint16_t kern_float_to_bf16(float f);
 
-/* Dtype lists for checks. */
+/* Runs fn on a copy of ctx whose float16/bfloat16 inputs are widened to float, then narrows float
+ * outputs back to that 16-bit type (other outputs are copied). For kernels that compute in float. */
+int kern_run_widened(op_ctx *ctx, op_run_fn fn);
+/* True when dt is float16 or bfloat16. */
+bool kern_is_half(tensor_dtype dt);
+
+/* Dtype lists for checks (the floating lists include float16 and bfloat16, computed in float). */
 extern const tensor_dtype kern_dt_float[];      /* float */
-extern const tensor_dtype kern_dt_floats[];     /* float, double */
+extern const tensor_dtype kern_dt_floats[];     /* float, double, float16, bfloat16 */
 extern const tensor_dtype kern_dt_numeric[];    /* float, double and every integer type */
 extern const tensor_dtype kern_dt_signed[];     /* float, double, signed integers */
 extern const tensor_dtype kern_dt_index[];      /* int32, int64 */

@@ -265,6 +265,8 @@ int kern_run_reduce(op_ctx *ctx)
     int ki = red_find(n->op_type);
     if (ki < 0)
         return kern_fail(ctx, "not a reduction");
+    if (kern_is_half(x->dtype))
+        return kern_run_widened(ctx, kern_run_reduce);
     if (x->dtype != DT_FLOAT && x->dtype != DT_DOUBLE)
         return kern_fail(ctx, "dtype %s is not supported", tensor_dtype_name(x->dtype));
     red_kind k = red_ops[ki].kind;
@@ -399,6 +401,8 @@ int kern_infer_argminmax(const graph *g, const graph_node *n, qrc_err *e)
 static int argminmax(op_ctx *ctx, bool is_max)
 {
     const tensor *x = ctx->in[0];
+    if (kern_is_half(x->dtype))
+        return kern_run_widened(ctx, is_max ? kern_run_argmax : kern_run_argmin);
     int64_t axis = 0;
     if (kern_axis(ctx, graph_attr_int(ctx->node, "axis", 0), x->rank, &axis))
         return -1;
