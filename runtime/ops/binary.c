@@ -92,6 +92,14 @@ FLOAT_ROWS(fmod, fmod(x, y), float, double)
 FLOAT_ROWS(pow, pow(x, y), float, double)
 FLOAT_ROWS(prelu, x < 0 ? x * y : x, float, double)
 INT_ROWS(prelu, x < 0 ? x * y : x, KEEP)
+BROW(shl_u8, uint8_t, uint8_t, y >= 8 ? 0 : x << y)
+BROW(shl_u16, uint16_t, uint16_t, y >= 16 ? 0 : x << y)
+BROW(shl_u32, uint32_t, uint32_t, y >= 32 ? 0 : x << y)
+BROW(shl_u64, uint64_t, uint64_t, y >= 64 ? 0 : x << y)
+BROW(shr_u8, uint8_t, uint8_t, y >= 8 ? 0 : x >> y)
+BROW(shr_u16, uint16_t, uint16_t, y >= 16 ? 0 : x >> y)
+BROW(shr_u32, uint32_t, uint32_t, y >= 32 ? 0 : x >> y)
+BROW(shr_u64, uint64_t, uint64_t, y >= 64 ? 0 : x >> y)
 BROW(and_b, uint8_t, uint8_t, x && y)
 BROW(or_b, uint8_t, uint8_t, x || y)
 BROW(xor_b, uint8_t, uint8_t, !x != !y)
@@ -101,6 +109,10 @@ static const brow pymod_rows[DT_COUNT_] = {INT_ENTRIES(pymod)};
 static const brow fmod_rows[DT_COUNT_] = {[DT_FLOAT] = fmod_f32, [DT_DOUBLE] = fmod_f64, INT_ENTRIES(cmod)};
 static const brow pow_rows[DT_COUNT_] = {[DT_FLOAT] = pow_f32, [DT_DOUBLE] = pow_f64};
 static const brow prelu_rows[DT_COUNT_] = {[DT_FLOAT] = prelu_f32, [DT_DOUBLE] = prelu_f64, INT_ENTRIES(prelu)};
+static const brow shl_rows[DT_COUNT_] = {[DT_UINT8] = shl_u8, [DT_UINT16] = shl_u16, [DT_UINT32] = shl_u32,
+                                         [DT_UINT64] = shl_u64};
+static const brow shr_rows[DT_COUNT_] = {[DT_UINT8] = shr_u8, [DT_UINT16] = shr_u16, [DT_UINT32] = shr_u32,
+                                         [DT_UINT64] = shr_u64};
 static const brow and_rows[DT_COUNT_] = {[DT_BOOL] = and_b};
 static const brow or_rows[DT_COUNT_] = {[DT_BOOL] = or_b};
 static const brow xor_rows[DT_COUNT_] = {[DT_BOOL] = xor_b};
@@ -207,6 +219,12 @@ int kern_run_mod(op_ctx *ctx)
 {
     bool f = graph_attr_int(ctx->node, "fmod", 0) != 0;
     return binary(ctx, f ? fmod_rows : pymod_rows, false, true, kern_run_mod);
+}
+
+int kern_run_bitshift(op_ctx *ctx)
+{
+    bool left = !strcmp(graph_attr_string(ctx->node, "direction", ""), "LEFT");
+    return binary(ctx, left ? shl_rows : shr_rows, false, false, kern_run_bitshift);
 }
 
 /* Pow: the result has the base's dtype; mixed or integer operands are computed in double. */
@@ -461,5 +479,17 @@ int kern_run_not(op_ctx *ctx)
     int64_t n = tensor_numel(x);
     for (int64_t i = 0; i < n; i++)
         q[i] = !p[i];
+    return 0;
+}
+
+int kern_check_bitshift(const graph *g, const graph_node *n, qrc_err *e)
+{
+    static const char *const attrs[] = {"direction", NULL};
+    static const tensor_dtype uints[] = {DT_UINT8, DT_UINT16, DT_UINT32, DT_UINT64, DT_UNDEFINED};
+    if (kern_check_arity(n, 2, 2, 1, 1, e) || kern_check_attrs(n, attrs, e) || check_same_dtype(g, n, 2, uints, e))
+        return -1;
+    const char *d = graph_attr_string(n, "direction", "");
+    if (strcmp(d, "LEFT") && strcmp(d, "RIGHT"))
+        return kern_node_err(e, n, "direction must be LEFT or RIGHT, is '%s'", d);
     return 0;
 }

@@ -285,3 +285,38 @@ int kern_infer_unary(const graph *g, const graph_node *n, qrc_err *e)
 {
     return kern_same_shape(g, n, 0, 0, DT_UNDEFINED);
 }
+
+/* ---- IsNaN, IsInf: float in, bool out ---- */
+
+int kern_check_isinf(const graph *g, const graph_node *n, qrc_err *e)
+{
+    static const char *const inf_attrs[] = {"detect_negative", "detect_positive", NULL};
+    static const char *const nan_attrs[] = {NULL};
+    return check_unary(g, n, e, !strcmp(n->op_type, "IsInf") ? inf_attrs : nan_attrs, kern_dt_floats);
+}
+
+int kern_infer_to_bool(const graph *g, const graph_node *n, qrc_err *e)
+{
+    return kern_same_shape(g, n, 0, 0, DT_BOOL);
+}
+
+int kern_run_isinf(op_ctx *ctx)
+{
+    const tensor *x = ctx->in[0];
+    if (kern_is_half(x->dtype))
+        return kern_run_widened(ctx, kern_run_isinf);
+    bool nan = !strcmp(ctx->node->op_type, "IsNaN");
+    bool neg = graph_attr_int(ctx->node, "detect_negative", 1) != 0;
+    bool pos = graph_attr_int(ctx->node, "detect_positive", 1) != 0;
+    tensor *y = op_output(ctx, 0, DT_BOOL, x->rank, x->dims);
+    if (!y)
+        return -1;
+    int64_t n = tensor_numel(x);
+    uint8_t *o = y->data;
+    for (int64_t i = 0; i < n; i++) {
+        double v = x->dtype == DT_FLOAT ? ((const float *)x->data)[i] : ((const double *)x->data)[i];
+        o[i] = nan ? isnan(v) : isinf(v) && ((v > 0 && pos) || (v < 0 && neg));
+    }
+    return x->dtype == DT_FLOAT || x->dtype == DT_DOUBLE ? 0 : kern_fail(ctx, "dtype %s is not supported",
+                                                                           tensor_dtype_name(x->dtype));
+}

@@ -202,3 +202,50 @@ int kern_run_dequantize(op_ctx *ctx)
         }
     return 0;
 }
+
+/* ---- DynamicQuantizeLinear: uint8 with scale and zero point from the input's range (including 0) ---- */
+
+int kern_check_dynamic_quantize(const graph *g, const graph_node *n, qrc_err *e)
+{
+    static const char *const attrs[] = {NULL};
+    return kern_check_arity(n, 1, 1, 3, 3, e) || kern_check_attrs(n, attrs, e) ||
+                   kern_check_dtype(g, n, 0, kern_dt_float, e)
+               ? -1
+               : 0;
+}
+
+int kern_infer_dynamic_quantize(const graph *g, const graph_node *n, qrc_err *e)
+{
+    kern_same_shape(g, n, 0, 0, DT_UINT8);
+    kern_set_out(g, n, 1, DT_FLOAT, 0, NULL);
+    return kern_set_out(g, n, 2, DT_UINT8, 0, NULL);
+}
+
+int kern_run_dynamic_quantize(op_ctx *ctx)
+{
+    const tensor *x = ctx->in[0];
+    if (x->dtype != DT_FLOAT)
+        return kern_fail(ctx, "input must be float, is %s", tensor_dtype_name(x->dtype));
+    int64_t n = tensor_numel(x);
+    const float *p = x->data;
+    float lo = 0, hi = 0;
+    for (int64_t i = 0; i < n; i++) {
+        lo = p[i] < lo ? p[i] : lo;
+        hi = p[i] > hi ? p[i] : hi;
+    }
+    float scale = (hi - lo) / 255.0f;
+    float zf = scale > 0 ? nearbyintf(0.0f - lo / scale) : 0.0f;
+    zf = zf < 0 ? 0 : zf > 255 ? 255 : zf;
+    tensor *y = op_output(ctx, 0, DT_UINT8, x->rank, x->dims), *ys = op_output(ctx, 1, DT_FLOAT, 0, NULL),
+           *yz = op_output(ctx, 2, DT_UINT8, 0, NULL);
+    if (!y || !ys || !yz)
+        return -1;
+    *(float *)ys->data = scale;
+    *(uint8_t *)yz->data = (uint8_t)zf;
+    uint8_t *q = y->data;
+    for (int64_t i = 0; i < n; i++) {
+        float v = scale > 0 ? nearbyintf(p[i] / scale) + zf : zf;
+        q[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+    return 0;
+}

@@ -47,6 +47,8 @@ const op_def ops_basic[] = {
     UNARY_ROW("Acosh", 9, unary_float, acosh),
     UNARY_ROW("Atanh", 9, unary_float, atanh),
     ROW("Clip", 6, clip, unary, clip),
+    ROW("IsNaN", 9, isinf, to_bool, isinf),
+    ROW("IsInf", 10, isinf, to_bool, isinf),
 
     /* broadcasting arithmetic, comparison and logic (binary.c) */
     ROW("Add", 1, arith, broadcast_same, add),
@@ -70,6 +72,7 @@ const op_def ops_basic[] = {
     ROW("Xor", 1, logical, broadcast_bool, xor),
     ROW("Not", 1, logical, unary, not),
     ROW("Where", 9, where, where, where),
+    ROW("BitShift", 11, bitshift, broadcast_same, bitshift),
 
     /* reductions (reduce.c) */
     ROW("ReduceSum", 1, reduce, reduce, reduce),
@@ -84,6 +87,11 @@ const op_def ops_basic[] = {
     ROW("ReduceLogSumExp", 1, reduce, reduce, reduce),
     ROW("ArgMax", 1, argminmax, argminmax, argmax),
     ROW("ArgMin", 1, argminmax, argminmax, argmin),
+
+    /* ranking and scans (select.c) */
+    ROW("TopK", 10, topk, topk, topk),
+    ROW("Hardmax", 1, hardmax, unary, hardmax),
+    ROW("CumSum", 11, cumsum, unary, cumsum),
 
     /* shapes and constants (shape_ops.c) */
     ROW("Reshape", 5, reshape, reshape, reshape),
@@ -109,11 +117,27 @@ const op_def ops_basic[] = {
     ROW("Tile", 6, tile, tile, tile),
     ROW("Pad", 2, pad, pad, pad),
 
+    /* index-driven reads and writes (scatter.c) */
+    ROW("GatherND", 11, gather_nd, gather_nd, gather_nd),
+    ROW("Scatter", 9, scatter_elements, identity, scatter_elements),
+    ROW("ScatterElements", 11, scatter_elements, identity, scatter_elements),
+    ROW("ScatterND", 11, scatter_nd, identity, scatter_nd),
+    ROW("Compress", 9, compress, compress, compress),
+    ROW("NonZero", 9, identity, non_zero, non_zero),
+
+    /* placement by index formula (layout.c) */
+    ROW("DepthToSpace", 1, depth_space, depth_space, depth_space),
+    ROW("SpaceToDepth", 1, depth_space, depth_space, depth_space),
+    ROW("Trilu", 14, trilu, identity, trilu),
+    ROW("EyeLike", 9, eye_like, eye_like, eye_like),
+    ROW("OneHot", 9, one_hot, one_hot, one_hot),
+
     /* casts and quantization (cast.c, quantize.c) */
     ROW("Cast", 6, cast, cast, cast),
     ROW("CastLike", 15, cast, cast, cast),
     ROW("QuantizeLinear", 10, qdq, qdq, quantize),
     ROW("DequantizeLinear", 10, qdq, qdq, dequantize),
+    ROW("DynamicQuantizeLinear", 11, dynamic_quantize, dynamic_quantize, dynamic_quantize),
     {"com.microsoft", "QuantizeLinear", 1, kern_check_qdq, kern_infer_qdq, kern_run_quantize, NULL},
     {"com.microsoft", "DequantizeLinear", 1, kern_check_qdq, kern_infer_qdq, kern_run_dequantize, NULL},
 };
