@@ -130,6 +130,7 @@ int kern_run_trilu(op_ctx *ctx)
             lo = lo < 0 ? 0 : lo > C ? C : lo;
             hi = hi < 0 ? 0 : hi > C ? C : hi;
             size_t row = (size_t)((m * R + i) * C) * es;
+            memset((char *)y->data + row, 0, (size_t)C * es);
             if (hi > lo)
                 memcpy((char *)y->data + row + (size_t)lo * es, (const char *)x->data + row + (size_t)lo * es,
                        (size_t)(hi - lo) * es);
@@ -175,6 +176,8 @@ int kern_run_eye_like(op_ctx *ctx)
     if (!y)
         return -1;
     size_t es = tensor_dtype_size(dt);
+    if (tensor_nbytes(y))
+        memset(y->data, 0, tensor_nbytes(y)); /* all-zero bytes are 0 in every supported dtype */
     for (int64_t i = 0; i < x->dims[0]; i++) {
         int64_t j = i + k;
         if (j >= 0 && j < x->dims[1])

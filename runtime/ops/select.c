@@ -143,8 +143,12 @@ int kern_run_hardmax(op_ctx *ctx)
         inner = 1;
     }
     tensor *y = op_output(ctx, 0, x->dtype, x->rank, x->dims);
-    if (!y || len == 0)
-        return y ? 0 : -1;
+    if (!y)
+        return -1;
+    if (tensor_nbytes(y))
+        memset(y->data, 0, tensor_nbytes(y));
+    if (len == 0)
+        return 0;
     for (int64_t o = 0; o < outer; o++)
         for (int64_t in = 0; in < inner; in++) {
             int64_t best = 0;

@@ -434,7 +434,10 @@ int kern_run_constant_of_shape(op_ctx *ctx)
     tensor *y = op_output(ctx, 0, dt, k, shape);
     if (!y)
         return -1;
-    if (v && v->t) {
+    if (!v || !v->t) {
+        if (tensor_nbytes(y))
+            memset(y->data, 0, tensor_nbytes(y));
+    } else {
         size_t es = tensor_dtype_size(dt);
         int64_t cnt = tensor_numel(y);
         for (int64_t i = 0; i < cnt; i++)
