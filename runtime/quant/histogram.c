@@ -71,6 +71,52 @@ size_t quant_hist_count(const quant_hist *h, const quant_span *s, double *counts
     return seen;
 }
 
+/* count_bins for a fixed range that also finds the span's min and max in the same pass (infinities
+ * and NaNs excluded). Returns the number of non-NaN values; *ok is false when no finite value was seen. */
+static size_t count_bins_minmax(const quant_hist *h, const quant_span *s, uint32_t *cnt, double *bmin,
+                                double *bmax, bool *ok)
+{
+    const float lo = (float)h->lo, inv = (float)(1.0 / h->step);
+    float mn = INFINITY, mx = -INFINITY;
+    size_t seen = 0;
+    for (size_t o = 0; o < s->outer; o++) {
+        const float *x = s->x + o * s->stride;
+        for (size_t i = 0; i < s->inner; i++) {
+            float v = x[i];
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+            float t = (v - lo) * inv;
+            if (t != t)
+                continue;
+            seen++;
+            if (t >= 0.0f && t < (float)QUANT_HIST_BINS)
+                cnt[(int)t]++;
+        }
+    }
+    *ok = mn <= mx && !isinf(mn) && !isinf(mx);
+    if (!*ok && seen > 0)
+        *ok = quant_span_minmax(s, bmin, bmax); /* infinities present: the slow exact path */
+    else if (*ok) {
+        *bmin = mn;
+        *bmax = mx;
+    }
+    return seen;
+}
+
+bool quant_hist_average_fused(quant_hist *h, const quant_span *s, double *bmin, double *bmax)
+{
+    uint32_t cnt[QUANT_HIST_BINS] = {0};
+    bool ok;
+    size_t n = count_bins_minmax(h, s, cnt, bmin, bmax, &ok);
+    if (n == 0)
+        return ok;
+    double k = (double)h->batches;
+    for (int i = 0; i < QUANT_HIST_BINS; i++)
+        h->bins[i] = (h->bins[i] * k + (double)cnt[i] / (double)n) / (k + 1);
+    h->batches++;
+    return ok;
+}
+
 void quant_hist_average(quant_hist *h, const quant_span *s, double bmin, double bmax)
 {
     if (!h->ready) {

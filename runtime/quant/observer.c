@@ -86,7 +86,8 @@ void quant_observer_free(quant_observer *o)
 static void fold(quant_observer *o, int c, const quant_span *s)
 {
     double bmin, bmax;
-    if (!quant_span_minmax(s, &bmin, &bmax))
+    bool fused = o->scheme == QUANT_SCHEME_TF_ENHANCED && o->hist[c].ready;
+    if (fused ? !quant_hist_average_fused(&o->hist[c], s, &bmin, &bmax) : !quant_span_minmax(s, &bmin, &bmax))
         return;
     if (!o->seen[c]) {
         o->min[c] = bmin;
@@ -98,7 +99,8 @@ static void fold(quant_observer *o, int c, const quant_span *s)
     }
     switch (o->scheme) {
     case QUANT_SCHEME_TF_ENHANCED:
-        quant_hist_average(&o->hist[c], s, bmin, bmax);
+        if (!fused) /* one pass already did both */
+            quant_hist_average(&o->hist[c], s, bmin, bmax);
         break;
     case QUANT_SCHEME_PERCENTILE:
     case QUANT_SCHEME_MSE:

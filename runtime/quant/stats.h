@@ -34,6 +34,10 @@ size_t quant_hist_count(const quant_hist *h, const quant_span *s, double *counts
  * and averages the batch's normalised histogram in. bmin/bmax are the batch's min/max. */
 void quant_hist_average(quant_hist *h, const quant_span *s, double bmin, double bmax);
 
+/* tf_enhanced once the range is fixed (h->ready): folds the batch and finds its min/max in one pass;
+ * false when the span has no finite value. */
+bool quant_hist_average_fused(quant_hist *h, const quant_span *s, double *bmin, double *bmax);
+
 /* percentile / mse: widens the range to cover [bmin, bmax] (redistributing counts proportionally) and
  * adds the batch's counts. */
 void quant_hist_accumulate(quant_hist *h, const quant_span *s, double bmin, double bmax);
