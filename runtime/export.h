@@ -1,0 +1,110 @@
+/* export.h — the artifacts of a build: AIMET encodings JSON (read and write), a QDQ ONNX model that
+ * plain ONNX Runtime runs, the prepared float model, a report, and resumable checkpoints.
+ *
+ * Everything here works from three things the caller owns: the prepared float graph, a list of
+ * export_quantizer (one per quantized tensor, with its final encodings), and options. The export side
+ * knows nothing of how quantizers were placed or calibrated.
+ *
+ * Ownership: export_quantizer arrays passed in are borrowed for the duration of the call. An
+ * export_quant_set returned by a reader owns its quantizers, names and encodings (export_quant_set_free).
+ * Text and byte buffers returned through char ** / void ** are malloc'd and freed by the caller. Graphs
+ * returned through graph ** are freed with graph_free. */
+#ifndef QRC_EXPORT_H
+#define QRC_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "err.h"
+#include "graph.h"
+#include "quant.h"
+
+/* One quantized tensor and its final encodings. */
+typedef struct export_quantizer {
+    const char *tensor;          /* value name in the prepared graph */
+    bool is_param;               /* weight or bias (param_encodings), else an activation */
+    int axis;                    /* channel axis when per-channel, -1 for per-tensor */
+    int n_encs;                  /* 1 for per-tensor, else the tensor's size along axis */
+    const quant_encoding *encs;  /* n_encs entries, all of one kind (QUANT_INT or QUANT_FLOAT) */
+} export_quantizer;
+
+/* A quantizer list read from a file; owns everything it points to. */
+typedef struct export_quant_set {
+    export_quantizer *q;
+    int n;
+    arena mem;                   /* names and encodings */
+} export_quant_set;
+
+void export_quant_set_free(export_quant_set *s);
+
+/* Checks a quantizer list against the graph: every tensor exists, appears once, parameters are
+ * initializers, the channel count matches the tensor's size along the axis, and every encoding is
+ * valid (bitwidth in range, finite positive scale, offset inside the grid, min/max consistent). Errors
+ * name the tensor. */
+int export_quantizers_check(const graph *g, const export_quantizer *q, int n, qrc_err *e);
+
+/* ---- Encodings JSON ---------------------------------------------------------------------------------- */
+
+typedef enum export_enc_version {
+    EXPORT_ENC_0_6_1 = 0, /* sections are objects keyed by tensor name, one entry per channel */
+    EXPORT_ENC_1_0_0 = 1, /* sections are lists of {name, enc_type, dtype, bw, is_sym, scale[], offset[]} */
+} export_enc_version;
+
+/* "0.6.1" / "1.0.0". */
+const char *export_enc_version_name(export_enc_version v);
+/* Parses a version string; -1 (e filled) when it is not one of the two. */
+int export_enc_version_parse(const char *s, export_enc_version *out, qrc_err *e);
+
+/* Serializes quantizers as an encodings JSON document (*text, NUL-terminated, ending in a newline).
+ * Deterministic: object keys sorted, floats printed with 9 significant digits (which reads back to the
+ * same float). quant_scheme is written into quantizer_args (NULL: "post_training_tf"). Fails on
+ * duplicate tensor names or invalid encodings. */
+int export_encodings_dump(const export_quantizer *q, int n, export_enc_version v, const char *scheme,
+                          char **text, qrc_err *e);
+/* export_encodings_dump written atomically to path. */
+int export_encodings_write(const char *path, const export_quantizer *q, int n, export_enc_version v,
+                           const char *scheme, qrc_err *e);
+
+/* Parses an encodings document of either version (detected from its "version" field) into quantizers
+ * and, when g is non-NULL, checks it against the model (export_quantizers_check) and infers each
+ * per-channel parameter's axis from the op that reads it (Conv 0, ConvTranspose 1, Gemm 0 or 1 by
+ * transB, MatMul last). `what` names the source in errors (a file name). */
+int export_encodings_parse(const char *text, size_t len, const char *what, const graph *g, export_quant_set **out,
+                           qrc_err *e);
+/* Reads and parses the encodings file at path. */
+int export_encodings_read(const char *path, const graph *g, export_quant_set **out, qrc_err *e);
+
+/* ---- QDQ ONNX ---------------------------------------------------------------------------------------- */
+
+typedef struct export_qdq_options {
+    bool bias_int32;     /* store float Conv/Gemm biases that have no quantizer of their own as int32 with
+                            scale = input scale x weight scale (zero point 0) */
+    bool int4_native;    /* store 4-bit parameters as int4/uint4 (opset 21) instead of 8-bit containers */
+    bool drop_float16;   /* leave float16 quantizers out instead of writing Cast pairs */
+} export_qdq_options;
+
+/* The QDQ model of g: QuantizeLinear/DequantizeLinear pairs after every quantized activation (graph inputs
+ * keep their names; a quantized graph output keeps its name on the DequantizeLinear output), parameters
+ * stored as integers feeding a DequantizeLinear (per-axis when per-channel). Integer containers: 8-bit for
+ * bitwidths up to 8, 16-bit up to 16; symmetric encodings use signed types with zero point 0, others
+ * unsigned with zero point -offset. An activation whose grid is narrower than its container gets a Clip
+ * in front so ONNX Runtime saturates where the simulation does. 16-bit (and native int4) types need
+ * opset 21 / IR 10: the opset import is raised when every other op of the model keeps its meaning at
+ * 21, otherwise 16-bit pairs use the com.microsoft domain (and int4 falls back to 8-bit containers).
+ * float16 quantizers become Cast(float16)->Cast(float) pairs (weights: stored as float16 + Cast).
+ * The result (*out) is reindexed; g is not modified. */
+int export_qdq(const graph *g, const export_quantizer *q, int n, const export_qdq_options *o, graph **out,
+               qrc_err *e);
+
+/* ---- Hashes ------------------------------------------------------------------------------------------ */
+
+/* SHA-256 of n bytes as 64 lower-case hex digits plus NUL. */
+void export_sha256_hex(const void *data, size_t n, char hex[65]);
+/* Raw 32-byte SHA-256. */
+void export_sha256(const void *data, size_t n, uint8_t out[32]);
+/* SHA-256 of a file's contents. */
+int export_sha256_file(const char *path, char hex[65], qrc_err *e);
+
+#endif
