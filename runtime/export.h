@@ -107,4 +107,73 @@ void export_sha256(const void *data, size_t n, uint8_t out[32]);
 /* SHA-256 of a file's contents. */
 int export_sha256_file(const char *path, char hex[65], qrc_err *e);
 
+
+/* ---- Checkpoints (.qck) ------------------------------------------------------------------------------
+ * A versioned container of the prepared graph (ONNX bytes), its encodings (JSON 1.0.0) and the recipe
+ * hash, sealed by a SHA-256 of its contents; layout in README ("Checkpoints"). */
+
+enum { EXPORT_CHECKPOINT_VERSION = 1 };
+
+/* Packs a checkpoint into a malloc'd buffer (*out, *out_n). recipe_hash may be NULL (stored as ""). */
+int export_checkpoint_pack(const graph *g, const export_quantizer *q, int n, const char *recipe_hash, void **out,
+                           size_t *out_n, qrc_err *e);
+/* export_checkpoint_pack written atomically to path. */
+int export_checkpoint_save(const char *path, const graph *g, const export_quantizer *q, int n,
+                           const char *recipe_hash, qrc_err *e);
+/* Reads a checkpoint back: the prepared graph (*g) and its quantizers (*q, checked against *g). Fails
+ * with a message naming `what` on bad magic, an unknown format version, truncation, a hash mismatch, a
+ * missing section, or (when expect_recipe_hash is non-NULL) a checkpoint made by another recipe. */
+int export_checkpoint_unpack(const void *data, size_t n, const char *what, const char *expect_recipe_hash,
+                             graph **g, export_quant_set **q, qrc_err *e);
+int export_checkpoint_load(const char *path, const char *expect_recipe_hash, graph **g, export_quant_set **q,
+                           qrc_err *e);
+
+/* ---- Report and the whole artifact set ----------------------------------------------------------- */
+
+typedef struct export_metric {
+    const char *name;
+    double value;
+} export_metric;
+
+typedef struct export_text {
+    const char *name;
+    const char *text;
+} export_text;
+
+/* What the caller knows about the build; every field may be empty. Borrowed. */
+typedef struct export_report {
+    const char *recipe_hash;
+    const char *model_hash;            /* SHA-256 of the model file (export_sha256_file) */
+    const export_text *data_hashes;    /* data file -> SHA-256 */
+    int n_data_hashes;
+    const export_text *plan;           /* pass -> one-line summary, in plan order */
+    int n_plan;
+    const export_metric *metrics;      /* evaluation numbers (float_top1, quant_top1, output_sqnr_db, ...) */
+    int n_metrics;
+    const export_metric *layers;       /* per-layer SQNR in dB, worst first */
+    int n_layers;
+    const export_metric *timings;      /* seconds per phase: the only non-deterministic part */
+    int n_timings;
+} export_report;
+
+/* The report JSON: fields above, every quantizer with its encodings, and the SHA-256 of each artifact
+ * (artifacts: name -> bytes hashed, may be NULL). Keys sorted, 9-digit floats. */
+int export_report_dump(const export_report *r, const export_quantizer *q, int n, const export_text *artifact_hashes,
+                       int n_artifacts, char **text, qrc_err *e);
+
+typedef struct export_options {
+    const char *dir;                   /* must exist and be writable */
+    const char *prefix;
+    export_enc_version enc_version;
+    const char *quant_scheme;          /* written into quantizer_args; NULL: "post_training_tf" */
+    export_qdq_options qdq;
+    const export_report *report;       /* NULL: no report file */
+} export_options;
+
+/* Writes <prefix>.onnx (QDQ), <prefix>.encodings, <prefix>_float.onnx (g as given, no simulation ops)
+ * and, when o->report is set, <prefix>.report.json into o->dir. Everything is built in memory and written
+ * to temporary files first; the files are renamed into place only when all were written, so a failure
+ * leaves no partial artifact. An unwritable or missing directory is an error naming it. */
+int export_write_all(const graph *g, const export_quantizer *q, int n, const export_options *o, qrc_err *e);
+
 #endif

@@ -1,0 +1,209 @@
+/* artifacts.c — the report JSON and the all-or-nothing write of a build's artifacts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "export.h"
+#include "onnx.h"
+
+static json_t *metrics(const export_metric *m, int n)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < n; i++)
+        json_object_set_new(o, m[i].name, json_real(m[i].value));
+    return o;
+}
+
+static json_t *texts(const export_text *t, int n)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < n; i++)
+        json_object_set_new(o, t[i].name, json_string(t[i].text ? t[i].text : ""));
+    return o;
+}
+
+int export_report_dump(const export_report *r, const export_quantizer *q, int n, const export_text *artifact_hashes,
+                       int n_artifacts, char **text, qrc_err *e)
+{
+    *text = NULL;
+    char *enc;
+    if (export_encodings_dump(q, n, EXPORT_ENC_1_0_0, NULL, &enc, e))
+        return err_wrap(e, "report");
+    json_error_t je;
+    json_t *encs = json_loads(enc, 0, &je);
+    free(enc);
+    if (!encs)
+        return err_set(e, "report: internal error re-reading encodings: %s", je.text);
+    json_t *root = json_object();
+    json_object_set_new(root, "recipe_hash", json_string(r->recipe_hash ? r->recipe_hash : ""));
+    json_object_set_new(root, "model_hash", json_string(r->model_hash ? r->model_hash : ""));
+    json_object_set_new(root, "data_hashes", texts(r->data_hashes, r->n_data_hashes));
+    json_t *plan = json_array();
+    for (int i = 0; i < r->n_plan; i++) {
+        json_t *p = json_object();
+        json_object_set_new(p, "pass", json_string(r->plan[i].name));
+        json_object_set_new(p, "summary", json_string(r->plan[i].text ? r->plan[i].text : ""));
+        json_array_append_new(plan, p);
+    }
+    json_object_set_new(root, "plan", plan);
+    json_t *quant = json_object();
+    json_object_set(quant, "activations", json_object_get(encs, "activation_encodings"));
+    json_object_set(quant, "params", json_object_get(encs, "param_encodings"));
+    json_decref(encs);
+    json_object_set_new(root, "quantizers", quant);
+    json_object_set_new(root, "evaluation", metrics(r->metrics, r->n_metrics));
+    json_t *layers = json_array();
+    for (int i = 0; i < r->n_layers; i++) {
+        json_t *l = json_object();
+        json_object_set_new(l, "tensor", json_string(r->layers[i].name));
+        json_object_set_new(l, "sqnr_db", json_real(r->layers[i].value));
+        json_array_append_new(layers, l);
+    }
+    json_object_set_new(root, "layers", layers);
+    json_object_set_new(root, "artifacts", texts(artifact_hashes, n_artifacts));
+    json_object_set_new(root, "timings", metrics(r->timings, r->n_timings));
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));
+    json_decref(root);
+    if (!s)
+        return err_set(e, "report: out of memory (or a non-finite number)");
+    size_t len = strlen(s);
+    char *out = realloc(s, len + 2);
+    if (!out) {
+        free(s);
+        return err_set(e, "report: out of memory");
+    }
+    out[len] = '\n';
+    out[len + 1] = 0;
+    *text = out;
+    return 0;
+}
+
+enum { N_ART = 4 };
+
+typedef struct artifact {
+    char *path, *tmp;
+    void *data;
+    size_t n;
+} artifact;
+
+static char *path_of(const export_options *o, const char *suffix)
+{
+    size_t n = strlen(o->dir) + strlen(o->prefix) + strlen(suffix) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s%s", o->dir, o->prefix, suffix);
+    return p;
+}
+
+/* Writes a's bytes to a fresh temporary file next to its final path. */
+static int write_tmp(artifact *a, qrc_err *e)
+{
+    size_t len = strlen(a->path);
+    a->tmp = malloc(len + 16);
+    if (!a->tmp)
+        return err_set(e, "out of memory");
+    snprintf(a->tmp, len + 16, "%s.tmp.XXXXXX", a->path);
+    int fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        free(a->tmp);
+        a->tmp = NULL;
+        return err_set(e, "%s: cannot create: %s", a->path, strerror(errno));
+    }
+    const unsigned char *p = a->data;
+    size_t left = a->n;
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int err = errno;
+            close(fd);
+            return err_set(e, "%s: write failed: %s", a->path, strerror(err));
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    if (close(fd))
+        return err_set(e, "%s: write failed: %s", a->path, strerror(errno));
+    return 0;
+}
+
+int export_write_all(const graph *g, const export_quantizer *q, int n, const export_options *o, qrc_err *e)
+{
+    if (!o->dir || !o->prefix || !*o->prefix || strchr(o->prefix, '/'))
+        return err_set(e, "export: a directory and a plain file prefix are required");
+    struct stat st;
+    if (stat(o->dir, &st) || !S_ISDIR(st.st_mode))
+        return err_set(e, "export directory '%s' does not exist or is not a directory", o->dir);
+    if (access(o->dir, W_OK | X_OK))
+        return err_set(e, "export directory '%s' cannot be written: %s", o->dir, strerror(errno));
+    artifact a[N_ART] = {{0}};
+    static const char *const SUFFIX[N_ART] = {".onnx", ".encodings", "_float.onnx", ".report.json"};
+    int n_art = o->report ? 4 : 3, rc = -1;
+    graph *qdq = NULL;
+    for (int i = 0; i < n_art; i++)
+        if (!(a[i].path = path_of(o, SUFFIX[i]))) {
+            err_set(e, "out of memory");
+            goto done;
+        }
+    if (export_qdq(g, q, n, &o->qdq, &qdq, e) || onnx_save_mem(qdq, &a[0].data, &a[0].n, e)) {
+        err_wrap(e, "%s", a[0].path);
+        goto done;
+    }
+    char *enc;
+    if (export_encodings_dump(q, n, o->enc_version, o->quant_scheme, &enc, e)) {
+        err_wrap(e, "%s", a[1].path);
+        goto done;
+    }
+    a[1].data = enc;
+    a[1].n = strlen(enc);
+    if (onnx_save_mem(g, &a[2].data, &a[2].n, e)) {
+        err_wrap(e, "%s", a[2].path);
+        goto done;
+    }
+    if (o->report) {
+        export_text hashes[3];
+        char hex[3][65];
+        for (int i = 0; i < 3; i++) {
+            export_sha256_hex(a[i].data, a[i].n, hex[i]);
+            hashes[i] = (export_text){strrchr(a[i].path, '/') + 1, hex[i]};
+        }
+        char *rep;
+        if (export_report_dump(o->report, q, n, hashes, 3, &rep, e)) {
+            err_wrap(e, "%s", a[3].path);
+            goto done;
+        }
+        a[3].data = rep;
+        a[3].n = strlen(rep);
+    }
+    for (int i = 0; i < n_art; i++)
+        if (write_tmp(&a[i], e))
+            goto done;
+    for (int i = 0; i < n_art; i++)
+        if (rename(a[i].tmp, a[i].path)) {
+            err_set(e, "%s: cannot rename into place: %s", a[i].path, strerror(errno));
+            goto done;
+        } else {
+            free(a[i].tmp);
+            a[i].tmp = NULL;
+        }
+    rc = 0;
+done:
+    for (int i = 0; i < N_ART; i++) {
+        if (a[i].tmp)
+            unlink(a[i].tmp);
+        free(a[i].tmp);
+        free(a[i].path);
+        free(a[i].data);
+    }
+    graph_free(qdq);
+    return rc;
+}
