@@ -68,6 +68,8 @@ typedef struct pass_opts {
     int n_examples;
     bool fold_forward_bn;              /* fold_bn: also fold a BatchNorm into the following layer (default on
                                           through pass_opts_default) */
+    bool inline_if;                    /* fold: replace an If whose condition is constant by the branch it
+                                          takes (default on; bind always does) */
 } pass_opts;
 
 /* Options with every field empty and the defaults set. */
@@ -132,6 +134,9 @@ typedef int (*pass_fn)(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
 
 /* bind: concrete args, then fold If / Shape subgraphs that became constant (bind.c). */
 int pass_bind(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+/* trace: decides each data-dependent If by running the example inputs, inlines the branch taken and
+ * warns about the one never taken; without examples such an If is an error (trace.c). */
+int pass_trace(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
 /* fold: constant folding, Identity / inference Dropout removal, dead nodes (fold.c). */
 int pass_fold(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
 /* name: a module identity for every node, unique node names (name.c). */

@@ -3,7 +3,8 @@
  * Binding turns whatever depended only on the bound inputs and on shapes into constants: the fold
  * pass evaluates them, `Shape` of a now fully known tensor becomes a constant, and an `If` whose
  * condition became constant is replaced by the branch it takes. A concrete arg that names neither an
- * input nor a symbolic dim is an error listing the model's real inputs and dims. */
+ * input nor a symbolic dim is an error listing the model's real inputs and dims. Without concrete args
+ * bind only infers shapes and types. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,43 +91,17 @@ static int pin_dim(graph *g, const pass_concrete *c)
     return hits;
 }
 
-/* Inlines every If whose condition is constant; returns how many, or -1. */
-static int fold_ifs(graph *g, pass_report *r, qrc_err *e)
-{
-    int done = 0;
-    for (int n = 0; n < g->n_nodes; n++) {
-        graph_node *nd = &g->nodes[n];
-        if (nd->dead || strcmp(nd->op_type, "If") || nd->domain[0] || nd->n_in < 1)
-            continue;
-        const tensor *c = pass_const(g, nd->in[0]);
-        if (!c || tensor_numel(c) != 1 || (c->dtype != DT_BOOL && c->dtype != DT_UINT8))
-            continue;
-        bool take = *(const uint8_t *)c->data != 0;
-        char *name = g->nodes[n].name;
-        if (pass_inline_if(g, n, take, e) != 0)
-            return -1;
-        pass_note_add(r, PASS_INFO, PASS, "branch_inlined", name, "If '%s': condition is constant %s, %s inlined",
-                      name, take ? "true" : "false", take ? "then_branch" : "else_branch");
-        done++;
-    }
-    return done;
-}
-
 /* Folds constants, Shapes and constant Ifs until nothing changes. */
 static int settle(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
 {
+    pass_opts fo = o ? *o : pass_opts_default();
+    fo.inline_if = true;
     for (int round = 0; round < 16; round++) {
         if (pass_infer_shapes(g, e) != 0)
             return err_wrap(e, "bind: shape inference");
         int before = r->changes;
-        if (pass_fold(g, o, r, e) != 0)
+        if (pass_fold(g, &fo, r, e) != 0)
             return -1;
-        int ifs = fold_ifs(g, r, e);
-        if (ifs < 0)
-            return -1;
-        if (graph_reindex(g, e) != 0)
-            return err_wrap(e, "bind");
-        r->changes += ifs;
         if (r->changes == before)
             return 0;
     }
@@ -164,5 +139,9 @@ int pass_bind(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         return err_set(e, "concrete %s: the model has no input or symbolic dim called '%s'; its inputs are %s",
                        c->name, c->name, inputs[0] ? inputs : "(none)");
     }
+    /* Nothing bound: nothing new can fold here (the fold pass, when asked for, does the rest). Types and
+     * shapes are still inferred for the passes after. */
+    if (!o || !o->n_concrete)
+        return pass_infer_shapes(g, e) ? err_wrap(e, "bind: shape inference") : 0;
     return settle(g, o, r, e);
 }

@@ -272,11 +272,40 @@ static int sweep(graph *g, pass_report *r)
     return changed;
 }
 
+/* Inlines every If whose condition is constant; returns how many, or -1. */
+static int fold_ifs(graph *g, pass_report *r, qrc_err *e)
+{
+    int done = 0;
+    for (int n = 0; n < g->n_nodes; n++) {
+        graph_node *nd = &g->nodes[n];
+        if (nd->dead || strcmp(nd->op_type, "If") || nd->domain[0] || nd->n_in < 1)
+            continue;
+        const tensor *c = pass_const(g, nd->in[0]);
+        if (!c || tensor_numel(c) != 1 || (c->dtype != DT_BOOL && c->dtype != DT_UINT8))
+            continue;
+        bool take = *(const uint8_t *)c->data != 0;
+        char *name = g->nodes[n].name;
+        if (pass_inline_if(g, n, take, e) != 0)
+            return -1;
+        pass_note_add(r, PASS_INFO, PASS, "branch_inlined", name, "If '%s': condition is constant %s, %s inlined",
+                      name, take ? "true" : "false", take ? "then_branch" : "else_branch");
+        done++;
+    }
+    return done;
+}
+
 int pass_fold(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
 {
-    (void)o;
     if (graph_reindex(g, e) != 0)
         return err_wrap(e, "fold");
+    if (!o || o->inline_if) {
+        int ifs = fold_ifs(g, r, e);
+        if (ifs < 0)
+            return -1;
+        r->changes += ifs;
+        if (ifs && graph_reindex(g, e) != 0)
+            return err_wrap(e, "fold");
+    }
     int before = 0;
     for (int n = 0; n < g->n_nodes; n++)
         before += !g->nodes[n].dead;

@@ -372,7 +372,8 @@ int pass_fold_bn(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
     int folded = 0, n_nodes = g->n_nodes;
     for (int k = 0; k < n_nodes; k++) {
         int bn = g->order[k];
-        if (g->nodes[bn].dead || !is_op(&g->nodes[bn], "BatchNormalization"))
+        if (g->nodes[bn].dead || !is_op(&g->nodes[bn], "BatchNormalization") || g->nodes[bn].n_out < 1 ||
+            g->nodes[bn].out[0] < 0 || g->nodes[bn].n_in < 1 || g->nodes[bn].in[0] < 0)
             continue;
         char why[512] = "", why2[512] = "";
         bn_affine a = {0};

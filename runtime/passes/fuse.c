@@ -100,7 +100,7 @@ static int match_layernorm(fuse_state *st, int m1)
 {
     graph *g = st->g;
     const graph_node *a = &g->nodes[m1];
-    if (!is_op(a, "ReduceMean") || a->n_in < 1)
+    if (!is_op(a, "ReduceMean") || a->n_in < 1 || a->n_out < 1)
         return 0;
     int x = a->in[0], mean = a->out[0];
     int c[3];
@@ -153,7 +153,7 @@ static int match_gelu(fuse_state *st, int erf)
 {
     graph *g = st->g;
     const graph_node *e = &g->nodes[erf];
-    if (!is_op(e, "Erf"))
+    if (!is_op(e, "Erf") || e->n_in < 1 || e->n_out < 1)
         return 0;
     int pre = pass_producer(g, e->in[0]);
     if (pre < 0 || only_reader(g, e->in[0]) != erf)

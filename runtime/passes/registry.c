@@ -5,6 +5,7 @@
 
 const pass_def pass_table[] = {
     {"bind", pass_bind, "replace inputs by concrete values, pin symbolic dims, fold what became constant"},
+    {"trace", pass_trace, "decide data-dependent If nodes by running the example inputs (jit)"},
     {"fold", pass_fold, "constant folding, Identity and inference Dropout removal, dead nodes"},
     {"name", pass_name, "a module identity for every op; functional ops get stable names"},
     {"unshare", pass_unshare, "reused modules and shared weights become independent instances"},
@@ -28,5 +29,6 @@ pass_opts pass_opts_default(void)
     pass_opts o;
     memset(&o, 0, sizeof o);
     o.fold_forward_bn = true;
+    o.inline_if = true;
     return o;
 }

@@ -59,6 +59,8 @@ bool pass_captured(const graph *g, const char *name)
 
 int pass_consumer_count(const graph *g, int v)
 {
+    if (v < 0)
+        return 0;
     int c = 0;
     for (int n = 0; n < g->n_nodes; n++) {
         const graph_node *nd = &g->nodes[n];
@@ -72,6 +74,8 @@ int pass_consumer_count(const graph *g, int v)
 
 int pass_consumers(const graph *g, int v, int *out, int max)
 {
+    if (v < 0)
+        return 0;
     int c = 0;
     for (int n = 0; n < g->n_nodes; n++) {
         const graph_node *nd = &g->nodes[n];
@@ -90,6 +94,8 @@ int pass_consumers(const graph *g, int v, int *out, int max)
 
 bool pass_pinned(const graph *g, int v)
 {
+    if (v < 0)
+        return false;
     if (g->values[v].is_output)
         return true;
     for (int i = 0; i < g->n_outputs; i++)
@@ -134,6 +140,8 @@ int pass_new_const(graph *g, const char *hint, tensor *t)
 
 int pass_producer(const graph *g, int v)
 {
+    if (v < 0)
+        return -1;
     for (int n = 0; n < g->n_nodes; n++) {
         const graph_node *nd = &g->nodes[n];
         if (nd->dead)
