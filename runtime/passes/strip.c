@@ -99,13 +99,15 @@ int pass_strip(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         if ((ns = resolve(g, "start", o->start, o->n_start, &sv, e)) < 0)
             goto out;
     } else if ((sv = malloc(((size_t)ns + 1) * sizeof *sv))) {
-        memcpy(sv, g->inputs, (size_t)ns * sizeof *sv);
+        if (ns)
+            memcpy(sv, g->inputs, (size_t)ns * sizeof *sv);
     }
     if (o && o->n_end) {
         if ((ne = resolve(g, "end", o->end, o->n_end, &ev, e)) < 0)
             goto out;
     } else if ((ev = malloc(((size_t)ne + 1) * sizeof *ev))) {
-        memcpy(ev, g->outputs, (size_t)ne * sizeof *ev);
+        if (ne)
+            memcpy(ev, g->outputs, (size_t)ne * sizeof *ev);
     }
     if (!sv || !ev) {
         err_set(e, "strip: out of memory");
