@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "compile.h"
 #include "npy.h"
 #include "onnx.h"
 #include "prepare.h"
+#include "prepare_plan.h"
 
 enum { MAX_ARGS = 64 };
 
@@ -17,6 +19,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: qrc check model.onnx [options]\n"
+            "       qrc check [model.onnx] --recipe r.q [--json FILE] [--save FILE]\n"
+            "  --recipe FILE        prepare as the recipe says (its model unless one is given)\n"
             "  --json FILE          also write the report as JSON\n"
             "  --save FILE          write the prepared float model\n"
             "  --method M           eager | symbolic | jit | jit_strip (default symbolic)\n"
@@ -33,7 +37,8 @@ static void usage(FILE *f)
 }
 
 typedef struct args {
-    const char *model, *json, *save, *config;
+    const char *model, *json, *save, *config, *recipe;
+    int n_prepare_flags;
     prepare_opts po;
     const char *passes[MAX_ARGS];
     pass_concrete concrete[MAX_ARGS];
@@ -129,8 +134,12 @@ static int parse(args *a, int argc, char **argv)
             fprintf(stderr, "qrc check: too many options\n");
             return -1;
         }
+        if (strcmp(o, "--json") && strcmp(o, "--save") && strcmp(o, "--recipe"))
+            a->n_prepare_flags++;
         if (!strcmp(o, "--json"))
             a->json = v;
+        else if (!strcmp(o, "--recipe"))
+            a->recipe = v;
         else if (!strcmp(o, "--save"))
             a->save = v;
         else if (!strcmp(o, "--config"))
@@ -164,7 +173,11 @@ static int parse(args *a, int argc, char **argv)
             return -1;
         }
     }
-    if (!a->model) {
+    if (a->recipe && a->n_prepare_flags) {
+        fprintf(stderr, "qrc check: with --recipe the prepare options come from the recipe; drop the other options\n");
+        return -1;
+    }
+    if (!a->model && !a->recipe) {
         usage(stderr);
         return -1;
     }
@@ -253,11 +266,34 @@ int cmd_check(int argc, char **argv)
         return 2;
     qrc_err e = {{0}};
     graph *g = NULL;
+    compile_result cr;
+    memset(&cr, 0, sizeof cr);
+    prepare_plan pp;
+    memset(&pp, 0, sizeof pp);
+    if (a.recipe) {
+        if (compile_recipe(a.recipe, &cr) != 0) {
+            diag_render(&cr.diags, stderr);
+            compile_result_free(&cr);
+            return 1;
+        }
+        if (!a.model)
+            a.model = cr.plan->model->resolved_path;
+    }
     if (onnx_load(a.model, &g, &e) != 0) {
         fprintf(stderr, "qrc check: %s\n", e.msg);
+        compile_result_free(&cr);
         return 3;
     }
-    if (resolve(&a, g, &e) != 0) {
+    if (a.recipe) {
+        int rc = prepare_plan_init(&pp, cr.plan, g, &e);
+        if (rc != 0) {
+            fprintf(stderr, "qrc check: %s\n", e.msg);
+            graph_free(g);
+            compile_result_free(&cr);
+            return 1;
+        }
+        a.po = pp.opts;
+    } else if (resolve(&a, g, &e) != 0) {
         fprintf(stderr, "qrc check: %s\n", e.msg);
         graph_free(g);
         release(&a);
@@ -307,5 +343,7 @@ out:
     graph_free(prepared);
     graph_free(g);
     release(&a);
+    prepare_plan_free(&pp);
+    compile_result_free(&cr);
     return status;
 }

@@ -4,7 +4,8 @@
  * (so "layer1" and re"layer1" both cover layer1.0.conv1): PASS_SEL_NAME by equality (a name holding
  * * ? [ is a glob), PASS_SEL_GLOB with fnmatch ('*' crosses dots), PASS_SEL_REGEX as a POSIX
  * extended regex that must match the whole name. An op class is an ONNX op type or the kind of a
- * unit the fuse pass recognised ("LayerNorm", "GELU", "Conv+Relu"). Every selector that matches
+ * unit the fuse pass recognised ("LayerNorm", "GELU", "Conv+Relu"; "LayerNormalization" and "Gelu" also
+ * name the decomposed units). Every selector that matches
  * nothing is an error naming the closest real names: a rename upstream must not silently re-include
  * a layer. */
 #include <fnmatch.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -70,6 +72,23 @@ static bool match_module(const matcher *m, const char *module)
             return false;
         *dot = 0;
     }
+}
+
+/* Op types that name a unit the fuse pass recognises in decomposed form. */
+static const char *const unit_alias[][2] = {
+    {"LayerNorm", "LayerNormalization"},
+    {"GELU", "Gelu"},
+};
+
+/* True when op class `op` names the unit kind `kind` ("LayerNormalization" names "LayerNorm"). */
+static bool unit_named(const char *kind, const char *op)
+{
+    if (!strcasecmp(kind, op))
+        return true;
+    for (size_t i = 0; i < sizeof unit_alias / sizeof *unit_alias; i++)
+        if (!strcmp(kind, unit_alias[i][0]) && !strcmp(op, unit_alias[i][1]))
+            return true;
+    return false;
 }
 
 static const char *sel_text(arena *a, const pass_selector *s)
@@ -137,7 +156,7 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         int hits = 0;
         for (int n = 0; n < N; n++) {
             pass_node_info *found = (pass_node_info *)pass_report_find(r, g->nodes[n].name);
-            bool unit = found && found->group >= 0 && !strcmp(r->groups[found->group].kind, op);
+            bool unit = found && found->group >= 0 && unit_named(r->groups[found->group].kind, op);
             if (strcmp(g->nodes[n].op_type, op) && !unit)
                 continue;
             pass_node_info *inf = pass_report_node(r, g->nodes[n].name);

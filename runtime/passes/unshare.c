@@ -1,7 +1,7 @@
 /* unshare.c — every call of a module becomes an instance of its own.
  *
  * Two kinds of sharing: a module called from several scopes ("/pool/MaxPool", "/pool_1/MaxPool", both
- * module "pool" after the name pass), and a float parameter read by several nodes (a weight-tied
+ * module "pool" after the name pass), and a float parameter (not a scalar) read by several nodes (a weight-tied
  * layer, or weights the exporter deduplicated). Each later call gets the module name "<module>_k" and
  * its own copy of every shared parameter it reads, so each use gets its own quantizers and can be
  * folded on its own. The first call keeps the original names. */
@@ -95,8 +95,8 @@ static int split_params(graph *g, pass_report *r, qrc_err *e)
         return err_set(e, "unshare: out of memory");
     for (int v = 0; v < nv; v++) {
         const tensor *t = pass_const(g, v);
-        if (!t || t->dtype != DT_FLOAT || pass_pinned(g, v))
-            continue;
+        if (!t || t->dtype != DT_FLOAT || tensor_numel(t) < 2 || pass_pinned(g, v))
+            continue; /* scalars (an epsilon, a scale) are constants, not weights */
         int nr = 0;
         for (int k = 0; k < g->n_nodes; k++) {
             int n = g->order[k];
