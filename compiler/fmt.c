@@ -133,7 +133,16 @@ static char *head_text(arena *a, const ast_stmt *s)
     return o.buf ? o.buf : "";
 }
 
-/* Rules in a run of consecutive ':' statements (adjacent lines, no comment between) align their values. */
+/* True if an own-line comment (not one trailing p) lies between statements p and q. */
+static bool comment_between(const ast_comment *c, const ast_stmt *p, const ast_stmt *q)
+{
+    for (; c && before(c->loc, q->loc.line, q->loc.col); c = c->next)
+        if (c->loc.line > p->loc.end_line)
+            return true;
+    return false;
+}
+
+/* Rules in a run of consecutive ':' statements (no blank line or comment line between) align their values. */
 static size_t run_width(arena *a, const ast_stmt *s, const ast_comment *next)
 {
     size_t w = 0;
@@ -142,7 +151,7 @@ static size_t run_width(arena *a, const ast_stmt *s, const ast_comment *next)
         if (len > w)
             w = len;
         const ast_stmt *q = p->next;
-        if (!q || q->loc.line > p->loc.end_line + 1 || (next && before(next->loc, q->loc.line, q->loc.col)))
+        if (!q || q->loc.line > p->loc.end_line + 1 || comment_between(next, p, q))
             break;
     }
     return w;
@@ -209,7 +218,7 @@ static void block(fmt *f, const ast_stmt *first, int depth, ast_loc close)
                 run_end = s;
                 for (const ast_stmt *p = s; p->next && p->next->sep == ':' && !p->next->has_block &&
                                             p->next->loc.line <= p->loc.end_line + 1 &&
-                                            !(f->next && before(f->next->loc, p->next->loc.line, p->next->loc.col));
+                                            !comment_between(f->next, p, p->next);
                      p = p->next)
                     run_end = p->next;
             }

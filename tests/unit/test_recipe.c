@@ -1,0 +1,254 @@
+/* test_recipe.c — unit tests of the recipe compiler's pieces: scanner/parser, paths, suggestions, sema
+ * merging and defaults, fmt, SHA-256 and plan files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "compile.h"
+#include "fmt.h"
+#include "parse.h"
+#include "sha256.h"
+#include "util.h"
+
+static int parse_text(arena *a, diag_list *d, const char *text, ast_file *f)
+{
+    ast_source *src = arena_alloc(a, sizeof *src);
+    src->path = "t.q";
+    src->text = text;
+    src->len = strlen(text);
+    diag_init(d, a);
+    return parse_source(a, d, src, f);
+}
+
+static void parser_builds_groups_terms_and_locations(void **state)
+{
+    (void)state;
+    arena a = {0};
+    diag_list d;
+    ast_file f;
+    assert_int_equal(parse_text(&a, &d, "x {\n  input img: float32[N, 3];\n  a 1, -2 3.5 20%;\n}\n", &f), 0);
+    assert_int_equal(d.errors, 0);
+    const ast_stmt *s = f.stmts;
+    assert_non_null(s);
+    assert_true(s->has_block);
+    assert_int_equal(s->close_loc.line, 4);
+    const ast_stmt *in = s->body;
+    assert_int_equal(in->sep, ':');
+    assert_int_equal(in->head->groups->n, 2);
+    const ast_atom *t = in->rhs->groups->atoms;
+    assert_int_equal(t->kind, ATOM_INDEX);
+    assert_string_equal(t->text, "float32");
+    assert_int_equal(t->args->n, 2);
+    assert_int_equal(t->loc.line, 2);
+    assert_int_equal(t->loc.col, 14);
+    const ast_stmt *v = in->next;
+    assert_int_equal(v->head->n, 2);
+    const ast_atom *one = v->head->groups->atoms->next;
+    assert_int_equal(one->kind, ATOM_INT);
+    assert_int_equal(one->ival, 1);
+    const ast_atom *neg = v->head->groups->next->atoms;
+    assert_int_equal(neg->ival, -2);
+    assert_int_equal(neg->next->kind, ATOM_FLOAT);
+    assert_true(neg->next->num == 3.5);
+    assert_int_equal(neg->next->next->kind, ATOM_PERCENT);
+    assert_true(neg->next->next->num == 20);
+    arena_free(&a);
+}
+
+static void strings_regexes_and_comments(void **state)
+{
+    (void)state;
+    arena a = {0};
+    diag_list d;
+    ast_file f;
+    assert_int_equal(parse_text(&a, &d, "# c1\nk \"a\\\"b\\n\" re\"x\\.y\\\"\"; /* c2 */\n", &f), 0);
+    const ast_atom *s = f.stmts->head->groups->atoms->next;
+    assert_int_equal(s->kind, ATOM_STRING);
+    assert_string_equal(s->text, "a\"b\n");
+    assert_int_equal(s->next->kind, ATOM_REGEX);
+    assert_string_equal(s->next->text, "x\\.y\"");
+    assert_non_null(f.comments);
+    assert_string_equal(f.comments->text, "# c1");
+    assert_string_equal(f.comments->next->text, "/* c2 */");
+    arena_free(&a);
+}
+
+static void every_syntax_error_is_reported(void **state)
+{
+    (void)state;
+    arena a = {0};
+    diag_list d;
+    ast_file f;
+    /* an unterminated string, a stray character, a missing ';' before '}', an unterminated comment */
+    assert_int_equal(parse_text(&a, &d, "a \"x;\nb @;\nc { d e }\n/* open", &f), -1);
+    assert_int_equal(d.errors, 4);
+    assert_false(f.syntax_ok);
+    arena_free(&a);
+}
+
+static void paths_resolve_lexically(void **state)
+{
+    (void)state;
+    arena a = {0};
+    assert_string_equal(util_path_resolve(&a, "recipes/demo.q", "models/m.onnx"), "recipes/models/m.onnx");
+    assert_string_equal(util_path_resolve(&a, "recipes/base/b.q", "../data/x.npy"), "recipes/data/x.npy");
+    assert_string_equal(util_path_resolve(&a, "demo.q", "../out"), "../out");
+    assert_string_equal(util_path_resolve(&a, "r/demo.q", "/abs/./x/../y"), "/abs/y");
+    assert_string_equal(util_path_resolve(&a, "a/b.q", ".."), ".");
+    assert_string_equal(util_path_stem(&a, "dir/my.recipe.q"), "my.recipe");
+    arena_free(&a);
+}
+
+static void suggestions_need_a_close_match(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"samples", "batch", "seed", "encodings"};
+    assert_string_equal(util_suggest("sampels", words, 4), "samples");
+    assert_string_equal(util_suggest("Batch", words, 4), "batch");
+    assert_null(util_suggest("zzzzzz", words, 4));
+    assert_int_equal(util_edit_distance("kitten", "sitting"), 3);
+}
+
+static void sha256_matches_known_digests(void **state)
+{
+    (void)state;
+    struct { const char *in; const char *hex; } cases[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        sha256_ctx c;
+        sha256_init(&c);
+        /* fed one byte at a time to exercise block boundaries */
+        for (const char *p = cases[i].in; *p; p++)
+            sha256_update(&c, p, 1);
+        unsigned char dg[32];
+        char hex[65];
+        sha256_final(&c, dg);
+        sha256_hex(dg, hex);
+        assert_string_equal(hex, cases[i].hex);
+    }
+}
+
+static char *write_temp(const char *dir, const char *name, const char *text)
+{
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void imports_merge_and_rules_inherit_defaults(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/qrc_test_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *base = write_temp(dir, "base.q",
+                            "quantsim { scheme tf; act_bitwidth 16; }\n"
+                            "qconfig { op Softmax: act int16; default: act uint16, weight int8 per_channel; }\n"
+                            "prepare { exclude ops ArgMax; }\n");
+    char *top = write_temp(dir, "top.q",
+                           "import \"base.q\";\nmodel \"m.onnx\";\n"
+                           "prepare { exclude ops Softmax; }\n"
+                           "qconfig { module \"fc\": weight int4; }\n"
+                           "quantsim { scheme mse; }\n"
+                           "calibrate { data x = \"c.npy\"; samples 8; }\n");
+    compile_result r;
+    assert_int_equal(compile_recipe(top, &r), 0);
+    const Qrc__Plan *p = r.plan;
+    assert_int_equal(p->n_sources, 2);
+    assert_int_equal(p->quantsim->scheme, QRC__SCHEME__MSE);
+    assert_int_equal(p->quantsim->act_bitwidth, 16);
+    assert_int_equal(p->prepare->n_exclude_ops, 2);
+    assert_int_equal(p->n_qconfig, 3);
+    /* top's rule first, then base's, then base's default; unset parts come from the default */
+    assert_int_equal(p->qconfig[0]->kind, QRC__RULE_KIND__BY_MODULE);
+    assert_int_equal(p->qconfig[0]->weight->bitwidth, 4);
+    assert_int_equal(p->qconfig[0]->weight->granularity, QRC__GRANULARITY__PER_CHANNEL);
+    assert_string_equal(p->qconfig[0]->act->dtype, "uint16");
+    assert_int_equal(p->qconfig[2]->kind, QRC__RULE_KIND__BY_DEFAULT);
+    assert_int_equal(p->calibrate->batch, 8);   /* default 32 clipped to samples */
+    assert_int_equal(strlen(p->recipe_sha256), 64);
+
+    /* the plan survives a file round trip */
+    char *qp = malloc(strlen(dir) + 8);
+    sprintf(qp, "%s/t.qp", dir);
+    qrc_err e;
+    assert_int_equal(plan_write_file(p, qp, &e), 0);
+    Qrc__Plan *back = plan_read_file(qp, &e);
+    assert_non_null(back);
+    assert_string_equal(back->recipe_sha256, p->recipe_sha256);
+    assert_int_equal(back->n_passes, p->n_passes);
+    plan_free(back);
+    assert_null(plan_read_file(top, &e));   /* a recipe is not a plan */
+    assert_non_null(strstr(e.msg, "not a qrc plan"));
+    compile_result_free(&r);
+    remove(qp);
+    remove(top);
+    remove(base);
+    rmdir(dir);
+    free(qp);
+    free(top);
+    free(base);
+}
+
+static void errors_are_all_collected(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/qrc_test_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *q = write_temp(dir, "bad.q",
+                         "model \"m.onnx\";\nquantsim { scheme percentile(150); rounding nerest; }\n"
+                         "calibrate { data x = \"c.npy\"; batch 0; }\nqconfig { default: act int3; }\n");
+    compile_result r;
+    assert_int_equal(compile_recipe(q, &r), -1);
+    assert_null(r.plan);
+    assert_int_equal(r.diags.errors, 4);
+    assert_non_null(r.diags.head->hint == NULL ? r.diags.head->next->hint : r.diags.head->hint);
+    compile_result_free(&r);
+    remove(q);
+    rmdir(dir);
+    free(q);
+}
+
+static void fmt_is_canonical_and_idempotent(void **state)
+{
+    (void)state;
+    arena a = {0};
+    diag_list d;
+    ast_file f;
+    assert_int_equal(parse_text(&a, &d, "q{scheme tf;# why\nx a,b;}", &f), 0);
+    char *once = fmt_file(&a, &f);
+    assert_string_equal(once, "q {\n  scheme tf;  # why\n  x a, b;\n}\n");
+    ast_file g;
+    assert_int_equal(parse_text(&a, &d, once, &g), 0);
+    assert_string_equal(fmt_file(&a, &g), once);
+    arena_free(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parser_builds_groups_terms_and_locations),
+        cmocka_unit_test(strings_regexes_and_comments),
+        cmocka_unit_test(every_syntax_error_is_reported),
+        cmocka_unit_test(paths_resolve_lexically),
+        cmocka_unit_test(suggestions_need_a_close_match),
+        cmocka_unit_test(sha256_matches_known_digests),
+        cmocka_unit_test(imports_merge_and_rules_inherit_defaults),
+        cmocka_unit_test(errors_are_all_collected),
+        cmocka_unit_test(fmt_is_canonical_and_idempotent),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
