@@ -3,7 +3,7 @@
  * Activations stay plain NCHW (NCW, NCDHW) between ops. Pointwise convolutions (1x1, stride 1, no
  * padding, one group) run on plain layouts directly: they are a matrix product per image. Every other
  * convolution lets oneDNN pick its fastest layout ("any") and reorders the input in and the output
- * out. Weights are reordered into oneDNN's layout once and cached in the node state when they are an
+ * out, except 2-D depthwise convolutions, which run directly on NCHW (depthwise.c). Weights are reordered into oneDNN's layout once and cached in the node state when they are an
  * initializer; the compiled primitive is cached per input shape and thread count. */
 #include "ops/nn_ops.h"
 
@@ -262,6 +262,12 @@ int kern_nn_conv_run(op_ctx *ctx)
         return 0;
     if (tensor_numel(x) == 0 || tensor_numel(w) == 0)
         return 0; /* an empty reduction: zeros (bias ignored only if there are no channels) */
+    if (x->rank == 4 && cg.group > 1 && cg.group == cg.c && cg.group == cg.oc) {
+        kern_nn_dw_args d = {x->data, w->data, b ? b->data : NULL, y->data, cg.n, cg.c, x->dims[2], x->dims[3],
+                             od[2], od[3], cg.w.k[0], cg.w.k[1], cg.w.s[0], cg.w.s[1], cg.w.d[0], cg.w.d[1],
+                             cg.w.pb[0], cg.w.pb[1]};
+        return kern_nn_depthwise2d(ctx, &d);
+    }
     if (!kern_nn_engine() || !kern_nn_stream())
         return kern_nn_fail(ctx, "oneDNN CPU engine is not available");
 

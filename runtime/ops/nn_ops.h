@@ -11,6 +11,14 @@ int kern_nn_conv_infer(const graph *g, const graph_node *node, qrc_err *e);
 int kern_nn_conv_run(op_ctx *ctx);
 void kern_nn_conv_release(void *state);
 
+/* depthwise.c: a 2-D convolution with one input and one output channel per group, plain NCHW. */
+typedef struct kern_nn_dw_args {
+    const float *x, *w, *b;    /* b may be NULL */
+    float *y;
+    int64_t n, c, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
+} kern_nn_dw_args;
+int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a);
+
 /* conv_transpose.c */
 int kern_nn_convt_check(const graph *g, const graph_node *node, qrc_err *e);
 int kern_nn_convt_infer(const graph *g, const graph_node *node, qrc_err *e);

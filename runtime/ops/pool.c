@@ -6,6 +6,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops/nn.h"
@@ -108,8 +109,8 @@ static inline int64_t padded_taps(const win3 *v, int i, int64_t o)
     return b > v->k[i] ? v->k[i] : b;
 }
 
-static void pool_plane(int kind, bool include_pad, const win3 *v, const float *x, float *y, int64_t *idx,
-                       int64_t base)
+/* MaxPool with Indices: one output at a time, remembering where the maximum came from. */
+static void maxpool_indices_plane(const win3 *v, const float *x, float *y, int64_t *idx, int64_t base)
 {
     const int64_t ih = v->in[1], iw = v->in[2];
     for (int64_t od = 0; od < v->out[0]; od++) {
@@ -121,36 +122,98 @@ static void pool_plane(int kind, bool include_pad, const win3 *v, const float *x
             for (int64_t ow = 0; ow < v->out[2]; ow++) {
                 int64_t sw, w0, w1;
                 taps(v, 2, ow, &sw, &w0, &w1);
-                float acc = kind == POOL_MAX ? -INFINITY : 0.0f;
+                float acc = -INFINITY;
                 int64_t best = -1;
-                for (int64_t jd = d0; jd < d1; jd++) {
-                    int64_t pd = sd + jd * v->d[0];
+                for (int64_t jd = d0; jd < d1; jd++)
                     for (int64_t jh = h0; jh < h1; jh++) {
-                        int64_t ph = sh + jh * v->d[1];
-                        const float *row = x + (pd * ih + ph) * iw;
-                        if (kind == POOL_MAX) {
-                            for (int64_t jw = w0; jw < w1; jw++) {
-                                int64_t pw = sw + jw * v->d[2];
-                                if (row[pw] > acc || best < 0) {
-                                    acc = row[pw];
-                                    best = (pd * ih + ph) * iw + pw;
-                                }
+                        int64_t at = ((sd + jd * v->d[0]) * ih + sh + jh * v->d[1]) * iw;
+                        for (int64_t jw = w0; jw < w1; jw++) {
+                            int64_t p = at + sw + jw * v->d[2];
+                            if (x[p] > acc || best < 0) {
+                                acc = x[p];
+                                best = p;
                             }
-                        } else {
-                            for (int64_t jw = w0; jw < w1; jw++)
-                                acc += row[sw + jw * v->d[2]];
                         }
                     }
-                }
                 int64_t o = (od * v->out[1] + oh) * v->out[2] + ow;
-                if (kind == POOL_MAX) {
-                    y[o] = acc;
-                    if (idx)
-                        idx[o] = best < 0 ? -1 : base + best;
-                } else {
-                    int64_t cnt = include_pad ? padded_taps(v, 0, od) * padded_taps(v, 1, oh) * padded_taps(v, 2, ow)
-                                              : (d1 - d0) * (h1 - h0) * (w1 - w0);
-                    y[o] = cnt > 0 ? acc / (float)cnt : 0.0f;
+                y[o] = acc;
+                idx[o] = best < 0 ? -1 : base + best;
+            }
+        }
+    }
+}
+
+/* Per-plane tables along W: for tap jw the outputs [lo[jw], hi[jw]) read inside the input row, and per
+ * output the number of taps inside the input (cnt) and inside input plus padding (cnt_pad). */
+typedef struct wtab {
+    int64_t *lo, *hi, *cnt, *cnt_pad;
+} wtab;
+
+static int wtab_make(const win3 *v, wtab *t)
+{
+    int64_t k = v->k[2], ow = v->out[2];
+    t->lo = malloc((size_t)(2 * k + 2 * ow) * sizeof *t->lo);
+    if (!t->lo)
+        return -1;
+    t->hi = t->lo + k;
+    t->cnt = t->hi + k;
+    t->cnt_pad = t->cnt + ow;
+    for (int64_t j = 0; j < k; j++) {
+        int64_t off = j * v->d[2] - v->pb[2], s = v->s[2];
+        int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
+        int64_t hi = v->in[2] - 1 - off < 0 ? 0 : (v->in[2] - 1 - off) / s + 1;
+        t->lo[j] = lo < ow ? lo : ow;
+        t->hi[j] = hi < ow ? hi : ow;
+        if (t->hi[j] < t->lo[j])
+            t->hi[j] = t->lo[j];
+    }
+    for (int64_t o = 0; o < ow; o++) {
+        int64_t sw, w0, w1;
+        taps(v, 2, o, &sw, &w0, &w1);
+        t->cnt[o] = w1 - w0;
+        t->cnt_pad[o] = padded_taps(v, 2, o);
+    }
+    return 0;
+}
+
+/* One row of output: combine input row xr into yr for every tap along W. */
+NN_VEC static void pool_row(int kind, const win3 *v, const wtab *t, const float *restrict xr, float *restrict yr)
+{
+    const int64_t s = v->s[2];
+    for (int64_t j = 0; j < v->k[2]; j++) {
+        const float *xp = xr + j * v->d[2] - v->pb[2];
+        if (kind == POOL_MAX)
+            for (int64_t o = t->lo[j]; o < t->hi[j]; o++) {
+                float a = xp[o * s];
+                yr[o] = a > yr[o] ? a : yr[o];
+            }
+        else
+            for (int64_t o = t->lo[j]; o < t->hi[j]; o++)
+                yr[o] += xp[o * s];
+    }
+}
+
+/* A plane, output row by output row: each row combines the input rows its windows cover. */
+static void pool_plane(int kind, bool include_pad, const win3 *v, const wtab *t, const float *x, float *y)
+{
+    const int64_t ih = v->in[1], iw = v->in[2], ow = v->out[2];
+    for (int64_t od = 0; od < v->out[0]; od++) {
+        int64_t sd, d0, d1;
+        taps(v, 0, od, &sd, &d0, &d1);
+        for (int64_t oh = 0; oh < v->out[1]; oh++) {
+            int64_t sh, h0, h1;
+            taps(v, 1, oh, &sh, &h0, &h1);
+            float *yr = y + (od * v->out[1] + oh) * ow;
+            for (int64_t o = 0; o < ow; o++)
+                yr[o] = kind == POOL_MAX ? -INFINITY : 0.0f;
+            for (int64_t jd = d0; jd < d1; jd++)
+                for (int64_t jh = h0; jh < h1; jh++)
+                    pool_row(kind, v, t, x + ((sd + jd * v->d[0]) * ih + sh + jh * v->d[1]) * iw, yr);
+            if (kind == POOL_AVG) {
+                int64_t rows = include_pad ? padded_taps(v, 0, od) * padded_taps(v, 1, oh) : (d1 - d0) * (h1 - h0);
+                for (int64_t o = 0; o < ow; o++) {
+                    int64_t cnt = rows * (include_pad ? t->cnt_pad[o] : t->cnt[o]);
+                    yr[o] = cnt > 0 ? yr[o] / (float)cnt : 0.0f;
                 }
             }
         }
@@ -187,10 +250,20 @@ static int pool_run(op_ctx *ctx, int kind)
     int64_t planes = x->dims[0] * x->dims[1], isz = v.in[0] * v.in[1] * v.in[2], osz = v.out[0] * v.out[1] * v.out[2];
     const float *xd = x->data;
     float *yd = y->data;
-    int64_t *id = ind ? ind->data : NULL;
+    if (ind) {
+        int64_t *id = ind->data;
+#pragma omp parallel for num_threads(ctx->threads > 0 ? ctx->threads : 1) schedule(static)
+        for (int64_t p = 0; p < planes; p++)
+            maxpool_indices_plane(&v, xd + p * isz, yd + p * osz, id + p * osz, p * isz);
+        return 0;
+    }
+    wtab t;
+    if (wtab_make(&v, &t))
+        return kern_nn_fail(ctx, "out of memory");
 #pragma omp parallel for num_threads(ctx->threads > 0 ? ctx->threads : 1) schedule(static)
     for (int64_t p = 0; p < planes; p++)
-        pool_plane(kind, include_pad, &v, xd + p * isz, yd + p * osz, id ? id + p * osz : NULL, p * isz);
+        pool_plane(kind, include_pad, &v, &t, xd + p * isz, yd + p * osz);
+    free(t.lo);
     return 0;
 }
 
