@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "exec.h"
+#include "ops/nn_ops.h"
 #include "npy.h"
 #include "onnx.h"
 
@@ -170,7 +171,10 @@ static int run_model(run_args *a)
     tensor **outs = NULL;
     double *times = NULL;
     int rc = RUN_DATA;
-    if (onnx_load(a->model, &g, &e) || exec_new(g, a->threads, &x, &e)) {
+    /* the model is checked as given; then, as a plain run observes no intermediate tensor, BatchNorm is
+       folded and Conv + activation fused before the run plan is made */
+    if (onnx_load(a->model, &g, &e) || exec_new(g, a->threads, &x, &e) || (exec_free(x), x = NULL) ||
+        kern_nn_fuse_conv(g, NULL, &e) || exec_new(g, a->threads, &x, &e)) {
         fprintf(stderr, "qrc run: %s%s%s\n", g ? a->model : "", g ? ": " : "", e.msg);
         goto done;
     }

@@ -4,7 +4,10 @@
  * padding, one group) run on plain layouts directly: they are a matrix product per image. Every other
  * convolution lets oneDNN pick its fastest layout ("any") and reorders the input in and the output
  * out, except 2-D depthwise convolutions, which run directly on NCHW (depthwise.c). Weights are reordered into oneDNN's layout once and cached in the node state when they are an
- * initializer; the compiled primitive is cached per input shape and thread count. */
+ * initializer; the compiled primitive is cached per input shape and thread count.
+ *
+ * com.microsoft FusedConv (a Conv followed by Relu, LeakyRelu or Clip, as ONNX Runtime defines it) runs
+ * the same way with the activation as a oneDNN post-op; kern_nn_fuse_conv (conv_fuse.c) makes them. */
 #include "ops/nn_ops.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -19,6 +22,7 @@ typedef struct conv_state {
     dnnl_primitive_t conv, src_reorder, dst_reorder, w_reorder;
     dnnl_memory_t src_user, src_mem, dst_user, dst_mem, w_user, w_mem, b_mem;
     const void *w_cached;      /* weight data the reordered copy was made from; NULL: none */
+    bool pointwise;            /* plain-layout path: the activation is applied after the primitive */
 } conv_state;
 
 static void conv_state_clear(conv_state *s)
@@ -45,6 +49,52 @@ void kern_nn_conv_release(void *state)
 static const dnnl_format_tag_t plain_tags[] = {dnnl_a, dnnl_ab, dnnl_abc, dnnl_abcd, dnnl_abcde, dnnl_abcdef};
 
 static const char *const conv_attrs[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL};
+static const char *const fused_attrs[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides",
+                                          "activation", "activation_params", NULL};
+
+/* The activation a com.microsoft FusedConv applies to its output (kind NONE for a plain Conv). */
+typedef struct conv_act {
+    enum { ACT_NONE, ACT_RELU, ACT_LEAKY, ACT_CLIP } kind;
+    float a, b;
+} conv_act;
+
+static int read_act(const graph_node *node, conv_act *act, qrc_err *e)
+{
+    act->kind = ACT_NONE;
+    act->a = 0.0f;
+    act->b = 0.0f;
+    if (strcmp(node->op_type, "FusedConv"))
+        return 0;
+    const char *name = graph_attr_string(node, "activation", "");
+    const graph_attr *pa = graph_attr_find(node, "activation_params");
+    int np = pa && pa->kind == ATTR_FLOATS ? pa->n : 0;
+    if (!strcmp(name, "Relu"))
+        act->kind = ACT_RELU;
+    else if (!strcmp(name, "LeakyRelu")) {
+        act->kind = ACT_LEAKY;
+        act->a = np >= 1 ? pa->floats[0] : 0.01f;
+    } else if (!strcmp(name, "Clip") && np == 2) {
+        act->kind = ACT_CLIP;
+        act->a = pa->floats[0];
+        act->b = pa->floats[1];
+    } else if (name[0])
+        return kern_nn_err(e, node, "activation '%s' (%d params) is not supported", name, np);
+    return 0;
+}
+
+/* Applies the activation in place (the depthwise path, which has no oneDNN post-op). */
+NN_VEC static void apply_act(float *restrict y, int64_t n, conv_act act)
+{
+    if (act.kind == ACT_RELU)
+        for (int64_t i = 0; i < n; i++)
+            y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+    else if (act.kind == ACT_LEAKY)
+        for (int64_t i = 0; i < n; i++)
+            y[i] = y[i] >= 0.0f ? y[i] : y[i] * act.a;
+    else if (act.kind == ACT_CLIP)
+        for (int64_t i = 0; i < n; i++)
+            y[i] = y[i] < act.a ? act.a : y[i] > act.b ? act.b : y[i];
+}
 
 /* Shape facts shared by check, infer and run. */
 typedef struct conv_geom {
@@ -88,7 +138,11 @@ static int conv_geometry(const graph_node *node, int rank, const int64_t *xd, co
 
 int kern_nn_conv_check(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_check_node(g, node, 2, 3, 1, conv_attrs, 7u, e))
+    bool fused = !strcmp(node->op_type, "FusedConv");
+    if (kern_nn_check_node(g, node, 2, 3, 1, fused ? fused_attrs : conv_attrs, 7u, e))
+        return -1;
+    conv_act act;
+    if (read_act(node, &act, e))
         return -1;
     graph_value *x = kern_nn_in(g, node, 0), *w = kern_nn_in(g, node, 1);
     if (x->rank >= 0 && (x->rank < 3 || x->rank > 5))
@@ -154,10 +208,12 @@ static dnnl_status_t make_reorder(const dnnl_memory_desc_t *from, const dnnl_mem
 }
 
 static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor *w, bool bias, const conv_geom *cg,
-                      const int64_t *od)
+                      const int64_t *od, conv_act act)
 {
     dnnl_engine_t eng = kern_nn_engine();
     dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
     int rank = x->rank, nsp = rank - 2;
     bool pointwise = cg->group == 1;
     for (int i = 0; i < nsp; i++)
@@ -185,18 +241,30 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
         pr[i] = cg->w.pe[i];
     }
     dnnl_memory_desc_t xu, ou, wu, bu, xa, oa, wa;
-    dnnl_format_tag_t act = pointwise ? plain_tags[rank - 1] : dnnl_format_tag_any;
+    dnnl_format_tag_t layout = pointwise ? plain_tags[rank - 1] : dnnl_format_tag_any;
     DN(dnnl_memory_desc_init_by_tag(&xu, rank, xdims, dnnl_f32, plain_tags[rank - 1]));
     DN(dnnl_memory_desc_init_by_tag(&ou, rank, odims, dnnl_f32, plain_tags[rank - 1]));
     DN(dnnl_memory_desc_init_by_tag(&wu, wrank, wdims, dnnl_f32, plain_tags[wrank - 1]));
     DN(dnnl_memory_desc_init_by_tag(&bu, 1, bdims, dnnl_f32, dnnl_a));
-    DN(dnnl_memory_desc_init_by_tag(&xa, rank, xdims, dnnl_f32, act));
-    DN(dnnl_memory_desc_init_by_tag(&oa, rank, odims, dnnl_f32, act));
+    DN(dnnl_memory_desc_init_by_tag(&xa, rank, xdims, dnnl_f32, layout));
+    DN(dnnl_memory_desc_init_by_tag(&oa, rank, odims, dnnl_f32, layout));
     DN(dnnl_memory_desc_init_by_tag(&wa, wrank, wdims, dnnl_f32, dnnl_format_tag_any));
     dnnl_convolution_desc_t cd;
     DN(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &xa, &wa,
                                                   bias ? &bu : NULL, &oa, strides, dil, pl, pr));
-    DN(dnnl_primitive_desc_create(&pd, &cd, NULL, eng, NULL));
+    s->pointwise = pointwise;
+    if (act.kind != ACT_NONE && !pointwise) {
+        /* the activation runs inside the convolution as a post-op (the plain-layout gemm path applies
+           post-ops element by element, far slower than a separate pass: see kern_nn_conv_run) */
+        DN(dnnl_primitive_attr_create(&attr));
+        DN(dnnl_post_ops_create(&po));
+        if (act.kind == ACT_CLIP)
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, act.a, act.b));
+        else
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, act.kind == ACT_LEAKY ? act.a : 0.0f, 0.0f));
+        DN(dnnl_primitive_attr_set_post_ops(attr, po));
+    }
+    DN(dnnl_primitive_desc_create(&pd, &cd, attr, eng, NULL));
     DN(dnnl_primitive_create(&s->conv, pd));
     const dnnl_memory_desc_t *xm = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *om = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
@@ -216,6 +284,10 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
     if (s->w_reorder)
         DN(dnnl_memory_create(&s->w_mem, wm, eng, DNNL_MEMORY_ALLOCATE));
     dnnl_primitive_desc_destroy(pd);
+    if (po)
+        dnnl_post_ops_destroy(po);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
     s->rank = rank;
     s->threads = ctx->threads;
     memcpy(s->key, x->dims, sizeof s->key);
@@ -223,6 +295,10 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
 fail:
     if (pd)
         dnnl_primitive_desc_destroy(pd);
+    if (po)
+        dnnl_post_ops_destroy(po);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
     conv_state_clear(s);
     return -1;
 }
@@ -246,7 +322,8 @@ int kern_nn_conv_run(op_ctx *ctx)
     if (kern_nn_want_float(ctx, x, "X", 3, 5) || kern_nn_want_float(ctx, w, "W", x->rank, x->rank))
         return -1;
     conv_geom cg;
-    if (conv_geometry(ctx->node, x->rank, x->dims, w->dims, &cg, ctx->err))
+    conv_act act;
+    if (conv_geometry(ctx->node, x->rank, x->dims, w->dims, &cg, ctx->err) || read_act(ctx->node, &act, ctx->err))
         return -1;
     if (b && (kern_nn_want_float(ctx, b, "B", 1, 1) || b->dims[0] != cg.oc))
         return b->dtype == DT_FLOAT ? kern_nn_fail(ctx, "bias has %lld values; expected %lld", (long long)b->dims[0],
@@ -260,13 +337,18 @@ int kern_nn_conv_run(op_ctx *ctx)
         return -1;
     if (tensor_numel(y) == 0)
         return 0;
-    if (tensor_numel(x) == 0 || tensor_numel(w) == 0)
-        return 0; /* an empty reduction: zeros (bias ignored only if there are no channels) */
+    if (tensor_numel(x) == 0 || tensor_numel(w) == 0) {
+        memset(y->data, 0, tensor_nbytes(y)); /* an empty reduction */
+        return 0;
+    }
     if (x->rank == 4 && cg.group > 1 && cg.group == cg.c && cg.group == cg.oc) {
         kern_nn_dw_args d = {x->data, w->data, b ? b->data : NULL, y->data, cg.n, cg.c, x->dims[2], x->dims[3],
                              od[2], od[3], cg.w.k[0], cg.w.k[1], cg.w.s[0], cg.w.s[1], cg.w.d[0], cg.w.d[1],
                              cg.w.pb[0], cg.w.pb[1]};
-        return kern_nn_depthwise2d(ctx, &d);
+        if (kern_nn_depthwise2d(ctx, &d))
+            return -1;
+        apply_act(y->data, tensor_numel(y), act);
+        return 0;
     }
     if (!kern_nn_engine() || !kern_nn_stream())
         return kern_nn_fail(ctx, "oneDNN CPU engine is not available");
@@ -281,7 +363,7 @@ int kern_nn_conv_run(op_ctx *ctx)
     if (!s->conv || s->rank != x->rank || s->threads != ctx->threads ||
         memcmp(s->key, x->dims, sizeof s->key) || (b != NULL) != (s->b_mem != NULL)) {
         conv_state_clear(s);
-        if (conv_build(ctx, s, x, w, b != NULL, &cg, od))
+        if (conv_build(ctx, s, x, w, b != NULL, &cg, od, act))
             return -1;
     }
     int rc = -1;
@@ -312,6 +394,8 @@ int kern_nn_conv_run(op_ctx *ctx)
         if (exec(ctx, s->dst_reorder, 2, r))
             goto done;
     }
+    if (s->pointwise)
+        apply_act(y->data, tensor_numel(y), act);
     rc = 0;
 done:
     if (s == &tmp)

@@ -11,6 +11,12 @@ int kern_nn_conv_infer(const graph *g, const graph_node *node, qrc_err *e);
 int kern_nn_conv_run(op_ctx *ctx);
 void kern_nn_conv_release(void *state);
 
+/* conv_fuse.c: for plain inference runs, folds BatchNormalization into the producing Conv and merges
+ * Conv + Relu / LeakyRelu / Clip (constant bounds) into com.microsoft FusedConv nodes; the graph is
+ * reindexed. *fused (may be NULL) receives the number of merged pairs. Values between merged nodes
+ * vanish, so observers (calibration) must run on the original graph. */
+int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e);
+
 /* depthwise.c: a 2-D convolution with one input and one output channel per group, plain NCHW. */
 typedef struct kern_nn_dw_args {
     const float *x, *w, *b;    /* b may be NULL */

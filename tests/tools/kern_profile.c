@@ -6,7 +6,8 @@
  * topological order `runs` times (after one warm-up run, keeping each node's kernel state across runs)
  * and prints the median and fastest time of a whole run and, per op type, the sum of each node's fastest
  * time (a busy machine inflates single runs, not minima). A slow path shows up
- * here as one op type taking far more than its share. */
+ * here as one op type taking far more than its share. KERN_PROFILE_FUSE=1 first rewrites the graph with
+ * kern_nn_fuse_conv (BatchNorm folding, Conv+activation fusion). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "onnx.h"
 #include "op.h"
+#include "ops/nn_ops.h"
 
 /* Wall time, or with KERN_PROFILE_CPU set, CPU time of the process (all threads): on a shared machine
  * the CPU time of a one-thread run measures the work without the time spent waiting for a core. */
@@ -44,6 +46,11 @@ int main(int argc, char **argv)
     qrc_err e;
     graph *g;
     if (onnx_load(argv[1], &g, &e)) {
+        fprintf(stderr, "%s\n", e.msg);
+        return 1;
+    }
+    int fused = 0;
+    if (getenv("KERN_PROFILE_FUSE") && kern_nn_fuse_conv(g, &fused, &e)) {   /* BN folding, Conv+activation */
         fprintf(stderr, "%s\n", e.msg);
         return 1;
     }
