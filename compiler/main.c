@@ -5,6 +5,7 @@
 #include "cmd_check.h"
 #include "cmd_run.h"
 #include "commands.h"
+#include "ops/nn.h"
 #include "version.h"
 
 typedef struct command {
@@ -39,6 +40,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    kern_nn_passive_wait(argv);
     if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
