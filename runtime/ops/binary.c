@@ -117,25 +117,43 @@ static const brow and_rows[DT_COUNT_] = {[DT_BOOL] = and_b};
 static const brow or_rows[DT_COUNT_] = {[DT_BOOL] = or_b};
 static const brow xor_rows[DT_COUNT_] = {[DT_BOOL] = xor_b};
 
-/* Applies row kernel fn over a and b broadcast into o (already allocated with the broadcast shape). */
+/* Applies fn to output elements [lo, hi): whole or partial rows of the collapsed broadcast. */
+static void bin_range(const kern_bcast *bc, const tensor *a, const tensor *b, tensor *o, brow fn, int64_t lo,
+                      int64_t hi)
+{
+    size_t ea = tensor_dtype_size(a->dtype), eb = tensor_dtype_size(b->dtype), eo = tensor_dtype_size(o->dtype);
+    int last = bc->rank - 1;
+    int64_t sa = bc->strides[0][last] ? 1 : 0, sb = bc->strides[1][last] ? 1 : 0, inner = bc->inner;
+    const char *pa = a->data, *pb = b->data;
+    char *po = o->data;
+    int64_t row = lo / inner, col = lo % inner;
+    while (lo < hi) {
+        int64_t n = inner - col < hi - lo ? inner - col : hi - lo;
+        int64_t off[KERN_BCAST_MAX_IN];
+        kern_bcast_row(bc, row, off);
+        fn(pa + (size_t)(off[0] + col * sa) * ea, sa, pb + (size_t)(off[1] + col * sb) * eb, sb,
+           po + (size_t)lo * eo, n);
+        lo += n;
+        row++;
+        col = 0;
+    }
+}
+
+/* Applies row kernel fn over a and b broadcast into o (already allocated with the broadcast shape);
+ * o may be a itself (same shape). Large outputs are split into one contiguous range per thread. */
 static int bin_apply(op_ctx *ctx, const tensor *a, const tensor *b, tensor *o, brow fn)
 {
-    if (tensor_numel(o) == 0)
+    int64_t total = tensor_numel(o);
+    if (total == 0)
         return 0;
     kern_bcast bc;
     const tensor *ins[2] = {a, b};
     if (kern_bcast_init(&bc, o->rank, o->dims, 2, ins))
         return kern_fail(ctx, "inputs do not broadcast");
-    size_t ea = tensor_dtype_size(a->dtype), eb = tensor_dtype_size(b->dtype), eo = tensor_dtype_size(o->dtype);
-    int last = bc.rank - 1;
-    int64_t sa = bc.strides[0][last] ? 1 : 0, sb = bc.strides[1][last] ? 1 : 0;
-    const char *pa = a->data, *pb = b->data;
-    char *po = o->data;
-    for (int64_t row = 0; row < bc.rows; row++) {
-        int64_t off[KERN_BCAST_MAX_IN];
-        kern_bcast_row(&bc, row, off);
-        fn(pa + (size_t)off[0] * ea, sa, pb + (size_t)off[1] * eb, sb, po + (size_t)(row * bc.inner) * eo, bc.inner);
-    }
+    int nt = kern_par_threads(ctx, total);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++)
+        bin_range(&bc, a, b, o, fn, total * t / nt, total * (t + 1) / nt);
     return 0;
 }
 

@@ -36,15 +36,24 @@ static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
     if (!y)
         return -1;
     int64_t cnt = tensor_numel(x);
-    if (x->dtype == DT_FLOAT)
-        u->f32(x->data, y->data, cnt, (float)a, (float)b);
-    else if (x->dtype == DT_DOUBLE)
-        u->f64(x->data, y->data, cnt, a, b);
-    else if (u->ints && x->dtype != DT_BOOL && tensor_dtype_size(x->dtype) && x->dtype != DT_FLOAT16 &&
-             x->dtype != DT_BFLOAT16)
-        u->ints(x->data, y->data, cnt, x->dtype);
-    else
+    bool ints = x->dtype != DT_FLOAT && x->dtype != DT_DOUBLE;
+    if (ints && (!u->ints || x->dtype == DT_BOOL || !tensor_dtype_size(x->dtype) || kern_is_half(x->dtype)))
         return kern_fail(ctx, "dtype %s is not supported", tensor_dtype_name(x->dtype));
+    size_t es = tensor_dtype_size(x->dtype);
+    int nt = kern_par_threads(ctx, cnt);
+    /* contiguous chunks, one per thread */
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++) {
+        int64_t lo = cnt * t / nt, hi = cnt * (t + 1) / nt;
+        const char *px = (const char *)x->data + (size_t)lo * es;
+        char *py = (char *)y->data + (size_t)lo * es;
+        if (x->dtype == DT_FLOAT)
+            u->f32((const float *)px, (float *)py, hi - lo, (float)a, (float)b);
+        else if (x->dtype == DT_DOUBLE)
+            u->f64((const double *)px, (double *)py, hi - lo, a, b);
+        else
+            u->ints(px, py, hi - lo, x->dtype);
+    }
     return 0;
 }
 

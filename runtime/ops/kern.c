@@ -245,3 +245,12 @@ int kern_run_widened(op_ctx *ctx, op_run_fn fn)
     }
     return rc;
 }
+
+int kern_par_threads(const op_ctx *ctx, int64_t n)
+{
+    enum { PAR_MIN = 1 << 15 }; /* below this, starting threads costs more than it saves */
+    int t = ctx->threads;
+    if (t <= 1 || n < PAR_MIN)
+        return 1;
+    return t > 64 ? 64 : t;
+}

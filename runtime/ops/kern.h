@@ -81,6 +81,9 @@ uint16_t kern_float_to_half(float f);
 float kern_bf16_to_float(uint16_t h);
 uint16_t kern_float_to_bf16(float f);
 
+/* Threads to split an elementwise job of n elements over: ctx->threads for large jobs, else 1. */
+int kern_par_threads(const op_ctx *ctx, int64_t n);
+
 /* Runs fn on a copy of ctx whose float16/bfloat16 inputs are widened to float, then narrows float
  * outputs back to that 16-bit type (other outputs are copied). For kernels that compute in float. */
 int kern_run_widened(op_ctx *ctx, op_run_fn fn);

@@ -112,6 +112,15 @@ static int fx_check(fx *f)
     return d->check ? d->check(f->g, fx_node(f), &f->e) : 0;
 }
 
+static int fx_run_threads(fx *f, int n_in, int threads)
+{
+    const op_def *d = def_of(f);
+    const graph_node *n = fx_node(f);
+    op_ctx ctx = {.graph = f->g, .node = n, .n_in = n_in, .in = f->in, .n_out = n->n_out, .out = f->out,
+                  .threads = threads, .err = &f->e};
+    return d->run(&ctx);
+}
+
 static int fx_run(fx *f, int n_in)
 {
     const op_def *d = def_of(f);
@@ -469,6 +478,38 @@ static void slice_and_squeeze_attribute_forms(void **state)
     fx_free(&f);
 }
 
+/* Large jobs split over threads at arbitrary element ranges (mid-row): results equal the formula. */
+static void threaded_split_matches_formula(void **state)
+{
+    (void)state;
+    enum { R = 301, C = 257 }; /* R*C > the parallel threshold, odd so ranges cut rows */
+    fx f;
+    fx_init(&f, "", "Sub", 14, 2, 1);
+    static float a[R * C], b[C];
+    for (int i = 0; i < R * C; i++)
+        a[i] = (float)(i % 1000) * 0.5f;
+    for (int j = 0; j < C; j++)
+        b[j] = (float)j;
+    int64_t da[] = {R, C}, db[] = {C};
+    f.in[0] = mk(DT_FLOAT, 2, da, a);
+    f.in[1] = mk(DT_FLOAT, 1, db, b);
+    assert_int_equal(fx_run_threads(&f, 2, 2), 0);
+    const float *y = f.out[0]->data;
+    for (int i = 0; i < R * C; i++)
+        assert_true(y[i] == a[i] - b[i % C]);
+    fx_free(&f);
+
+    fx_init(&f, "", "Relu", 14, 1, 1);
+    for (int i = 0; i < R * C; i++)
+        a[i] = (float)(i % 7) - 3.0f;
+    f.in[0] = mk(DT_FLOAT, 2, da, a);
+    assert_int_equal(fx_run_threads(&f, 1, 3), 0);
+    y = f.out[0]->data;
+    for (int i = 0; i < R * C; i++)
+        assert_true(y[i] == (a[i] > 0 ? a[i] : 0));
+    fx_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +529,7 @@ int main(void)
         cmocka_unit_test(integer_division_by_zero_is_an_error),
         cmocka_unit_test(reshape_zero_minus_one_and_allowzero),
         cmocka_unit_test(slice_and_squeeze_attribute_forms),
+        cmocka_unit_test(threaded_split_matches_formula),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
