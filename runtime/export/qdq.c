@@ -358,8 +358,23 @@ int export_qdq(const graph *src, const export_quantizer *q, int n, const export_
         Q.ms16 = true;
         graph_opset_set(g, "com.microsoft", 1);
     }
+    /* per-axis QuantizeLinear/DequantizeLinear (and the int32 bias pairs) need opset 13 */
+    bool per_axis = Q.o->bias_int32;
+    for (int i = 0; i < n; i++)
+        per_axis |= q[i].axis >= 0 && q[i].encs[0].kind == QUANT_INT;
+    if (!Q.opset21 && per_axis && graph_opset_version(g, "") < 13) {
+        if (!can_raise_to_21(g)) {
+            err_set(e, "QDQ export: per-channel quantizers need opset 13, and this model (opset %lld) uses ops "
+                       "whose meaning changed since",
+                    (long long)graph_opset_version(g, ""));
+            goto fail;
+        }
+        graph_opset_set(g, "", 13);
+    }
     if (Q.opset21 && g->ir_version < 10)
         g->ir_version = 10;
+    if (g->ir_version < 7)
+        g->ir_version = 7;
     /* biases first: they read the encodings of weights that are rewritten below */
     if (Q.o->bias_int32 && int32_biases(&Q, q, n))
         goto fail;
