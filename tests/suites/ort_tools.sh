@@ -36,6 +36,10 @@ for m in fmnist_cnn fmnist_resnet fmnist_vit; do
     expect 0 "ORT reproduces $m reference" node tests/ort/compare.js "$tmp/$m.npy" $ref/$m.logits.npy \
         --max-abs 1e-4 --min-top1 100
 done
+expect 0 "run fmnist_cnn on 2000 images" node tests/ort/run.js recipes/models/fmnist_cnn.onnx \
+    --input image=recipes/data/test_2000.npy --output "$tmp/cnn2000.npy" --threads 2 --batch 500
+expect 0 "ORT reproduces fmnist_cnn 2000-image reference" node tests/ort/compare.js "$tmp/cnn2000.npy" \
+    $ref/fmnist_cnn.test_2000.logits.npy --max-abs 1e-4 --min-top1 100
 expect 0 "outdir names files after outputs" test -f "$(node tests/ort/run.js recipes/models/fmnist_cnn.onnx \
     --input $ref/input_64.npy --outdir "$tmp/od" >/dev/null && echo "$tmp/od/logits.npy")"
 
