@@ -4,6 +4,7 @@
 # compare.js catches each kind of disagreement. Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
 passed=0 failed=0
 ok()   { passed=$((passed + 1)); }
 bad()  { failed=$((failed + 1)); echo "FAIL $*"; }
@@ -82,6 +83,30 @@ name=$(sed -n 3p "$tmp/d1/order.txt" | cut -f2)
 if [ "$rc" -eq 1 ] && grep -qF "first: $name:" <<<"$out"; then ok; else bad "first disagreeing tensor not named ($name)"; tail -2 <<<"$out"; fi
 n=$(wc -l <"$tmp/d1/order.txt")
 if [ "$n" -gt 10 ]; then ok; else bad "dump holds only $n tensors"; fi
+
+# interop.js: an exported model against a simulation of it. Agreement passes; on disagreement the
+# first intermediate tensor that differs is named.
+M=recipes/models/fmnist_cnn.onnx
+expect 0 "interop agrees" node tests/ort/interop.js $M --input image=$ref/input_64.npy --sim $L
+fifth=$(sed -n 5p "$tmp/d1/order.txt")
+node -e '
+const npy = require("./tests/ort/npy"), fs = require("fs"), dir = process.argv[1];
+for (const l of fs.readFileSync(dir + "/order.txt", "utf8").trim().split("\n").slice(4)) {
+  const f = dir + "/" + l.split("\t")[0], a = npy.read(f);
+  if (a.dtype !== "float32") continue;
+  for (let i = 0; i < a.data.length; i++) a.data[i] += ((i % 7) - 3) * 0.5 * Math.max(1e-3, Math.abs(a.data[i]));
+  npy.write(f, a);
+}' "$tmp/d1"
+out=$(node tests/ort/interop.js $M --input image=$ref/input_64.npy --sim "$tmp/d1/logits.npy" --sim-dump "$tmp/d1" 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && grep -qF "first tensor that disagrees: ${fifth#*$'\t'}:" <<<"$out"; then ok; else bad "interop did not name ${fifth#*$'\t'}"; tail -2 <<<"$out"; fi
+# A QDQ model (QuantizeLinear/DequantizeLinear, as exported) against its exact simulation.
+mkdir -p "$tmp/qdq"
+if "$BUILD/tools/quant_qdq_fixture" "$tmp/qdq" >/dev/null 2>&1 && q=$(ls "$tmp"/qdq/int8*.onnx | head -1) && [ -n "$q" ]; then
+    c=${q%.onnx}
+    expect 0 "interop on a QDQ model" node tests/ort/interop.js "$q" --input "x=${c}_x.npy" --sim "${c}_want.npy"
+else
+    bad "QDQ fixture for the interop check"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
