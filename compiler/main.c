@@ -27,6 +27,7 @@ static const command commands[] = {
     {"check", "validate a model for quantization and write the check report", cmd_check},
     {"run", "run an ONNX model on .npy inputs, write .npy outputs", cmd_run},
     {"compile", "check a recipe and write its pass plan (.qp)", cmd_compile},
+    {"build", "run a recipe end to end: prepare, calibrate, evaluate, export", cmd_build},
     {"plan", "print the pass plan of a recipe (--json for JSON)", cmd_plan},
     {"fmt", "print a recipe in canonical form (--check, --write)", cmd_fmt},
 };
