@@ -104,7 +104,7 @@ asan:
 demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(QRC)
-	$(QRC) plan recipes/demo.q
+	$(QRC) build recipes/demo.q
 
 bench: $(QRC) $(TOOL_BIN)
 	BUILD=$(BUILD) bench/run.sh

@@ -1,27 +1,24 @@
 /* cmd_build.c — `qrc build`: a recipe (or a compiled plan) end to end.
  *
- *   qrc build recipe.q|plan.qp [--quiet] [--threads N]
+ *   qrc build recipe.q|plan.qp [--quiet] [--list] [--threads N] [--checkpoint F.qck] [--resume F.qck]
+ *                              [--save-outputs DIR]
  *
- * compile -> load the model -> prepare -> place quantizers -> calibrate -> compute encodings ->
- * evaluate -> export. Each stage's outcome is one line of the summary on stdout; diagnostics and
- * errors go to stderr. Exit status as in compile.h: 1 recipe errors, 2 usage, 3 model/data/runtime. */
+ * Loads the model and runs the plan's passes in order, one stage per pass (build.h). Each stage's
+ * outcome is one line of the summary on stdout; diagnostics and errors go to stderr. Exit status as in
+ * compile.h: 1 recipe errors, 2 usage, 3 model/data/runtime. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "build_config.h"
+#include "build.h"
 #include "commands.h"
 #include "compile.h"
 #include "onnx.h"
 
-typedef struct build_args {
-    const char *recipe;
-    bool quiet;
-    int threads;
-} build_args;
+static const char USAGE[] = "usage: qrc build recipe.q|plan.qp [--quiet] [--list] [--threads N] [--checkpoint F.qck] "
+                            "[--resume F.qck] [--save-outputs DIR]\n";
 
 static double now_s(void)
 {
@@ -34,9 +31,21 @@ static int parse_args(int argc, char **argv, build_args *a)
 {
     *a = (build_args){.threads = 2};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
+        const char *k = argv[i];
+        const char **path = !strcmp(k, "--checkpoint")     ? &a->checkpoint
+                            : !strcmp(k, "--resume")       ? &a->resume
+                            : !strcmp(k, "--save-outputs") ? &a->save_outputs
+                                                           : NULL;
+        if (!strcmp(k, "--quiet") || !strcmp(k, "-q"))
             a->quiet = true;
-        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+        else if (!strcmp(k, "--list"))
+            a->list = true;
+        else if ((path || !strcmp(k, "--threads")) && i + 1 >= argc) {
+            fprintf(stderr, "qrc build: %s needs a value\n", k);
+            return -1;
+        } else if (path)
+            *path = argv[++i];
+        else if (!strcmp(k, "--threads")) {
             char *end;
             errno = 0;
             long n = strtol(argv[++i], &end, 10);
@@ -45,14 +54,14 @@ static int parse_args(int argc, char **argv, build_args *a)
                 return -1;
             }
             a->threads = (int)n;
-        } else if (argv[i][0] == '-' || a->recipe) {
-            fprintf(stderr, "qrc build: unexpected argument '%s'\n", argv[i]);
+        } else if (k[0] == '-' || a->recipe) {
+            fprintf(stderr, "qrc build: unexpected argument '%s'\n", k);
             return -1;
         } else
-            a->recipe = argv[i];
+            a->recipe = k;
     }
     if (!a->recipe) {
-        fprintf(stderr, "usage: qrc build recipe.q|plan.qp [--quiet] [--threads N]\n");
+        fputs(USAGE, stderr);
         return -1;
     }
     return 0;
@@ -83,130 +92,81 @@ static Qrc__Plan *load_plan(const char *path, int *status)
     return p;
 }
 
-/* Prepare's warnings (a module called several times, a branch never taken) go to stderr. */
-static void print_warnings(const pass_report *r)
+/* One stage per pass of the plan; the prepare passes run together as prepare_run applies them. */
+static int run_pass(build *b, const Qrc__Pass *p, const char **timing, qrc_err *e)
 {
-    fflush(stdout);
-    for (int i = 0; i < r->n_notes; i++) {
-        const pass_note *n = &r->notes[i];
-        if (n->level >= PASS_WARN)
-            fprintf(stderr, "qrc build: warning: %s%s%s\n", n->node ? n->node : "", n->node ? ": " : "", n->msg);
+    const char *n = p->name;
+    *timing = n;
+    if (pass_find(n)) {
+        *timing = b->prepared ? NULL : "prepare";
+        return build_prepare(b, e);
     }
+    if (!strcmp(n, "place_quantizers"))
+        return build_place(b, e);
+    if (!strcmp(n, "calibrate"))
+        return build_calibrate(b, e);
+    if (!strcmp(n, "compute_encodings") || !strcmp(n, "load_encodings")) {
+        int rc = p->params_case == QRC__PASS__PARAMS_LOAD_ENCODINGS ? build_load_encodings(b, p->load_encodings->path, e)
+                                                                    : build_compute_encodings(b, e);
+        if (!rc && b->args->list)
+            rc = quant_sim_list(b->sim, stdout, e);
+        return rc || !b->args->checkpoint ? rc : build_save_checkpoint(b, e);
+    }
+    if (!strcmp(n, "evaluate"))
+        return build_evaluate(b, e) || (b->args->save_outputs && build_save_outputs(b, e)) ? -1 : 0;
+    if (!strcmp(n, "export"))
+        return build_export(b, e);
+    err_set(e, "the %s pass is not available in this version of qrc; remove it from the recipe", n);
+    return p->loc ? err_wrap(e, "%s", p->loc) : -1;
 }
 
-static void print_eval(const quant_eval *ev)
+static void build_free(build *b)
 {
-    if (ev->has_labels)
-        printf("  accuracy    float top-1 %.2f %%, quantized top-1 %.2f %% (%+.2f points)\n", 100 * ev->float_top1,
-               100 * ev->quant_top1, 100 * (ev->quant_top1 - ev->float_top1));
-    printf("  agreement   top-1 %.2f %%, output SQNR %.1f dB over %lld samples\n", 100 * ev->top1_agreement,
-           ev->output_sqnr_db, (long long)ev->samples);
-    int shown = ev->n_layers < 5 ? ev->n_layers : 5;
-    if (shown)
-        printf("  worst layers");
-    for (int i = 0; i < shown; i++)
-        printf("%s %s %.1f dB", i ? "," : "", ev->layers[i].tensor, ev->layers[i].sqnr_db);
-    if (shown)
-        printf("\n");
-}
-
-/* Points a prepare error about a selector or a concrete arg back at the recipe line that wrote it. */
-static void locate_prepare_error(const Qrc__Plan *plan, qrc_err *e)
-{
-    const Qrc__Prepare *p = plan->prepare;
-    char quoted[512];
-    for (size_t i = 0; i < p->n_exclude_modules; i++) {
-        snprintf(quoted, sizeof quoted, "\"%s\"", p->exclude_modules[i]->pattern);
-        if (strstr(e->msg, quoted)) {
-            err_wrap(e, "%s", p->exclude_modules[i]->loc);
-            return;
-        }
-    }
-    for (size_t i = 0; i < p->n_args; i++) {
-        snprintf(quoted, sizeof quoted, "'%s'", p->args[i]->name);
-        if (strstr(e->msg, quoted)) {
-            err_wrap(e, "%s", p->args[i]->loc);
-            return;
-        }
-    }
+    quant_eval_release(&b->ev);
+    quant_sim_free(b->sim);
+    free(b->excluded);
+    free(b->fused);
+    pass_report_free(&b->rep);
+    graph_free(b->g);
+    build_config_free(&b->cfg);
+    arena_free(&b->a);
 }
 
 /* Everything after the plan: the runtime stages. Returns an exit status. */
 static int run_plan(const Qrc__Plan *plan, const build_args *a)
 {
     qrc_err e = {{0}};
-    build_config cfg;
-    graph *g = NULL;
-    quant_sim *sim = NULL;
-    pass_report rep;
-    pass_report_init(&rep);
-    bool *excluded = NULL, *fused = NULL;
-    quant_eval ev = {0};
+    build b = {.plan = plan, .args = a};
+    pass_report_init(&b.rep);
     int status = QRC_EXIT_RUNTIME;
     double t0 = now_s();
 
-    printf("qrc build %s\n  recipe      sha256 %.16s (qrc %s)\n", plan->recipe, plan->recipe_sha256, plan->version);
-    if (build_config_from_plan(plan, &cfg, &e))
-        goto fail;
-    if (onnx_load(plan->model->resolved_path, &g, &e))
-        goto fail;
-    printf("  model       %s: %d nodes\n", plan->model->path, g->n_nodes);
-
-    if (prepare_run(g, &cfg.prepare, &rep, &e)) {
-        locate_prepare_error(plan, &e);
+    printf("qrc build %s\n", plan->recipe);
+    build_say(&b, "recipe", "sha256 %.16s (qrc %s)", plan->recipe_sha256, plan->version);
+    if (a->save_outputs && !plan->evaluate) {
+        err_set(&e, "--save-outputs needs an evaluate section in the recipe");
         goto fail;
     }
-    print_warnings(&rep);
-    printf("  prepare     %s: %d nodes, %d supergroups, %d rewrites, %d warnings\n",
-           prepare_method_name(cfg.prepare.method), g->n_nodes, rep.n_groups, rep.changes,
-           pass_report_count(&rep, NULL, PASS_WARN));
-
-    excluded = calloc((size_t)g->n_nodes + 1, sizeof *excluded);
-    fused = calloc((size_t)g->n_nodes + 1, sizeof *fused);
-    if (!excluded || !fused || quant_annotations_from_report(g, &rep, excluded, fused, &e))
+    if (build_config_from_plan(plan, &b.cfg, &e) || onnx_load(plan->model->resolved_path, &b.g, &e))
         goto fail;
-    cfg.quant.excluded = excluded;
-    cfg.quant.fused_with_next = fused;
-    cfg.quant.threads = a->threads;
-    cfg.quant.progress = a->quiet ? NULL : stderr;
-    if (!(sim = quant_sim_create(g, cfg.rules, cfg.n_rules, cfg.quantsim_config, &cfg.quant, &e)))
-        goto fail;
-
-    if (cfg.calib.n_feeds == 0) {
-        err_set(&e, "the recipe gives no calibration data (calibrate { data ... })");
-        goto fail;
-    }
-    double tc = now_s();
-    if (quant_calibrate(sim, &cfg.calib, &e) || quant_compute_encodings(sim, &e))
-        goto fail;
-    printf("  calibrate   %d quantizers, %s, %.2f s\n", quant_sim_count(sim), quant_scheme_name(cfg.quant.scheme),
-           now_s() - tc);
-    fflush(stdout);
-    for (size_t i = 0; i < plan->n_qconfig; i++)
-        if (plan->qconfig[i]->kind != QRC__RULE_KIND__BY_DEFAULT && quant_sim_rule_matches(sim, (int)i) == 0)
-            fprintf(stderr, "%s: warning: this qconfig rule matches no op of the model\n", plan->qconfig[i]->loc);
-
-    if (cfg.eval.n_feeds) {
-        if (quant_evaluate(sim, &cfg.eval, cfg.labels, &ev, &e))
+    build_say(&b, "model", "%s: %d nodes", plan->model->path, b.g->n_nodes);
+    for (size_t i = 0; i < plan->n_passes; i++) {
+        double t = now_s();
+        const char *timing;
+        if (run_pass(&b, plan->passes[i], &timing, &e))
             goto fail;
-        print_eval(&ev);
+        if (timing && b.n_timings < BUILD_MAX_LINES)
+            b.timings[b.n_timings++] = (export_metric){timing, now_s() - t};
     }
-    printf("  done        in %.2f s\n", now_s() - t0);
+    printf("  %-11s in %.2f s\n", "done", now_s() - t0);
     status = QRC_EXIT_OK;
 fail:
     fflush(stdout);
     if (status != QRC_EXIT_OK)
         fprintf(stderr, "qrc build: error: %s\n", e.msg);
-    quant_eval_release(&ev);
-    quant_sim_free(sim);
-    free(excluded);
-    free(fused);
-    pass_report_free(&rep);
-    graph_free(g);
-    build_config_free(&cfg);
+    build_free(&b);
     return status;
 }
-
 int cmd_build(int argc, char **argv)
 {
     build_args a;

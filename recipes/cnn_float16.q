@@ -15,3 +15,8 @@ export {
   dir "../out/fp16";
   prefix "fmnist_cnn_fp16";
 }
+
+evaluate {
+  data image = "data/test_2000.npy";
+  labels "data/test_2000_labels.npy";
+}

@@ -15,9 +15,9 @@ prepare {
 }
 
 qconfig {
-  op LayerNormalization, ReduceMean: act float;
-  module re"(qkv|proj)(_[0-9]+)?":   act int16, weight int8 per_channel;
-  default:                           act uint8 asymmetric, weight int8 symmetric per_channel;
+  op LayerNormalization, ReduceMean:     act float;
+  module re"layers\.[0-9]+\.(qkv|proj)": act int16, weight int8 per_channel;  # attention projections
+  default:                               act uint8 asymmetric, weight int8 symmetric per_channel;
 }
 
 quantsim {
@@ -29,6 +29,13 @@ calibrate {
   data image = "data/calib_512.npy";
   samples 256;
   batch 32;
+}
+
+evaluate {
+  data image = "data/test_2000.npy";
+  labels "data/test_2000_labels.npy";
+  batch 32;
+  samples 1984;  # 62 batches of 32: the recipe pins N
 }
 
 export {

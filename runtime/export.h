@@ -161,6 +161,15 @@ typedef struct export_report {
 int export_report_dump(const export_report *r, const export_quantizer *q, int n, const export_text *artifact_hashes,
                        int n_artifacts, char **text, qrc_err *e);
 
+/* Which files export_write_all writes (bits; 0 means all of them). */
+enum {
+    EXPORT_ART_QDQ = 1,                /* <prefix>.onnx */
+    EXPORT_ART_ENCODINGS = 2,          /* <prefix>.encodings */
+    EXPORT_ART_FLOAT = 4,              /* <prefix>_float.onnx */
+    EXPORT_ART_REPORT = 8,             /* <prefix>.report.json (needs report) */
+    EXPORT_ART_ALL = 15,
+};
+
 typedef struct export_options {
     const char *dir;                   /* must exist and be writable */
     const char *prefix;
@@ -168,10 +177,11 @@ typedef struct export_options {
     const char *quant_scheme;          /* written into quantizer_args; NULL: "post_training_tf" */
     export_qdq_options qdq;
     const export_report *report;       /* NULL: no report file */
+    unsigned artifacts;                /* EXPORT_ART_* bits; 0 means all */
 } export_options;
 
 /* Writes <prefix>.onnx (QDQ), <prefix>.encodings, <prefix>_float.onnx (g as given, no simulation ops)
- * and, when o->report is set, <prefix>.report.json into o->dir. Everything is built in memory and written
+ * and, when o->report is set, <prefix>.report.json into o->dir, or the subset o->artifacts names. Everything is built in memory and written
  * to temporary files first; the files are renamed into place only when all were written, so a failure
  * leaves no partial artifact. An unwritable or missing directory is an error naming it. */
 int export_write_all(const graph *g, const export_quantizer *q, int n, const export_options *o, qrc_err *e);

@@ -356,6 +356,12 @@ int quant_simulate(quant_sim *s, int n, const char *const *names, const tensor *
 int quant_run_float(quant_sim *s, int n, const char *const *names, const tensor *const *inputs, tensor **outs,
                     qrc_err *e);
 
+/* quant_simulate, calling tap with every value the model produces (graph inputs included), as the
+ * quantized model sees it: after its fake quantization. The tensor is only borrowed for the call. */
+typedef int (*quant_tap_fn)(const char *name, const tensor *t, void *user, qrc_err *e);
+int quant_simulate_tapped(quant_sim *s, int n, const char *const *names, const tensor *const *inputs, tensor **outs,
+                          quant_tap_fn tap, void *user, qrc_err *e);
+
 /* Ranks quantizable ops (ops owning an activation or weight quantizer) by how much quantizing that op
  * alone lowers the first output's SQNR against float over the first sensitivity_batches batches, most
  * sensitive first, and re-places the quantizers so sensitivity rules take effect (encodings are then

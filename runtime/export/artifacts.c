@@ -1,5 +1,6 @@
 /* artifacts.c — the report JSON and the all-or-nothing write of a build's artifacts. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +12,17 @@
 #include "export.h"
 #include "onnx.h"
 
+/* JSON has no infinity: a layer equal to float (SQNR +inf) or an undefined number is written as null. */
+static json_t *number(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
 static json_t *metrics(const export_metric *m, int n)
 {
     json_t *o = json_object();
     for (int i = 0; i < n; i++)
-        json_object_set_new(o, m[i].name, json_real(m[i].value));
+        json_object_set_new(o, m[i].name, number(m[i].value));
     return o;
 }
 
@@ -61,7 +68,7 @@ int export_report_dump(const export_report *r, const export_quantizer *q, int n,
     for (int i = 0; i < r->n_layers; i++) {
         json_t *l = json_object();
         json_object_set_new(l, "tensor", json_string(r->layers[i].name));
-        json_object_set_new(l, "sqnr_db", json_real(r->layers[i].value));
+        json_object_set_new(l, "sqnr_db", number(r->layers[i].value));
         json_array_append_new(layers, l);
     }
     json_object_set_new(root, "layers", layers);
@@ -147,48 +154,55 @@ int export_write_all(const graph *g, const export_quantizer *q, int n, const exp
         return err_set(e, "export directory '%s' cannot be written: %s", o->dir, strerror(errno));
     artifact a[N_ART] = {{0}};
     static const char *const SUFFIX[N_ART] = {".onnx", ".encodings", "_float.onnx", ".report.json"};
-    int n_art = o->report ? 4 : 3, rc = -1;
+    unsigned want = o->artifacts ? o->artifacts : EXPORT_ART_ALL;
+    if (!o->report)
+        want &= ~(unsigned)EXPORT_ART_REPORT;
+    int rc = -1;
     graph *qdq = NULL;
-    for (int i = 0; i < n_art; i++)
-        if (!(a[i].path = path_of(o, SUFFIX[i]))) {
+    for (int i = 0; i < N_ART; i++)
+        if ((want & (1u << i)) && !(a[i].path = path_of(o, SUFFIX[i]))) {
             err_set(e, "out of memory");
             goto done;
         }
+    /* The QDQ model and the encodings are built even when not written: they validate the quantizers. */
     if (export_qdq(g, q, n, &o->qdq, &qdq, e) || onnx_save_mem(qdq, &a[0].data, &a[0].n, e)) {
-        err_wrap(e, "%s", a[0].path);
+        err_wrap(e, "%s", a[0].path ? a[0].path : "QDQ model");
         goto done;
     }
     char *enc;
     if (export_encodings_dump(q, n, o->enc_version, o->quant_scheme, &enc, e)) {
-        err_wrap(e, "%s", a[1].path);
+        err_wrap(e, "%s", a[1].path ? a[1].path : "encodings");
         goto done;
     }
     a[1].data = enc;
     a[1].n = strlen(enc);
-    if (onnx_save_mem(g, &a[2].data, &a[2].n, e)) {
+    if ((want & EXPORT_ART_FLOAT) && onnx_save_mem(g, &a[2].data, &a[2].n, e)) {
         err_wrap(e, "%s", a[2].path);
         goto done;
     }
-    if (o->report) {
+    if (want & EXPORT_ART_REPORT) {
         export_text hashes[3];
         char hex[3][65];
-        for (int i = 0; i < 3; i++) {
-            export_sha256_hex(a[i].data, a[i].n, hex[i]);
-            hashes[i] = (export_text){strrchr(a[i].path, '/') + 1, hex[i]};
-        }
+        int n_hashes = 0;
+        for (int i = 0; i < 3; i++)
+            if (a[i].path) {
+                export_sha256_hex(a[i].data, a[i].n, hex[n_hashes]);
+                hashes[n_hashes] = (export_text){strrchr(a[i].path, '/') + 1, hex[n_hashes]};
+                n_hashes++;
+            }
         char *rep;
-        if (export_report_dump(o->report, q, n, hashes, 3, &rep, e)) {
+        if (export_report_dump(o->report, q, n, hashes, n_hashes, &rep, e)) {
             err_wrap(e, "%s", a[3].path);
             goto done;
         }
         a[3].data = rep;
         a[3].n = strlen(rep);
     }
-    for (int i = 0; i < n_art; i++)
-        if (write_tmp(&a[i], e))
+    for (int i = 0; i < N_ART; i++)
+        if (a[i].path && write_tmp(&a[i], e))
             goto done;
-    for (int i = 0; i < n_art; i++)
-        if (rename(a[i].tmp, a[i].path)) {
+    for (int i = 0; i < N_ART; i++)
+        if (a[i].path && rename(a[i].tmp, a[i].path)) {
             err_set(e, "%s: cannot rename into place: %s", a[i].path, strerror(errno));
             goto done;
         } else {

@@ -56,6 +56,8 @@ struct quant_sim {
     size_t *rec_n, *rec_cap;
     double *sig, *noise;       /* per quantizer: sums of squares for the per-layer SQNR */
     bool compare;              /* SIMULATE also compares with rec */
+    quant_tap_fn tap;          /* quant_simulate_tapped: sees every value after fake quantization */
+    void *tap_user;
     int *sens_node;            /* ranked nodes, most sensitive first */
     double *sens_sqnr;
     int n_sens;

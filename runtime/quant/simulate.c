@@ -61,6 +61,25 @@ int quant_apply_weights(quant_sim *s, qrc_err *e)
     return 0;
 }
 
+static int tapped(int value, tensor *t, void *user, qrc_err *e)
+{
+    quant_sim *s = user;
+    if (quant_on_value(value, t, s, e))
+        return -1;
+    return s->tap(s->g->values[value].name, t, s->tap_user, e);
+}
+
+int quant_simulate_tapped(quant_sim *s, int n, const char *const *names, const tensor *const *inputs, tensor **outs,
+                          quant_tap_fn tap, void *user, qrc_err *e)
+{
+    s->tap = tap;
+    s->tap_user = user;
+    int rc = quant_simulate(s, n, names, inputs, outs, e);
+    s->tap = NULL;
+    s->tap_user = NULL;
+    return rc;
+}
+
 int quant_simulate(quant_sim *s, int n, const char *const *names, const tensor *const *inputs, tensor **outs,
                    qrc_err *e)
 {
@@ -69,7 +88,7 @@ int quant_simulate(quant_sim *s, int n, const char *const *names, const tensor *
         return -1;
     if ((!s->weights_applied || s->active) && quant_apply_weights(s, e))
         return -1;
-    exec_set_observer(x, quant_on_value, s);
+    exec_set_observer(x, s->tap ? tapped : quant_on_value, s);
     s->mode = SIM_SIMULATE;
     int rc = exec_run(x, n, names, inputs, outs, e);
     s->mode = SIM_FLOAT;

@@ -5,7 +5,8 @@
 //
 //   node tests/ort/interop.js model_qdq.onnx --input image=x.npy --sim sim_logits.npy
 //        [--sim-dump dir]      qrc's intermediate tensors (<tensor>.npy, optional order.txt as
-//                              written by run.js --dump); on disagreement, names the first tensor
+//                              written by run.js --dump, or by qrc build --save-outputs for its
+//                              first batch: leading rows); on disagreement, names the first tensor
 //                              (in that order) whose SQNR falls below the threshold
 //        [--min-top1 PCT]      default 99.5 (2-D outputs)
 //        [--min-sqnr DB]       default 30
@@ -84,7 +85,12 @@ function firstDisagreement(args, tmp) {
     const ortFile = ortTensors.get(t.name);
     if (!ortFile) continue;
     compared++;
-    const { line, failures } = judge(t.name, npy.read(t.file), npy.read(ortFile), { minSqnr: args.minSqnr });
+    const sim = npy.read(t.file);
+    let ort = npy.read(ortFile);
+    // A dump of the first batch only: compare it with the same leading rows of ONNX Runtime's tensor.
+    if (sim.shape.length && ort.shape.length === sim.shape.length && ort.shape[0] > sim.shape[0] &&
+        ort.shape.slice(1).join() === sim.shape.slice(1).join()) ort = npy.sliceRows(ort, 0, sim.shape[0]);
+    const { line, failures } = judge(t.name, sim, ort, { minSqnr: args.minSqnr });
     if (failures.length) return { compared, line };
   }
   return { compared, line: null };

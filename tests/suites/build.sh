@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `qrc build` end to end on the demo recipe, and its failures on bad data: each case states the exit
-# status and a piece of the message it must print.
+# `qrc build` end to end on the demo recipe, and its failures on bad input: each case states the exit
+# status and a piece of the message it must print, and no case may leave an artifact behind.
 set -u
 BUILD=${BUILD:-build}
 QRC=$BUILD/qrc
@@ -28,14 +28,23 @@ head -c 3000 recipes/data/test_2000.npy >"$tmp/r/data/truncated.npy"
 printf 'not a numpy file' >"$tmp/r/data/garbage.npy"
 cp recipes/data/test_2000_labels.npy "$tmp/r/data/int64.npy"
 head -c 100000 recipes/models/fmnist_cnn.onnx >"$tmp/r/models/truncated.onnx"
+# Encodings that do not fit the model: a tensor it does not have, and one quantizer missing.
+enc=out/demo/fmnist_cnn_w8a8.encodings
+sed 's#"/Relu_1_output_0"#"/Relu_9_output_0"#' "$enc" >"$tmp/r/data/renamed.encodings"
+node -e 'const fs = require("fs"); const e = JSON.parse(fs.readFileSync(process.argv[1]));
+e.activation_encodings = e.activation_encodings.filter((a) => a.name !== "/Relu_2_output_0");
+fs.writeFileSync(process.argv[2], JSON.stringify(e));' "$enc" "$tmp/r/data/short.encodings"
+printf '{"version": "1.0.0", "activation_encodings": [' >"$tmp/r/data/broken.encodings"
 
 case_() {
     local name=$1 expr=$2 want_rc=$3 want_msg=$4
     sed -E "$expr" recipes/demo.q >"$tmp/r/case.q"
-    "$QRC" build --quiet "$tmp/r/case.q" >"$tmp/out" 2>"$tmp/err"
+    "$QRC" build --quiet "$tmp/r/case.q" "${@:5}" >"$tmp/stdout" 2>"$tmp/err"
     local rc=$?
     if [ "$rc" -ne "$want_rc" ] || ! grep -qF -- "$want_msg" "$tmp/err"; then
         check "$name" 1 "exit $rc (want $want_rc), stderr: $(head -3 "$tmp/err")"
+    elif [ -n "$(ls -A "$tmp/out/demo" 2>/dev/null)" ]; then
+        check "$name" 1 "left files behind: $(ls "$tmp/out/demo")"
     else
         check "$name" 0 ""
     fi
@@ -49,6 +58,18 @@ case_ "missing model" 's#fmnist_cnn.onnx#absent.onnx#' 3 'absent.onnx'
 case_ "truncated model" 's#fmnist_cnn.onnx#truncated.onnx#' 3 'truncated.onnx'
 case_ "recipe error" 's#scheme tf_enhanced#scheme tf_enhancd#' 1 'error:'
 case_ "excluded module that does not exist" 's#method symbolic;#method symbolic; exclude modules "fc9";#' 3 'fc9'
+case_ "evaluation labels of the wrong dtype" 's#test_2000_labels.npy#test_2000.npy#' 3 'labels must be int64'
+calib='s#data image = "data/calib_512.npy";#encodings "data/NAME.encodings";#'
+case_ "encodings naming a tensor the model lacks" "${calib/NAME/renamed}" 3 '/Relu_9_output_0'
+case_ "encodings missing a quantizer" "${calib/NAME/short}" 3 "no encoding for '/Relu_2_output_0'"
+case_ "encodings file cut short" "${calib/NAME/broken}" 3 'broken.encodings'
+case_ "encodings file missing" "${calib/NAME/absent}" 3 'absent.encodings'
+case_ "export directory under a file" 's#"../out/demo"#"data/calib_512.npy/out"#' 3 "calib_512.npy/out': cannot create"
+printf 'QRCK garbage' >"$tmp/bad.qck"
+case_ "checkpoint that is not one" 's#x#x#' 3 'bad.qck' --resume "$tmp/bad.qck"
+"$QRC" build --quiet recipes/cnn_w8a16.q --checkpoint "$tmp/w8a16.qck" >/dev/null 2>&1
+case_ "checkpoint of another recipe" 's#x#x#' 3 'not by this recipe' --resume "$tmp/w8a16.qck"
+case_ "a pass the runtime lacks" 's#^export \{#passes { cle; }\nexport {#' 3 'the cle pass is not available'
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -126,7 +126,7 @@ static void artifact_set(void **state)
     export_text data[1] = {{"calib.npy", HASH}}, plan[1] = {{"calibrate", "tf_enhanced, 512 samples"}};
     export_metric layers[1] = {{"relu_out", 31.5}};
     export_report r = {HASH, HASH, data, 1, plan, 1, ev, 2, layers, 1, t1, 1};
-    export_options o = {d1, "m", EXPORT_ENC_0_6_1, "post_training_tf_enhanced", {0}, &r};
+    export_options o = {d1, "m", EXPORT_ENC_0_6_1, "post_training_tf_enhanced", {0}, &r, 0};
     qrc_err e;
     if (export_write_all(g, f.q, 5, &o, &e))
         fail_msg("%s", e.msg);
@@ -184,8 +184,15 @@ static void artifact_set(void **state)
     assert_int_equal(export_write_all(g, f.q, 5, &o, &e), -1);
     assert_non_null(strstr(e.msg, "conv.weight"));
     assert_int_equal(count_files(d3), 0);
-    /* a missing directory is named */
+    /* a subset of the artifacts: only those files appear */
     fx_quantizers(&f);
+    o.artifacts = EXPORT_ART_ENCODINGS | EXPORT_ART_REPORT;
+    assert_int_equal(export_write_all(g, f.q, 5, &o, &e), 0);
+    assert_int_equal(count_files(d3), 2);
+    snprintf(p, sizeof p, "%s/m.encodings", d3);
+    assert_int_equal(access(p, F_OK), 0);
+    o.artifacts = 0;
+    /* a missing directory is named */
     o.dir = "/nonexistent_qrc_dir";
     assert_int_equal(export_write_all(g, f.q, 5, &o, &e), -1);
     assert_non_null(strstr(e.msg, "'/nonexistent_qrc_dir'"));

@@ -1,0 +1,330 @@
+/* build_stages.c — the model-side stages of `qrc build`: prepare, place quantizers, calibrate,
+ * evaluate, and the simulated outputs a user (or the interop test) can compare with another runtime. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "build.h"
+#include "npy.h"
+
+void build_print(const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("  %-11s ", name);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    fflush(stdout);
+}
+
+void build_say(build *b, const char *name, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    printf("  %-11s %s\n", name, text);
+    fflush(stdout);
+    if (b->n_lines < BUILD_MAX_LINES)
+        b->lines[b->n_lines++] = (export_text){name, arena_strdup(&b->a, text)};
+}
+
+/* Points a prepare error about a selector or a concrete arg back at the recipe line that wrote it. */
+static void locate_prepare_error(const Qrc__Plan *plan, qrc_err *e)
+{
+    const Qrc__Prepare *p = plan->prepare;
+    char quoted[512];
+    for (size_t i = 0; i < p->n_exclude_modules; i++) {
+        snprintf(quoted, sizeof quoted, "\"%s\"", p->exclude_modules[i]->pattern);
+        if (strstr(e->msg, quoted)) {
+            err_wrap(e, "%s", p->exclude_modules[i]->loc);
+            return;
+        }
+    }
+    for (size_t i = 0; i < p->n_args; i++) {
+        snprintf(quoted, sizeof quoted, "'%s'", p->args[i]->name);
+        if (strstr(e->msg, quoted)) {
+            err_wrap(e, "%s", p->args[i]->loc);
+            return;
+        }
+    }
+}
+
+int build_prepare(build *b, qrc_err *e)
+{
+    if (b->prepared)
+        return 0;
+    if (prepare_run(b->g, &b->cfg.prepare, &b->rep, e)) {
+        locate_prepare_error(b->plan, e);
+        return -1;
+    }
+    b->prepared = true;
+    fflush(stdout);
+    for (int i = 0; i < b->rep.n_notes; i++) {
+        const pass_note *n = &b->rep.notes[i];
+        if (n->level >= PASS_WARN)
+            fprintf(stderr, "qrc build: warning: %s%s%s\n", n->node ? n->node : "", n->node ? ": " : "", n->msg);
+    }
+    build_say(b, "prepare", "%s: %d nodes, %d supergroups, %d rewrites, %d warnings",
+              prepare_method_name(b->cfg.prepare.method), b->g->n_nodes, b->rep.n_groups, b->rep.changes,
+              pass_report_count(&b->rep, NULL, PASS_WARN));
+    return 0;
+}
+
+int build_place(build *b, qrc_err *e)
+{
+    size_t n = (size_t)b->g->n_nodes + 1;
+    if (!(b->excluded = calloc(n, sizeof *b->excluded)) || !(b->fused = calloc(n, sizeof *b->fused)))
+        return err_set(e, "out of memory");
+    if (quant_annotations_from_report(b->g, &b->rep, b->excluded, b->fused, e))
+        return -1;
+    quant_options *o = &b->cfg.quant;
+    o->excluded = b->excluded;
+    o->fused_with_next = b->fused;
+    o->threads = b->args->threads;
+    o->progress = b->args->quiet ? NULL : stderr;
+    if (!(b->sim = quant_sim_create(b->g, b->cfg.rules, b->cfg.n_rules, b->cfg.quantsim_config, o, e)))
+        return -1;
+    int roles[QUANT_ROLE_COUNT_] = {0};
+    for (int i = 0; i < quant_sim_count(b->sim); i++)
+        roles[quant_sim_get(b->sim, i)->role]++;
+    build_say(b, "quantizers", "%d: %d inputs, %d activations, %d weights, %d biases", quant_sim_count(b->sim),
+              roles[QUANT_ROLE_INPUT], roles[QUANT_ROLE_ACT], roles[QUANT_ROLE_WEIGHT], roles[QUANT_ROLE_BIAS]);
+    return 0;
+}
+
+/* A qconfig rule that decided nothing usually means a renamed module: worth a warning at its line. */
+void build_warn_unmatched_rules(const build *b)
+{
+    fflush(stdout);
+    for (size_t i = 0; i < b->plan->n_qconfig; i++)
+        if (b->plan->qconfig[i]->kind != QRC__RULE_KIND__BY_DEFAULT && quant_sim_rule_matches(b->sim, (int)i) == 0)
+            fprintf(stderr, "%s: warning: this qconfig rule matches no op of the model\n", b->plan->qconfig[i]->loc);
+}
+
+int build_calibrate(build *b, qrc_err *e)
+{
+    if (b->args->resume)
+        return build_resume(b, e);
+    if (b->cfg.calib.n_feeds == 0)
+        return err_set(e, "the recipe gives no calibration data (calibrate { data ... })");
+    if (quant_calibrate(b->sim, &b->cfg.calib, e))
+        return -1;
+    int64_t rows = b->cfg.calib.max_samples;
+    build_say(b, "calibrate", "%s, %s samples in batches of %lld, seed %llu", quant_scheme_name(b->cfg.quant.scheme),
+              rows ? arena_printf(&b->a, "up to %lld", (long long)rows) : "all",
+              (long long)(b->cfg.calib.batch ? b->cfg.calib.batch : 32), (unsigned long long)b->cfg.quant.seed);
+    return 0;
+}
+
+int build_compute_encodings(build *b, qrc_err *e)
+{
+    if (b->encoded)
+        return 0;
+    if (quant_compute_encodings(b->sim, e))
+        return -1;
+    b->encoded = true;
+    build_warn_unmatched_rules(b);
+    build_say(b, "encodings", "%d computed", quant_sim_count(b->sim));
+    return 0;
+}
+
+int build_evaluate(build *b, qrc_err *e)
+{
+    if (b->cfg.eval.n_feeds == 0)
+        return 0;
+    if (quant_evaluate(b->sim, &b->cfg.eval, b->cfg.labels, &b->ev, e))
+        return -1;
+    b->evaluated = true;
+    const quant_eval *ev = &b->ev;
+    if (ev->has_labels)
+        build_say(b, "accuracy", "float top-1 %.2f %%, quantized top-1 %.2f %% (%+.2f points)", 100 * ev->float_top1,
+                  100 * ev->quant_top1, 100 * (ev->quant_top1 - ev->float_top1));
+    build_say(b, "agreement", "top-1 %.2f %%, output SQNR %.1f dB over %lld samples", 100 * ev->top1_agreement,
+              ev->output_sqnr_db, (long long)ev->samples);
+    char worst[400] = "";
+    size_t used = 0;
+    for (int i = 0; i < ev->n_layers && i < 3 && used < sizeof worst; i++)
+        used += (size_t)snprintf(worst + used, sizeof worst - used, "%s%s %.1f dB", i ? ", " : "",
+                                 ev->layers[i].tensor, ev->layers[i].sqnr_db);
+    if (ev->n_layers)
+        build_say(b, "worst", "%s", worst);
+    return 0;
+}
+
+/* ---- Simulated outputs ------------------------------------------------------------------------------ */
+
+/* One evaluation input read row by row across its files. */
+typedef struct feed_reader {
+    const quant_feed *feed;
+    int file;
+    npy_reader *r;
+} feed_reader;
+
+static int feed_next(feed_reader *f, int64_t rows, tensor **out, qrc_err *e)
+{
+    *out = NULL;
+    while (f->file < f->feed->n_files) {
+        if (!f->r && npy_open(f->feed->files[f->file], &f->r, e))
+            return -1;
+        if (npy_read_rows(f->r, rows, out, e))
+            return -1;
+        if (*out)
+            return 0;
+        npy_close(f->r);
+        f->r = NULL;
+        f->file++;
+    }
+    return 0;
+}
+
+/* Rows of one output, grown batch by batch. */
+typedef struct rows {
+    tensor *t;
+    int64_t n;
+} rows;
+
+static int rows_append(rows *acc, const tensor *batch, qrc_err *e)
+{
+    if (batch->dtype != DT_FLOAT || batch->rank < 1)
+        return err_set(e, "only float outputs with a batch axis can be saved");
+    size_t row_bytes = tensor_nbytes(batch) / (size_t)(batch->dims[0] ? batch->dims[0] : 1);
+    int64_t cap = acc->t ? acc->t->dims[0] : 0;
+    if (acc->n + batch->dims[0] > cap) {
+        int64_t dims[TENSOR_MAX_RANK];
+        memcpy(dims, batch->dims, sizeof(int64_t) * (size_t)batch->rank);
+        dims[0] = 2 * cap + batch->dims[0];
+        tensor *grown = tensor_new(DT_FLOAT, batch->rank, dims, e);
+        if (!grown)
+            return -1;
+        if (acc->t)
+            memcpy(grown->data, acc->t->data, row_bytes * (size_t)acc->n);
+        tensor_free(acc->t);
+        acc->t = grown;
+    }
+    memcpy((char *)acc->t->data + row_bytes * (size_t)acc->n, batch->data, row_bytes * (size_t)batch->dims[0]);
+    acc->n += batch->dims[0];
+    return 0;
+}
+
+/* The first batch's tensors as the simulation sees them: <dir>/first_batch/NNNN.npy, and order.txt
+ * mapping each file to its tensor name in execution order. */
+typedef struct dump {
+    char dir[4096];
+    FILE *order;
+    int n;
+} dump;
+
+static int dump_tensor(const char *name, const tensor *t, void *user, qrc_err *e)
+{
+    dump *d = user;
+    if (t->dtype != DT_FLOAT)
+        return 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%04d.npy", d->dir, d->n);
+    if (npy_write(path, t, e))
+        return -1;
+    fprintf(d->order, "%04d.npy\t%s\n", d->n++, name);
+    return 0;
+}
+
+static int simulate_first_batch(build *b, int n, const char **names, tensor **in, tensor **out, qrc_err *e)
+{
+    dump d = {0};
+    snprintf(d.dir, sizeof d.dir, "%s/first_batch", b->args->save_outputs);
+    if (mkdir(d.dir, 0777) && errno != EEXIST)
+        return err_set(e, "%s: cannot create directory: %s", d.dir, strerror(errno));
+    char path[4200];
+    snprintf(path, sizeof path, "%s/order.txt", d.dir);
+    if (!(d.order = fopen(path, "w")))
+        return err_set(e, "%s: cannot write: %s", path, strerror(errno));
+    int rc = quant_simulate_tapped(b->sim, n, names, (const tensor *const *)in, out, dump_tensor, &d, e);
+    if (fclose(d.order) && !rc)
+        rc = err_set(e, "%s: write failed", path);
+    return rc;
+}
+
+/* Runs the quantized simulation over the evaluation data and writes every graph output as
+ * <dir>/<output>.npy (rows in data order), plus every tensor of the first batch (simulate_first_batch)
+ * so a disagreement with another runtime can be traced to the tensor where it starts. Outputs are held
+ * in memory: they are meant for logits. */
+int build_save_outputs(build *b, qrc_err *e)
+{
+    const quant_data *d = &b->cfg.eval;
+    const char *dir = b->args->save_outputs;
+    if (d->n_feeds == 0)
+        return err_set(e, "--save-outputs needs an evaluate section with data");
+    if (mkdir(dir, 0777) && errno != EEXIST)
+        return err_set(e, "%s: cannot create directory: %s", dir, strerror(errno));
+    int n_in = d->n_feeds, n_out = b->g->n_outputs, rc = -1;
+    feed_reader *fr = calloc((size_t)n_in, sizeof *fr);
+    const char **names = calloc((size_t)n_in, sizeof *names);
+    tensor **in = calloc((size_t)n_in, sizeof *in), **out = calloc((size_t)n_out, sizeof *out);
+    rows *acc = calloc((size_t)n_out, sizeof *acc);
+    if (!fr || !names || !in || !out || !acc) {
+        err_set(e, "out of memory");
+        goto done;
+    }
+    /* The rows the evaluation used (a model with a pinned batch size drops a short last batch). */
+    int64_t batch = d->batch ? d->batch : 32, all = b->evaluated ? b->ev.samples : INT64_MAX, left = all;
+    for (int i = 0; i < n_in; i++)
+        fr[i] = (feed_reader){.feed = &d->feeds[i]}, names[i] = d->feeds[i].input;
+    while (left > 0) {
+        int64_t want = batch < left ? batch : left;
+        for (int i = 0; i < n_in; i++) {
+            tensor_free(in[i]);
+            if (feed_next(&fr[i], want, &in[i], e))
+                goto done;
+            if (!in[i])
+                goto finished;
+            if (in[i]->dims[0] < want)
+                want = in[i]->dims[0];
+        }
+        bool first = left == all;
+        if (first ? simulate_first_batch(b, n_in, names, in, out, e)
+                  : quant_simulate(b->sim, n_in, names, (const tensor *const *)in, out, e))
+            goto done;
+        for (int k = 0; k < n_out; k++) {
+            int bad = rows_append(&acc[k], out[k], e);
+            tensor_free(out[k]);
+            out[k] = NULL;
+            if (bad)
+                goto done;
+        }
+        left -= want;
+    }
+finished:
+    for (int k = 0; k < n_out; k++) {
+        if (!acc[k].t)
+            continue;
+        acc[k].t->dims[0] = acc[k].n;
+        const char *name = b->g->values[b->g->outputs[k]].name;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.npy", dir, name);
+        if (strchr(name, '/'))
+            err_set(e, "output '%s' cannot name a file", name);
+        if (strchr(name, '/') || npy_write(path, acc[k].t, e))
+            goto done;
+    }
+    build_print("outputs", "simulated outputs of %lld samples written to %s/",
+              (long long)(n_out && acc[0].t ? acc[0].n : 0), dir);
+    rc = 0;
+done:
+    for (int i = 0; fr && i < n_in; i++)
+        npy_close(fr[i].r);
+    for (int i = 0; in && i < n_in; i++)
+        tensor_free(in[i]);
+    for (int k = 0; acc && k < n_out; k++)
+        tensor_free(acc[k].t);
+    free(fr);
+    free(names);
+    free(in);
+    free(out);
+    free(acc);
+    return rc;
+}
