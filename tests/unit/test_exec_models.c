@@ -54,6 +54,7 @@ static void batch_changes_and_observer(void **state)
             tensor_free(o2);
             tensor_free(in);
         }
+        exec_free(x);
         /* same batch with and without an observer: the observer sees every value, costs no memory */
         int64_t d[4] = {8, 1, 28, 28};
         tensor *in = tensor_view(DT_FLOAT, 4, d, all->data);
