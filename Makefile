@@ -98,8 +98,19 @@ test:
 test-run: $(QRC) $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) tests/run.sh
 
+# Sanitizer reports go to files, not stderr, so that a report from a process whose failure a test expects
+# (bad input exits non-zero) still fails the run: any report left after the tests is an error.
+SAN_LOG := $(abspath build/asan/sanitizer)
 asan:
-	$(MAKE) BUILD=build/asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
+	@ASAN_OPTIONS=log_path=$(SAN_LOG)/asan:detect_leaks=1 \
+	 UBSAN_OPTIONS=log_path=$(SAN_LOG)/ubsan:print_stacktrace=1 \
+	 $(MAKE) BUILD=build/asan OPT=-O1 \
+	   SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test; rc=$$?; \
+	 if [ -n "$$(ls -A $(SAN_LOG))" ]; then \
+	   for f in $(SAN_LOG)/*; do echo "== $$f"; head -60 "$$f"; done; \
+	   echo "sanitizer reports: $$(ls $(SAN_LOG) | wc -l) (in $(SAN_LOG))"; exit 1; \
+	 fi; exit $$rc
 
 demo:
 	@$(MAKE) --no-print-directory deps

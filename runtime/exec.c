@@ -7,6 +7,18 @@
 
 #include "op.h"
 
+/* Pooled buffers are larger than asked for and outlive the values they held. Under AddressSanitizer the
+ * bytes a kernel must not touch (the tail past the request, a whole released buffer) are poisoned, so an
+ * overrun or a read after release is reported instead of landing in pool slack. */
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#define POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POOL_POISON(p, n) ((void)(p), (void)(n))
+#define POOL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 enum { LIVE_FOREVER = INT_MAX };  /* last_use of graph outputs: never released during a run */
 
 typedef enum slot_kind { SLOT_NONE, SLOT_POOLED, SLOT_OWNED, SLOT_BORROWED } slot_kind;
@@ -78,8 +90,11 @@ static void *pool_get(exec *x, size_t n, size_t *cap)
     }
 #ifdef __SANITIZE_ADDRESS__
     /* kernels must not assume zeroed outputs: make sanitizer runs see garbage */
+    POOL_UNPOISON(p, *cap);
     memset(p, 0xA5, *cap);
+    POOL_POISON(p, *cap);
 #endif
+    POOL_UNPOISON(p, n);
     x->live_bytes += *cap;
     if (x->live_bytes > x->peak_bytes)
         x->peak_bytes = x->live_bytes;
@@ -90,6 +105,7 @@ static void pool_put(exec *x, void *p, size_t cap)
 {
     if (!p)
         return;
+    POOL_POISON(p, cap);
     x->live_bytes -= cap;
     if (x->n_pool == x->cap_pool) {
         x->cap_pool = x->cap_pool ? 2 * x->cap_pool : 16;
@@ -293,8 +309,10 @@ void exec_free(exec *x)
     if (x->override)
         for (int v = 0; v < x->g->n_values; v++)
             tensor_free(x->override[v]);
-    for (int i = 0; i < x->n_pool; i++)
+    for (int i = 0; i < x->n_pool; i++) {
+        POOL_UNPOISON(x->pool[i].data, x->pool[i].cap);
         free(x->pool[i].data);
+    }
     free(x->pool);
     free(x->steps);
     free(x->last_use);
