@@ -7,9 +7,10 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 tool="$BUILD/tools/quant_eval"
-# Under the sanitizers the models run ~20x slower: a short run checks memory safety, not accuracy.
-calib_n=256 test_n=500 quick=0
-case "$BUILD" in *asan*) calib_n=32 test_n=32 quick=1 ;; esac
+# Under the sanitizers the models run ~20x slower: a shorter run on 64 images, whose loss bound allows one
+# more image than the full run's (a flipped image is 1.6 points there).
+calib_n=256 test_n=500 slack=0
+case "$BUILD" in *asan*) calib_n=32 test_n=64 slack=$(awk 'BEGIN { print 100 / 64 }') ;; esac
 passed=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -27,9 +28,7 @@ check() { # check MODEL ACT_BITS MAX_LOSS_POINTS
     local f q
     f=$(sed -E 's/.*float_top1 ([0-9.]+).*/\1/' <<<"$line")
     q=$(sed -E 's/.*quant_top1 ([0-9.]+).*/\1/' <<<"$line")
-    if [ "$quick" = 1 ]; then
-        passed=$((passed + 1)); echo "ok   $m W8A$bits (sanitizer run, accuracy not checked): $line"
-    elif awk -v f="$f" -v q="$q" -v m="$max" 'BEGIN { exit !((f - q) * 100 <= m + 1e-9) }'; then
+    if awk -v f="$f" -v q="$q" -v m="$max" -v s="$slack" 'BEGIN { exit !((f - q) * 100 <= m + s + 1e-9) }'; then
         passed=$((passed + 1)); echo "ok   $m W8A$bits: $line"
     else
         failed=$((failed + 1)); echo "FAIL $m W8A$bits loses more than $max points: $line"
