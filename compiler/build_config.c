@@ -140,6 +140,12 @@ static void side_from_setting(const Qrc__QuantSetting *s, quant_side_rule *side)
     side->kind = s->kind == QRC__NUM_KIND__FLOAT ? QUANT_FLOAT : QUANT_INT;
     side->bits = (int)s->bitwidth;
     side->symmetric = s->symmetry == QRC__SYMMETRY__ASYMMETRIC ? QUANT_NO : QUANT_YES;
+    side->strict = s->symmetry == QRC__SYMMETRY__STRICT_SYMMETRIC     ? QUANT_YES
+                   : s->symmetry == QRC__SYMMETRY__UNSIGNED_SYMMETRIC ? QUANT_NO
+                                                                      : QUANT_UNSET;
+    side->unsigned_sym = s->symmetry == QRC__SYMMETRY__UNSIGNED_SYMMETRIC ? QUANT_YES
+                         : s->symmetry == QRC__SYMMETRY__STRICT_SYMMETRIC ? QUANT_NO
+                                                                          : QUANT_UNSET;
 }
 
 static int rules_from_plan(const Qrc__Plan *plan, build_config *c)

@@ -231,6 +231,8 @@ typedef struct quant_side_rule {
     quant_kind kind;
     int bits;                  /* 0: the rule says nothing about this side */
     quant_tri symmetric;
+    quant_tri strict;          /* strict symmetric; UNSET: as the quantsim config says */
+    quant_tri unsigned_sym;    /* unsigned symmetric on non-negative data; UNSET: as the config says */
 } quant_side_rule;
 
 typedef struct quant_rule {

@@ -144,9 +144,13 @@ static bool side_format(const quant_sim *s, const quant_side_rule *r, const quan
     for (int i = 0; i < n_cfg && k < 8; i++)
         chain[k++] = cfg_sym[i];
     f->symmetric = first_tri(sym_default, k, chain);
+    /* The rule that set the symmetry may also say which symmetric grid; else the config decides. */
+    const quant_side_rule *by = r && r->symmetric != QUANT_UNSET ? r : d && d->symmetric != QUANT_UNSET ? d : NULL;
     const quant_config *c = s->cfg;
-    f->strict = c && c->strict_symmetric == QUANT_YES;
-    f->unsigned_sym = !c || c->unsigned_symmetric != QUANT_NO;
+    quant_tri strict[] = {by ? by->strict : QUANT_UNSET, c ? c->strict_symmetric : QUANT_UNSET};
+    quant_tri unsig[] = {by ? by->unsigned_sym : QUANT_UNSET, c ? c->unsigned_symmetric : QUANT_UNSET};
+    f->strict = first_tri(false, 2, strict);
+    f->unsigned_sym = !f->strict && first_tri(true, 2, unsig);
     return true;
 }
 

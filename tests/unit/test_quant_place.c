@@ -175,6 +175,31 @@ static void rules_first_match_wins(void **state)
     graph_free(g);
 }
 
+/* A rule's strict or unsigned symmetry reaches the format; without one the config's (or AIMET's default,
+ * unsigned symmetric allowed) applies. */
+static void rules_choose_the_symmetric_grid(void **state)
+{
+    (void)state;
+    graph *g = small_net(1);
+    quant_pattern conv = {QUANT_MATCH_EXACT, "conv1"};
+    quant_rule rules[] = {
+        {.label = "strict", .select = QUANT_SEL_MODULE, .patterns = &conv, .n_patterns = 1,
+         .weight = {QUANT_INT, 4, QUANT_YES, QUANT_YES, QUANT_NO}},
+        {.label = "default", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 8, QUANT_YES, QUANT_NO, QUANT_NO},
+         .weight = {QUANT_INT, 8, QUANT_YES}},
+    };
+    qrc_err e;
+    quant_sim *s = quant_sim_create(g, rules, 2, NULL, NULL, &e);
+    assert_non_null(s);
+    const quant_format *w = &own(s, "conv1.weight")->format, *w2 = &own(s, "fc.weight")->format;
+    assert_true(w->symmetric && w->strict && !w->unsigned_sym);
+    assert_true(w2->symmetric && !w2->strict && w2->unsigned_sym);
+    const quant_format *a = &own(s, "g1")->format;
+    assert_true(a->symmetric && !a->strict && !a->unsigned_sym);
+    quant_sim_free(s);
+    graph_free(g);
+}
+
 static void regex_is_whole_name_and_prefix_stops_at_dots(void **state)
 {
     (void)state;
@@ -292,6 +317,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(default_placement),
         cmocka_unit_test(rules_first_match_wins),
+        cmocka_unit_test(rules_choose_the_symmetric_grid),
         cmocka_unit_test(regex_is_whole_name_and_prefix_stops_at_dots),
         cmocka_unit_test(excluded_ops_stay_float),
         cmocka_unit_test(quantsim_config_is_honoured),
