@@ -4,131 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "npy.h"
 #include "plan.h"
-
-static tensor *keep(build_config *c, tensor *t)
-{
-    if (!t)
-        return NULL;
-    c->owned = realloc(c->owned, sizeof *c->owned * (size_t)(c->n_owned + 1));
-    c->owned[c->n_owned++] = t;
-    return t;
-}
-
-/* A concrete value as a tensor: bool, int64 or float scalars, flat lists of one kind. */
-static tensor *concrete_value(build_config *c, const Qrc__ConcreteArg *arg, qrc_err *e)
-{
-    const Qrc__Value *v = arg->value;
-    if (v->kind_case == QRC__VALUE__KIND_B) {
-        tensor *t = keep(c, tensor_new(DT_BOOL, 0, NULL, e));
-        if (t)
-            *(uint8_t *)t->data = v->b;
-        return t;
-    }
-    if (v->kind_case == QRC__VALUE__KIND_I) {
-        tensor *t = keep(c, tensor_new(DT_INT64, 0, NULL, e));
-        if (t)
-            *(int64_t *)t->data = v->i;
-        return t;
-    }
-    if (v->kind_case == QRC__VALUE__KIND_F) {
-        tensor *t = keep(c, tensor_new(DT_FLOAT, 0, NULL, e));
-        if (t)
-            *(float *)t->data = (float)v->f;
-        return t;
-    }
-    const Qrc__ValueList *l = v->list;
-    int64_t n = (int64_t)l->n_items;
-    bool floats = false;
-    for (size_t i = 0; i < l->n_items; i++) {
-        if (l->items[i]->kind_case == QRC__VALUE__KIND_F)
-            floats = true;
-        else if (l->items[i]->kind_case != QRC__VALUE__KIND_I) {
-            err_set(e, "%s: concrete '%s': a list holds numbers only", arg->loc, arg->name);
-            return NULL;
-        }
-    }
-    tensor *t = keep(c, tensor_new(floats ? DT_FLOAT : DT_INT64, 1, &n, e));
-    for (size_t i = 0; t && i < l->n_items; i++) {
-        const Qrc__Value *it = l->items[i];
-        if (floats)
-            ((float *)t->data)[i] = (float)(it->kind_case == QRC__VALUE__KIND_F ? it->f : (double)it->i);
-        else
-            ((int64_t *)t->data)[i] = it->i;
-    }
-    return t;
-}
-
-static int prepare_from_plan(const Qrc__Plan *plan, build_config *c, qrc_err *e)
-{
-    const Qrc__Prepare *p = plan->prepare;
-    pass_opts *o = &c->prepare.pass;
-    *o = pass_opts_default();
-    static const prepare_method methods[] = {
-        [QRC__PREPARE_METHOD__EAGER] = PREPARE_EAGER,
-        [QRC__PREPARE_METHOD__SYMBOLIC] = PREPARE_SYMBOLIC,
-        [QRC__PREPARE_METHOD__JIT] = PREPARE_JIT,
-        [QRC__PREPARE_METHOD__JIT_STRIP] = PREPARE_JIT_STRIP,
-    };
-    c->prepare.method = methods[p->method];
-
-    /* eager runs exactly the prepare passes the plan lists. */
-    const char **names = arena_alloc(&c->a, sizeof *names * (plan->n_passes + 1));
-    for (size_t i = 0; i < plan->n_passes; i++)
-        if (pass_find(plan->passes[i]->name))
-            names[c->prepare.n_passes++] = plan->passes[i]->name;
-    c->prepare.passes = names;
-
-    size_t n_conc = p->n_args + p->n_dims;
-    pass_concrete *conc = arena_alloc(&c->a, sizeof *conc * (n_conc + 1));
-    for (size_t i = 0; i < p->n_args; i++) {
-        conc[i].name = p->args[i]->name;
-        if (!(conc[i].value = concrete_value(c, p->args[i], e)))
-            return -1;
-    }
-    for (size_t i = 0; i < p->n_dims; i++) {
-        conc[p->n_args + i].name = p->dims[i]->name;
-        conc[p->n_args + i].dim = p->dims[i]->value;
-    }
-    o->concrete = conc;
-    o->n_concrete = (int)n_conc;
-
-    if (p->strip) {
-        if (p->strip->start) {
-            o->start = (const char *const *)arena_alloc(&c->a, sizeof(char *));
-            ((const char **)o->start)[0] = p->strip->start;
-            o->n_start = 1;
-        }
-        if (p->strip->end) {
-            o->end = (const char *const *)arena_alloc(&c->a, sizeof(char *));
-            ((const char **)o->end)[0] = p->strip->end;
-            o->n_end = 1;
-        }
-    }
-
-    pass_selector *sel = arena_alloc(&c->a, sizeof *sel * (p->n_exclude_modules + 1));
-    for (size_t i = 0; i < p->n_exclude_modules; i++) {
-        static const pass_sel_kind kinds[] = {
-            [QRC__SELECTOR_KIND__EXACT] = PASS_SEL_EXACT,
-            [QRC__SELECTOR_KIND__GLOB] = PASS_SEL_GLOB,
-            [QRC__SELECTOR_KIND__REGEX] = PASS_SEL_REGEX,
-            [QRC__SELECTOR_KIND__PREFIX] = PASS_SEL_EXACT, /* every kind also matches below a module */
-        };
-        sel[i].kind = kinds[p->exclude_modules[i]->kind];
-        sel[i].text = p->exclude_modules[i]->pattern;
-    }
-    o->exclude = sel;
-    o->n_exclude = (int)p->n_exclude_modules;
-
-    const char **ops = arena_alloc(&c->a, sizeof *ops * (p->n_exclude_ops + 1));
-    for (size_t i = 0; i < p->n_exclude_ops; i++)
-        ops[i] = p->exclude_ops[i]->op_type;
-    o->exclude_ops = ops;
-    o->n_exclude_ops = (int)p->n_exclude_ops;
-    o->supergroups_json = plan->quantsim->config_resolved;
-    return 0;
-}
 
 static void side_from_setting(const Qrc__QuantSetting *s, quant_side_rule *side)
 {
@@ -215,36 +91,10 @@ static int data_from_plan(build_config *c, Qrc__InputData **in, size_t n, quant_
     return 0;
 }
 
-/* jit resolves control flow on real inputs: the first calibration row of every input. */
-static int examples_from_data(build_config *c, qrc_err *e)
-{
-    if (c->calib.n_feeds == 0)
-        return 0;
-    const char **names = arena_alloc(&c->a, sizeof *names * (size_t)c->calib.n_feeds);
-    const tensor **values = arena_alloc(&c->a, sizeof *values * (size_t)c->calib.n_feeds);
-    for (int i = 0; i < c->calib.n_feeds; i++) {
-        const quant_feed *f = &c->calib.feeds[i];
-        npy_reader *r = NULL;
-        tensor *t = NULL;
-        if (f->n_files == 0 || npy_open(f->files[0], &r, e) || npy_read_rows(r, 1, &t, e)) {
-            npy_close(r);
-            return f->n_files ? err_wrap(e, "example input '%s'", f->input) : 0;
-        }
-        npy_close(r);
-        names[i] = f->input;
-        values[i] = keep(c, t);
-    }
-    pass_example *ex = arena_alloc(&c->a, sizeof *ex);
-    *ex = (pass_example){c->calib.n_feeds, names, (const tensor *const *)values};
-    c->prepare.pass.examples = ex;
-    c->prepare.pass.n_examples = 1;
-    return 0;
-}
-
-int build_config_from_plan(const Qrc__Plan *plan, build_config *c, qrc_err *e)
+int build_config_from_plan(const Qrc__Plan *plan, const graph *g, build_config *c, qrc_err *e)
 {
     memset(c, 0, sizeof *c);
-    if (prepare_from_plan(plan, c, e) || rules_from_plan(plan, c))
+    if (prepare_plan_init(&c->prepare, plan, g, e) || rules_from_plan(plan, c))
         return -1;
     const Qrc__QuantSim *qs = plan->quantsim;
     if (qs->config_resolved && !(c->quantsim_config = quant_config_load(qs->config_resolved, e)))
@@ -274,14 +124,12 @@ int build_config_from_plan(const Qrc__Plan *plan, build_config *c, qrc_err *e)
         if (data_from_plan(c, ev->data, ev->n_data, &c->eval, e))
             return -1;
     }
-    return examples_from_data(c, e);
+    return 0;
 }
 
 void build_config_free(build_config *c)
 {
-    for (int i = 0; i < c->n_owned; i++)
-        tensor_free(c->owned[i]);
-    free(c->owned);
+    prepare_plan_free(&c->prepare);
     quant_config_free(c->quantsim_config);
     arena_free(&c->a);
     memset(c, 0, sizeof *c);

@@ -12,12 +12,12 @@
 #include "arena.h"
 #include "err.h"
 #include "plan.pb-c.h"
-#include "prepare.h"
+#include "prepare_plan.h"
 #include "quant.h"
 
 typedef struct build_config {
     arena a;
-    prepare_opts prepare;
+    prepare_plan prepare;           /* prepare.opts: the prepare section, checked against the model */
     quant_rule *rules;
     int n_rules;
     quant_config *quantsim_config;  /* NULL when the recipe names none */
@@ -25,13 +25,12 @@ typedef struct build_config {
     quant_data calib;               /* n_feeds 0 when the recipe has no calibrate data */
     quant_data eval;                /* n_feeds 0 when the recipe has no evaluate section */
     const char *labels;             /* evaluation labels (.npy), or NULL */
-    tensor **owned;                 /* concrete values and example inputs, freed with the config */
-    int n_owned;
 } build_config;
 
-/* Translates plan into c. Fails, naming the recipe location, on a data glob that matches no file, an
- * unreadable quantsim config or an example input that cannot be read. */
-int build_config_from_plan(const Qrc__Plan *plan, build_config *c, qrc_err *e);
+/* Translates plan into c for the model g (concrete values take the type of the input they bind). Fails,
+ * naming the recipe location, on a concrete value the input cannot take, a data glob that matches no
+ * file, an unreadable quantsim config or an example input that cannot be read. */
+int build_config_from_plan(const Qrc__Plan *plan, const graph *g, build_config *c, qrc_err *e);
 void build_config_free(build_config *c);
 
 #endif

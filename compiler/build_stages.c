@@ -59,7 +59,7 @@ int build_prepare(build *b, qrc_err *e)
 {
     if (b->prepared)
         return 0;
-    if (prepare_run(b->g, &b->cfg.prepare, &b->rep, e)) {
+    if (prepare_run(b->g, &b->cfg.prepare.opts, &b->rep, e)) {
         locate_prepare_error(b->plan, e);
         return -1;
     }
@@ -71,7 +71,7 @@ int build_prepare(build *b, qrc_err *e)
             fprintf(stderr, "qrc build: warning: %s%s%s\n", n->node ? n->node : "", n->node ? ": " : "", n->msg);
     }
     build_say(b, "prepare", "%s: %d nodes, %d supergroups, %d rewrites, %d warnings",
-              prepare_method_name(b->cfg.prepare.method), b->g->n_nodes, b->rep.n_groups, b->rep.changes,
+              prepare_method_name(b->cfg.prepare.opts.method), b->g->n_nodes, b->rep.n_groups, b->rep.changes,
               pass_report_count(&b->rep, NULL, PASS_WARN));
     return 0;
 }

@@ -147,7 +147,7 @@ static int run_plan(const Qrc__Plan *plan, const build_args *a)
         err_set(&e, "--save-outputs needs an evaluate section in the recipe");
         goto fail;
     }
-    if (build_config_from_plan(plan, &b.cfg, &e) || onnx_load(plan->model->resolved_path, &b.g, &e))
+    if (onnx_load(plan->model->resolved_path, &b.g, &e) || build_config_from_plan(plan, b.g, &b.cfg, &e))
         goto fail;
     build_say(&b, "model", "%s: %d nodes", plan->model->path, b.g->n_nodes);
     for (size_t i = 0; i < plan->n_passes; i++) {
