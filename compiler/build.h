@@ -53,6 +53,7 @@ void build_print(const char *name, const char *fmt, ...) __attribute__((format(p
 
 /* Stages: 0, or -1 with e filled. */
 int build_prepare(build *b, qrc_err *e);
+int build_cle(build *b, bool absorb, qrc_err *e);
 int build_place(build *b, qrc_err *e);
 int build_calibrate(build *b, qrc_err *e);
 int build_compute_encodings(build *b, qrc_err *e);

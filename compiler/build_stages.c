@@ -9,6 +9,7 @@
 
 #include "build.h"
 #include "npy.h"
+#include "ptq.h"
 
 void build_print(const char *name, const char *fmt, ...)
 {
@@ -326,5 +327,61 @@ done:
     free(in);
     free(out);
     free(acc);
+    return rc;
+}
+
+/* ---- Cross-layer equalization ------------------------------------------------------------------------ */
+
+/* Calibration batches for the bias statistics, up to the recipe's sample count. */
+typedef struct calib_batches {
+    const quant_data *d;
+    feed_reader *fr;
+    int64_t left;
+} calib_batches;
+
+static int next_calib_batch(void *user, tensor **in, qrc_err *e)
+{
+    calib_batches *c = user;
+    int64_t want = c->d->batch ? c->d->batch : 32;
+    if (c->left < want)
+        want = c->left;
+    for (int i = 0; want > 0 && i < c->d->n_feeds; i++) {
+        if (feed_next(&c->fr[i], want, &in[i], e))
+            return -1;
+        if (!in[i] || in[i]->dims[0] < want)
+            want = in[i] ? in[i]->dims[0] : 0;
+    }
+    c->left -= want;
+    return want > 0 && in[c->d->n_feeds - 1];
+}
+
+int build_cle(build *b, bool absorb, qrc_err *e)
+{
+    const quant_data *d = &b->cfg.calib;
+    if (absorb && d->n_feeds == 0)
+        return err_set(e, "cle: high-bias absorption needs calibration data (or high_bias_absorption false)");
+    int n = absorb ? d->n_feeds : 0, rc = -1;
+    const char **names = calloc((size_t)n + 1, sizeof *names);
+    calib_batches cb = {d, calloc((size_t)n + 1, sizeof *cb.fr), d->max_samples ? d->max_samples : INT64_MAX};
+    if (!names || !cb.fr) {
+        err_set(e, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < n; i++) {
+        cb.fr[i] = (feed_reader){.feed = &d->feeds[i]};
+        names[i] = d->feeds[i].input;
+    }
+    ptq_cle_stats st;
+    if (ptq_cle(b->g, absorb, n, names, next_calib_batch, &cb, b->args->threads, &st, e))
+        goto done;
+    build_say(b, "cle", "%d layer pairs, channel range ratio %.2f -> %.2f in %d sweeps%s", st.pairs,
+              st.range_ratio_before, st.range_ratio_after, st.sweeps,
+              absorb ? arena_printf(&b->a, ", high bias absorbed in %d", st.absorbed) : "");
+    rc = 0;
+done:
+    for (int i = 0; i < n && cb.fr; i++)
+        npy_close(cb.fr[i].r);
+    free(names);
+    free(cb.fr);
     return rc;
 }

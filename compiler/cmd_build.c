@@ -101,6 +101,8 @@ static int run_pass(build *b, const Qrc__Pass *p, const char **timing, qrc_err *
         *timing = b->prepared ? NULL : "prepare";
         return build_prepare(b, e);
     }
+    if (!strcmp(n, "cle"))
+        return build_cle(b, p->cle->high_bias_absorption, e);
     if (!strcmp(n, "place_quantizers"))
         return build_place(b, e);
     if (!strcmp(n, "calibrate"))

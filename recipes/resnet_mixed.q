@@ -27,6 +27,10 @@ quantsim {
   scheme percentile(99.99);
 }
 
+passes {
+  cle;  # cross-layer equalization of consecutive convolutions before quantizers are placed
+}
+
 export {
   prefix "fmnist_resnet_mixed";
 }

@@ -1,0 +1,46 @@
+/* ptq.h — post-training rewrites of the prepared float graph that make it easier to quantize.
+ *
+ * Cross-layer equalization (Nagel et al., "Data-Free Quantization", 2019): for two weight layers in a
+ * row, joined directly or through ops that commute with a positive per-channel scale (Relu, LeakyRelu,
+ * MaxPool, AveragePool, GlobalAveragePool), output
+ * channel c of the first is divided by s_c and input channel c of the second multiplied by it, with
+ * s_c = sqrt(r1_c / r2_c) and r the channel's largest |weight|, so both layers end up with the same
+ * per-channel ranges. The model's outputs do not change (up to float rounding). Pairs are swept until
+ * the scales settle, so chains (Conv -> depthwise Conv -> Conv) equalize as a whole.
+ *
+ * High-bias absorption (same paper): where a Relu (and possibly MaxPool) joins the pair and the second
+ * layer pads nothing (a zero pad would not see the shift), the part of the first layer's bias that the
+ * Relu never cuts, c = max(0, min(mean - 3 std, observed min)) of its output per channel, moves into
+ * the second layer's bias (b1 -= c, b2 += W2 c). The statistics come from running the float graph on
+ * the batches the caller gives, in place of the BatchNorm parameters folding removed: on those rows the
+ * model's outputs stay the same.
+ *
+ * Layers: Conv with groups 1 or depthwise, Gemm (alpha = beta = 1, either transB). A pair is skipped
+ * when a weight or bias is shared with another node, when the tensor between the layers has another
+ * reader or is a graph output, or when the channel counts disagree. */
+#ifndef QRC_PTQ_H
+#define QRC_PTQ_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "graph.h"
+#include "tensor.h"
+
+typedef struct ptq_cle_stats {
+    int pairs;              /* layer pairs equalized */
+    int sweeps;             /* passes over the pairs until the scales settled */
+    int absorbed;           /* pairs whose first bias gave something to the second */
+    double range_ratio_before, range_ratio_after; /* mean over pairs' channels of max(r1, r2) / min(r1, r2) */
+} ptq_cle_stats;
+
+/* Gives the next batch: fills inputs[0..n-1] (bound to the graph inputs called names[i]; the caller of
+ * ptq_cle frees them after the run) and returns 1, returns 0 when there is no more data, -1 on error. */
+typedef int (*ptq_batch_fn)(void *user, tensor **inputs, qrc_err *e);
+
+/* Equalizes g in place (g must be reindexed; it stays so). With absorb set, runs the float graph on every
+ * batch `next` gives for the bias statistics. */
+int ptq_cle(graph *g, bool absorb, int n_inputs, const char *const *names, ptq_batch_fn next, void *user, int threads,
+            ptq_cle_stats *st, qrc_err *e);
+
+#endif
