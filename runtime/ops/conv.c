@@ -10,6 +10,7 @@
  * the same way with the activation as a oneDNN post-op; kern_nn_fuse_conv (conv_fuse.c) makes them. */
 #include "ops/nn_ops.h"
 
+#include <math.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,10 +345,17 @@ int kern_nn_conv_run(op_ctx *ctx)
     if (x->rank == 4 && cg.group > 1 && cg.group == cg.c && cg.group == cg.oc) {
         kern_nn_dw_args d = {x->data, w->data, b ? b->data : NULL, y->data, cg.n, cg.c, x->dims[2], x->dims[3],
                              od[2], od[3], cg.w.k[0], cg.w.k[1], cg.w.s[0], cg.w.s[1], cg.w.d[0], cg.w.d[1],
-                             cg.w.pb[0], cg.w.pb[1]};
+                             cg.w.pb[0], cg.w.pb[1], -INFINITY, INFINITY};
+        if (act.kind == ACT_RELU)
+            d.lo = 0.0f;
+        else if (act.kind == ACT_CLIP) {
+            d.lo = act.a;
+            d.hi = act.b;
+        }
         if (kern_nn_depthwise2d(ctx, &d))
             return -1;
-        apply_act(y->data, tensor_numel(y), act);
+        if (act.kind == ACT_LEAKY)   /* Relu and Clip ran inside the kernel */
+            apply_act(y->data, tensor_numel(y), act);
         return 0;
     }
     if (!kern_nn_engine() || !kern_nn_stream())

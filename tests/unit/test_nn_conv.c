@@ -193,6 +193,28 @@ static void conv_random_shapes(void **state)
     }
 }
 
+/* Depthwise planes wider than one 16-lane vector and taller than one row block: every stride, dilation
+ * and padding mix of the vectorised rows, including taps that read wholly outside the input. */
+static void conv_depthwise_wide(void **state)
+{
+    (void)state;
+    uint64_t s = 4242;
+    for (int t = 0; t < 40; t++) {
+        conv_case cc = {2, 1 + nnh_rand(&s) % 2, 0, 0, 1, {0}, {0}, {0}, {0}, {0}, {0}, NULL, nnh_rand(&s) & 1,
+                        true, 1 + (int)(nnh_rand(&s) % 2)};
+        cc.c = cc.oc = cc.group = 1 + nnh_rand(&s) % 5;
+        for (int i = 0; i < 2; i++) {
+            cc.k[i] = 1 + nnh_rand(&s) % 5;
+            cc.s[i] = 1 + nnh_rand(&s) % 3;
+            cc.d[i] = 1 + nnh_rand(&s) % 2;
+            cc.pb[i] = nnh_rand(&s) % 4;
+            cc.pe[i] = nnh_rand(&s) % 4;
+            cc.in[i] = (cc.k[i] - 1) * cc.d[i] + 1 + nnh_rand(&s) % (i ? 60 : 20);
+        }
+        run_case(cc, 600 + t);
+    }
+}
+
 static void conv_new_shape_rebuilds(void **state)
 {
     (void)state;
@@ -268,6 +290,7 @@ int main(void)
         cmocka_unit_test(conv_2d_cases),        cmocka_unit_test(conv_auto_pad),
         cmocka_unit_test(conv_1d_and_3d),       cmocka_unit_test(conv_random_shapes),
         cmocka_unit_test(conv_new_shape_rebuilds), cmocka_unit_test(conv_rejects_bad_nodes),
+        cmocka_unit_test(conv_depthwise_wide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
