@@ -38,6 +38,13 @@ UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC     := $(wildcard tests/tools/*.c)
 TOOL_BIN     := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
+# Objects remember the flags they were built with: a change of OPT or SAN (or of the flags here) rebuilds
+# them. A missing stamp is dated 1970 so a first run does not rebuild a tree built before the stamp existed.
+FLAGS_STAMP := $(BUILD)/flags
+FLAGS_NOW   := $(CC) $(CFLAGS) $(GENFLAGS) $(LDLIBS)
+$(shell mkdir -p $(BUILD); if [ ! -f $(FLAGS_STAMP) ]; then echo '$(FLAGS_NOW)' >$(FLAGS_STAMP); \
+  touch -d @0 $(FLAGS_STAMP); elif [ "$$(cat $(FLAGS_STAMP))" != '$(FLAGS_NOW)' ]; then echo '$(FLAGS_NOW)' >$(FLAGS_STAMP); fi)
+
 .PHONY: all deps test test-run asan demo bench clean
 all: $(QRC)
 
@@ -52,7 +59,7 @@ $(LIB): $(OBJ)
 # vectoriser work on loops whose trip count is not a multiple of the vector width.
 $(BUILD)/runtime/ops/%.o: CFLAGS += -fopenmp -fvect-cost-model=dynamic
 
-$(BUILD)/%.o: %.c | $(GEN_HDR)
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -71,15 +78,15 @@ $(GEN)/plan.pb-c.c $(GEN)/plan.pb-c.h: compiler/plan.proto
 	@mkdir -p $(GEN)
 	cp $< $(GEN)/plan.proto
 	cd $(GEN) && protoc-c --c_out=. plan.proto
-$(GEN)/%.o: $(GEN)/%.c | $(GEN_HDR)
+$(GEN)/%.o: $(GEN)/%.c $(FLAGS_STAMP) | $(GEN_HDR)
 	$(CC) $(GENFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(GEN_HDR)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(FLAGS_STAMP) | $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) -lcmocka $(LDLIBS)
 
 # Test-only programs (conformance runners, fixture makers): tests/tools/x.c -> build/tools/x.
-$(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(GEN_HDR)
+$(BUILD)/tools/%: tests/tools/%.c $(LIB) $(FLAGS_STAMP) | $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
@@ -106,7 +113,7 @@ asan:
 	@ASAN_OPTIONS=log_path=$(SAN_LOG)/asan:detect_leaks=1 \
 	 UBSAN_OPTIONS=log_path=$(SAN_LOG)/ubsan:print_stacktrace=1 \
 	 $(MAKE) BUILD=build/asan OPT=-O1 \
-	   SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test; rc=$$?; \
+	   SAN="-fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all" test; rc=$$?; \
 	 if [ -n "$$(ls -A $(SAN_LOG))" ]; then \
 	   for f in $(SAN_LOG)/*; do echo "== $$f"; head -60 "$$f"; done; \
 	   echo "sanitizer reports: $$(ls $(SAN_LOG) | wc -l) (in $(SAN_LOG))"; exit 1; \
