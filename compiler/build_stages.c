@@ -385,3 +385,47 @@ done:
     free(cb.fr);
     return rc;
 }
+
+/* ---- Bias correction --------------------------------------------------------------------------------- */
+
+int build_bias_correction(build *b, uint32_t samples, qrc_err *e)
+{
+    const quant_data *d = &b->cfg.calib;
+    if (d->n_feeds == 0)
+        return err_set(e, "bias_correction needs calibration data");
+    if (!b->encoded)
+        return err_set(e, "bias_correction needs computed encodings");
+    int nq = quant_sim_count(b->sim), n = 0, n_in = d->n_feeds, rc = -1;
+    ptq_weight *w = calloc((size_t)nq + 1, sizeof *w);
+    const char **names = calloc((size_t)n_in + 1, sizeof *names);
+    calib_batches cb = {d, calloc((size_t)n_in + 1, sizeof *cb.fr), samples};
+    if (!w || !names || !cb.fr) {
+        err_set(e, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < nq; i++) {
+        const quant_quantizer *q = quant_sim_get(b->sim, i);
+        const graph_node *nd = &b->g->nodes[q->node];
+        if (q->role == QUANT_ROLE_WEIGHT && q->enc && q->format.kind == QUANT_INT && nd->n_in > 1 &&
+            nd->in[1] == q->value)
+            w[n++] = (ptq_weight){q->node, q->enc, q->n_channels, q->axis};
+    }
+    for (int i = 0; i < n_in; i++) {
+        cb.fr[i] = (feed_reader){.feed = &d->feeds[i]};
+        names[i] = d->feeds[i].input;
+    }
+    ptq_bc_stats st;
+    if (ptq_bias_correction(b->g, w, n, n_in, names, next_calib_batch, &cb, b->args->threads, &st, e))
+        goto done;
+    quant_sim_params_changed(b->sim);
+    build_say(b, "bias corr.", "%d layers corrected on %lld samples (mean |shift| %.3g), %d skipped", st.corrected,
+              (long long)st.samples, st.mean_abs_shift, st.skipped);
+    rc = 0;
+done:
+    for (int i = 0; i < n_in && cb.fr; i++)
+        npy_close(cb.fr[i].r);
+    free(w);
+    free(names);
+    free(cb.fr);
+    return rc;
+}

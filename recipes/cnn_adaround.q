@@ -1,7 +1,7 @@
 # cnn_adaround.q — 4-bit weights learned with AdaRound, eager preparation with explicit rewrites.
 #
-# The language accepts adaround (and bias_correction); the runtime does not run them yet, so
-# `qrc build` stops at the passes block with an error. `qrc plan` shows the plan they would make.
+# The language accepts adaround; the runtime does not run it yet, so `qrc build` stops at the passes
+# block with an error. `qrc plan` shows the plan it would make.
 model "models/fmnist_cnn.onnx" {
   input image: float32[N, 1, 28, 28];
 }

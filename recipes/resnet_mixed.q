@@ -29,6 +29,9 @@ quantsim {
 
 passes {
   cle;  # cross-layer equalization of consecutive convolutions before quantizers are placed
+  bias_correction {  # after encodings: biases absorb the mean shift of quantized weights
+    samples 256;
+  }
 }
 
 export {

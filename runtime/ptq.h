@@ -25,6 +25,7 @@
 
 #include "err.h"
 #include "graph.h"
+#include "quant.h"
 #include "tensor.h"
 
 typedef struct ptq_cle_stats {
@@ -42,5 +43,31 @@ typedef int (*ptq_batch_fn)(void *user, tensor **inputs, qrc_err *e);
  * batch `next` gives for the bias statistics. */
 int ptq_cle(graph *g, bool absorb, int n_inputs, const char *const *names, ptq_batch_fn next, void *user, int threads,
             ptq_cle_stats *st, qrc_err *e);
+
+/* ---- Bias correction ---------------------------------------------------------------------------------
+ *
+ * Quantizing a layer's weights (W~ = W + eps) shifts the mean of its output by eps E[x]; moving
+ * -eps E[x] into the bias puts it back (Nagel et al. 2019, with E[x] measured: the per-channel mean of
+ * the layer's float input over the batches given). Each layer is corrected for its own weight error,
+ * so corrections do not compound. Layers: Conv (any groups), Gemm (alpha = 1, transA = 0); a layer
+ * whose bias is missing or shared is skipped. */
+
+typedef struct ptq_weight {
+    int node;                    /* the Conv or Gemm */
+    const quant_encoding *encs;  /* its weight's encodings: one, or one per channel along axis */
+    int n_encs;
+    int axis;                    /* -1 per tensor */
+} ptq_weight;
+
+typedef struct ptq_bc_stats {
+    int corrected, skipped;
+    int64_t samples;             /* rows the statistics came from */
+    double mean_abs_shift;       /* mean |correction| over the corrected channels */
+} ptq_bc_stats;
+
+/* Corrects the biases of the layers in w in place, from the float graph run on every batch `next`
+ * gives (inputs bound by names). */
+int ptq_bias_correction(graph *g, const ptq_weight *w, int n, int n_inputs, const char *const *names,
+                        ptq_batch_fn next, void *user, int threads, ptq_bc_stats *st, qrc_err *e);
 
 #endif

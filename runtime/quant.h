@@ -313,6 +313,8 @@ const quant_quantizer *quant_sim_get(const quant_sim *s, int i);
 /* Index of the quantizer whose encoding the tensor called name carries (its own, or the one a data-movement op passes
  * through), or -1 when the tensor stays in float. */
 int quant_sim_find(const quant_sim *s, const char *name);
+/* Tells the sim that the graph's initializers changed (a bias corrected): the next run reloads them. */
+void quant_sim_params_changed(quant_sim *s);
 /* Number of ops rule i decided (0 flags a rule that matches nothing, e.g. after a rename). */
 int quant_sim_rule_matches(const quant_sim *s, int rule);
 

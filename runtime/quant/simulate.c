@@ -19,6 +19,14 @@ int quant_sim_exec(quant_sim *s, exec **out, qrc_err *e)
     return 0;
 }
 
+void quant_sim_params_changed(quant_sim *s)
+{
+    exec_free(s->fexec);
+    exec_free(s->qexec);
+    s->fexec = s->qexec = NULL;
+    s->weights_applied = false;
+}
+
 /* A fake-quantized copy of a parameter (rounded to nearest: weights are quantized once). */
 static int quantized_param(const quant_sim *s, const quant_quantizer *q, tensor **out, qrc_err *e)
 {
