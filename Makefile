@@ -110,7 +110,7 @@ test-run: $(QRC) $(UNIT_BIN) $(TOOL_BIN)
 SAN_LOG := $(abspath build/asan/sanitizer)
 asan:
 	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
-	@ASAN_OPTIONS=log_path=$(SAN_LOG)/asan:detect_leaks=1 \
+	@ASAN_OPTIONS=log_path=$(SAN_LOG)/asan:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1 \
 	 UBSAN_OPTIONS=log_path=$(SAN_LOG)/ubsan:print_stacktrace=1 \
 	 $(MAKE) BUILD=build/asan OPT=-O1 \
 	   SAN="-fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all" test; rc=$$?; \
