@@ -429,3 +429,83 @@ done:
     free(cb.fr);
     return rc;
 }
+
+/* ---- AdaRound ---------------------------------------------------------------------------------------- */
+
+/* Weight encodings from the weights alone, as calibration would compute them. */
+static quant_encoding *weight_encodings(const build *b, const quant_quantizer *q, qrc_err *e)
+{
+    double pct = b->cfg.quant.percentile > 0 ? b->cfg.quant.percentile : 99.99;
+    quant_observer *o = quant_observer_new(b->cfg.quant.scheme, q->n_channels, pct, e);
+    quant_encoding *enc = calloc((size_t)q->n_channels, sizeof *enc);
+    const tensor *w = b->g->values[q->value].init;
+    if (!o || !enc || quant_observer_update(o, w->data, w->rank, w->dims, q->axis, e) ||
+        quant_observer_encodings(o, &q->format, enc, e)) {
+        if (!enc)
+            err_set(e, "out of memory");
+        free(enc);
+        enc = NULL;
+    }
+    quant_observer_free(o);
+    return enc;
+}
+
+int build_adaround(build *b, const Qrc__AdaroundParams *p, qrc_err *e)
+{
+    const quant_data *d = &b->cfg.calib;
+    if (d->n_feeds == 0)
+        return err_set(e, "adaround needs calibration data");
+    int nq = quant_sim_count(b->sim), n = 0, n_in = d->n_feeds, rc = -1;
+    ptq_weight *w = calloc((size_t)nq + 1, sizeof *w);
+    int *owner = calloc((size_t)nq + 1, sizeof *owner);
+    const char **names = calloc((size_t)n_in + 1, sizeof *names);
+    calib_batches cb = {d, calloc((size_t)n_in + 1, sizeof *cb.fr), d->max_samples ? d->max_samples : INT64_MAX};
+    if (!w || !owner || !names || !cb.fr) {
+        err_set(e, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < nq; i++) {
+        const quant_quantizer *q = quant_sim_get(b->sim, i);
+        const graph_node *nd = &b->g->nodes[q->node];
+        if (q->role != QUANT_ROLE_WEIGHT || q->format.kind != QUANT_INT || nd->n_in < 2 || nd->in[1] != q->value)
+            continue;
+        quant_encoding *enc = weight_encodings(b, q, e);
+        if (!enc)
+            goto done;
+        owner[n] = i;
+        w[n++] = (ptq_weight){q->node, enc, q->n_channels, q->axis};
+    }
+    for (int i = 0; i < n_in; i++) {
+        cb.fr[i] = (feed_reader){.feed = &d->feeds[i]};
+        names[i] = d->feeds[i].input;
+    }
+    /* The float model keeps the original weights: evaluation compares against it. */
+    for (int k = 0; k < n; k++) {
+        int v = b->g->nodes[w[k].node].in[1];
+        tensor *orig = tensor_clone(b->g->values[v].init, e);
+        if (!orig || quant_sim_set_float_param(b->sim, v, orig, e))
+            goto done;
+    }
+    ptq_adaround_opts o = {(int)p->iterations, p->reg, p->beta_start, p->beta_end, p->warm_start};
+    ptq_adaround_stats st;
+    if (ptq_adaround(b->g, w, n, n_in, names, next_calib_batch, &cb, b->args->threads, &o, &st, e))
+        goto done;
+    /* The rounded weights sit on these grids: calibration must keep them. */
+    for (int k = 0; k < n; k++)
+        if (quant_set_encodings(b->sim, owner[k], w[k].encs, w[k].n_encs, e))
+            goto done;
+    quant_sim_params_changed(b->sim);
+    build_say(b, "adaround", "%d layers on %lld samples, %d iterations each: output error %.3g -> %.3g, %d skipped",
+              st.layers, (long long)st.samples, o.iterations, st.error_nearest, st.error_adaround, st.skipped);
+    rc = 0;
+done:
+    for (int k = 0; w && k < n; k++)
+        free((void *)w[k].encs);
+    for (int i = 0; i < n_in && cb.fr; i++)
+        npy_close(cb.fr[i].r);
+    free(w);
+    free(owner);
+    free(names);
+    free(cb.fr);
+    return rc;
+}

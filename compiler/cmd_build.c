@@ -103,6 +103,8 @@ static int run_pass(build *b, const Qrc__Pass *p, const char **timing, qrc_err *
     }
     if (!strcmp(n, "cle"))
         return build_cle(b, p->cle->high_bias_absorption, e);
+    if (!strcmp(n, "adaround"))
+        return build_adaround(b, p->adaround, e);
     if (!strcmp(n, "bias_correction"))
         return build_bias_correction(b, p->bias_correction->samples, e);
     if (!strcmp(n, "place_quantizers"))

@@ -70,4 +70,30 @@ typedef struct ptq_bc_stats {
 int ptq_bias_correction(graph *g, const ptq_weight *w, int n, int n_inputs, const char *const *names,
                         ptq_batch_fn next, void *user, int threads, ptq_bc_stats *st, qrc_err *e);
 
+/* ---- AdaRound ----------------------------------------------------------------------------------------
+ *
+ * Learns, per weight, whether to round down or up (Nagel et al., "Up or Down? Adaptive Rounding for
+ * Post-Training Quantization", 2020): W~ = s clamp(floor(W/s) + h(V)) with h a rectified sigmoid,
+ * minimizing the layer's output error on calibration inputs plus a regularizer that drives h to 0 or 1
+ * (its exponent beta annealed from beta_start to beta_end after a warm start without it), by Adam.
+ * The output error is tr((W~ - W) C (W~ - W)^T) / n with C = X X^T the inputs' second moments (im2col
+ * columns for a Conv), gathered in one pass over the data, so each step costs one [out x K] x [K x K]
+ * product whatever the number of samples. The weights are then rounded as h says and written back:
+ * they lie on the encodings' grid, which the caller must keep (freeze). Layers: Conv 2-D with groups 1,
+ * Gemm (transA = 0); others are skipped. */
+
+typedef struct ptq_adaround_opts {
+    int iterations;
+    double reg, beta_start, beta_end, warm_start;
+} ptq_adaround_opts;
+
+typedef struct ptq_adaround_stats {
+    int layers, skipped;
+    int64_t samples;
+    double error_nearest, error_adaround; /* summed over layers: output error of each rounding */
+} ptq_adaround_stats;
+
+int ptq_adaround(graph *g, const ptq_weight *w, int n, int n_inputs, const char *const *names, ptq_batch_fn next,
+                 void *user, int threads, const ptq_adaround_opts *o, ptq_adaround_stats *st, qrc_err *e);
+
 #endif

@@ -315,6 +315,10 @@ const quant_quantizer *quant_sim_get(const quant_sim *s, int i);
 int quant_sim_find(const quant_sim *s, const char *name);
 /* Tells the sim that the graph's initializers changed (a bias corrected): the next run reloads them. */
 void quant_sim_params_changed(quant_sim *s);
+/* The float model (calibration statistics, evaluation's reference) reads t (taken over) for parameter
+ * `value` instead of the graph's, which the quantized model keeps: the original weights when the graph
+ * holds learned rounded ones. */
+int quant_sim_set_float_param(quant_sim *s, int value, tensor *t, qrc_err *e);
 /* Number of ops rule i decided (0 flags a rule that matches nothing, e.g. after a rename). */
 int quant_sim_rule_matches(const quant_sim *s, int rule);
 

@@ -81,6 +81,9 @@ void quant_sim_free(quant_sim *s)
     free(s->obs);
     exec_free(s->fexec);
     exec_free(s->qexec);
+    for (int v = 0; s->float_params && v < s->g->n_values; v++)
+        tensor_free(s->float_params[v]);
+    free(s->float_params);
     free(s->sens_node);
     free(s->sens_sqnr);
     quant_quantizers_clear(s);

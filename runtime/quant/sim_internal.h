@@ -56,6 +56,7 @@ struct quant_sim {
     size_t *rec_n, *rec_cap;
     double *sig, *noise;       /* per quantizer: sums of squares for the per-layer SQNR */
     bool compare;              /* SIMULATE also compares with rec */
+    tensor **float_params;     /* per value: what the float model reads instead of the graph's (or NULL) */
     quant_tap_fn tap;          /* quant_simulate_tapped: sees every value after fake quantization */
     void *tap_user;
     int *sens_node;            /* ranked nodes, most sensitive first */

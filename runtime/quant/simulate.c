@@ -3,11 +3,41 @@
 
 #include "sim_internal.h"
 
+void quant_sim_params_changed(quant_sim *s)
+{
+    exec_free(s->fexec);
+    exec_free(s->qexec);
+    s->fexec = s->qexec = NULL;
+    s->weights_applied = false;
+}
+
 int quant_float_exec(quant_sim *s, exec **out, qrc_err *e)
 {
-    if (!s->fexec && exec_new(s->g, s->opts.threads, &s->fexec, e))
-        return -1;
+    if (!s->fexec) {
+        if (exec_new(s->g, s->opts.threads, &s->fexec, e))
+            return -1;
+        for (int v = 0; s->float_params && v < s->g->n_values; v++) {
+            tensor *t = s->float_params[v] ? tensor_clone(s->float_params[v], e) : NULL;
+            if (s->float_params[v] && (!t || exec_set_initializer(s->fexec, v, t, e))) {
+                exec_free(s->fexec);
+                s->fexec = NULL;
+                return -1;
+            }
+        }
+    }
     *out = s->fexec;
+    return 0;
+}
+
+int quant_sim_set_float_param(quant_sim *s, int value, tensor *t, qrc_err *e)
+{
+    if (value < 0 || value >= s->g->n_values || !s->g->values[value].init)
+        return err_set(e, "value %d is not a parameter", value);
+    if (!s->float_params && !(s->float_params = calloc((size_t)s->g->n_values, sizeof *s->float_params)))
+        return err_set(e, "out of memory");
+    tensor_free(s->float_params[value]);
+    s->float_params[value] = t;
+    quant_sim_params_changed(s);
     return 0;
 }
 
@@ -17,14 +47,6 @@ int quant_sim_exec(quant_sim *s, exec **out, qrc_err *e)
         return -1;
     *out = s->qexec;
     return 0;
-}
-
-void quant_sim_params_changed(quant_sim *s)
-{
-    exec_free(s->fexec);
-    exec_free(s->qexec);
-    s->fexec = s->qexec = NULL;
-    s->weights_applied = false;
 }
 
 /* A fake-quantized copy of a parameter (rounded to nearest: weights are quantized once). */

@@ -75,6 +75,7 @@ interop recipes/cnn_w8a16.q out/fmnist_cnn_w8a16.onnx recipes/data/test_2000.npy
 interop recipes/cnn_float16.q out/fp16/fmnist_cnn_fp16.onnx recipes/data/test_2000.npy
 interop recipes/cnn_reuse_encodings.q out/reuse/fmnist_cnn_reused.onnx recipes/data/test_2000.npy
 interop recipes/resnet_mixed.q out/fmnist_resnet_mixed.onnx recipes/data/test_2000.npy
+interop recipes/cnn_adaround.q out/adaround/fmnist_cnn_w4a8.onnx recipes/data/test_2000.npy
 interop recipes/vit_jit_strip.q out/vit/fmnist_vit_body.onnx "$tmp/test_1984.npy" --batch 32
 
 echo "$pass passed, $fail failed"
