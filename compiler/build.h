@@ -17,7 +17,7 @@
 typedef struct build_args {
     const char *recipe;
     bool quiet;
-    bool list;                 /* print every quantizer and its encoding once encodings exist */
+    bool list;                 /* print every quantizer and its encoding, and the per-layer SQNR table */
     int threads;
     const char *checkpoint;    /* save the quantsim state here once encodings exist */
     const char *resume;        /* take encodings from this checkpoint instead of calibrating */

@@ -155,6 +155,11 @@ int build_evaluate(build *b, qrc_err *e)
                                  ev->layers[i].tensor, ev->layers[i].sqnr_db);
     if (ev->n_layers)
         build_say(b, "worst", "%s", worst);
+    if (b->args->list) {
+        printf("per-layer SQNR of the quantized model against float, worst first\n");
+        for (int i = 0; i < ev->n_layers; i++)
+            printf("  %8.2f dB  %s\n", ev->layers[i].sqnr_db, ev->layers[i].tensor);
+    }
     return 0;
 }
 
