@@ -97,6 +97,22 @@ NN_VEC static void apply_act(float *restrict y, int64_t n, conv_act act)
             y[i] = y[i] < act.a ? act.a : y[i] > act.b ? act.b : y[i];
 }
 
+/* apply_act over both cores when the tensor is large: blocks of 16K floats, one region. */
+static void apply_act_par(float *y, int64_t n, conv_act act, int threads)
+{
+    enum { BLK = 1 << 14 };
+    const int64_t blocks = (n + BLK - 1) / BLK;
+    if (act.kind == ACT_NONE)
+        return;
+    if (threads < 2 || blocks < 4) {
+        apply_act(y, n, act);
+        return;
+    }
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t i = 0; i < blocks; i++)
+        apply_act(y + i * BLK, i == blocks - 1 ? n - i * BLK : BLK, act);
+}
+
 /* Shape facts shared by check, infer and run. */
 typedef struct conv_geom {
     int64_t n, c, oc, group;
@@ -355,7 +371,7 @@ int kern_nn_conv_run(op_ctx *ctx)
         if (kern_nn_depthwise2d(ctx, &d))
             return -1;
         if (act.kind == ACT_LEAKY)   /* Relu and Clip ran inside the kernel */
-            apply_act(y->data, tensor_numel(y), act);
+            apply_act_par(y->data, tensor_numel(y), act, ctx->threads);
         return 0;
     }
     if (!kern_nn_engine() || !kern_nn_stream())
@@ -403,7 +419,7 @@ int kern_nn_conv_run(op_ctx *ctx)
             goto done;
     }
     if (s->pointwise)
-        apply_act(y->data, tensor_numel(y), act);
+        apply_act_par(y->data, tensor_numel(y), act, ctx->threads);
     rc = 0;
 done:
     if (s == &tmp)

@@ -196,6 +196,164 @@ __attribute__((target("avx512f"))) static void dw_plane_avx512(const kern_nn_dw_
         }
     }
 }
+
+/* Stride 1 and dilation 1 in both directions (most depthwise layers): the DW_ROWS output rows of a block
+ * read DW_ROWS + kh - 1 input rows, and each input vector is loaded once for every output row whose
+ * kernel covers it. */
+__attribute__((target("avx512f"))) static void dw_plane_avx512_s1(const kern_nn_dw_args *a, const float *xp,
+                                                                 const float *wp, float bias,
+                                                                 const uint16_t *masks, float *yp)
+{
+    const int64_t chunks = (a->ow + 15) / 16, kw = a->kw, kh = a->kh;
+    const __m512 lo = _mm512_set1_ps(a->lo), hi = _mm512_set1_ps(a->hi), b = _mm512_set1_ps(bias);
+    for (int64_t oy = 0; oy < a->oh; oy += DW_ROWS)
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            const int64_t o0 = ch * 16;
+            const uint16_t *m = masks + ch * kw * 2;
+            __m512 acc0 = b, acc1 = b, acc2 = b, acc3 = b;
+            for (int64_t j = 0; j < DW_ROWS + kh - 1; j++) {
+                const int64_t iy = oy - a->pt + j;
+                if (iy < 0 || iy >= a->ih)
+                    continue;
+                const float *xr = xp + iy * a->iw;
+                /* the weight row output row r applies to input row j (ky = j - r), NULL when outside */
+                const float *w0 = j < kh ? wp + j * kw : NULL;
+                const float *w1 = j >= 1 && j - 1 < kh ? wp + (j - 1) * kw : NULL;
+                const float *w2 = j >= 2 && j - 2 < kh ? wp + (j - 2) * kw : NULL;
+                const float *w3 = j >= 3 && j - 3 < kh ? wp + (j - 3) * kw : NULL;
+                for (int64_t kx = 0; kx < kw; kx++) {
+                    const __m512 v = dw_load(xr, o0 - a->pl + kx, m[2 * kx]);
+                    if (w0)
+                        acc0 = _mm512_fmadd_ps(v, _mm512_set1_ps(w0[kx]), acc0);
+                    if (w1)
+                        acc1 = _mm512_fmadd_ps(v, _mm512_set1_ps(w1[kx]), acc1);
+                    if (w2)
+                        acc2 = _mm512_fmadd_ps(v, _mm512_set1_ps(w2[kx]), acc2);
+                    if (w3)
+                        acc3 = _mm512_fmadd_ps(v, _mm512_set1_ps(w3[kx]), acc3);
+                }
+            }
+            const uint16_t om = span_mask(o0, a->ow);
+            float *y0 = yp + oy * a->ow + o0;
+            _mm512_mask_storeu_ps(y0, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc0)));
+            if (oy + 1 < a->oh)
+                _mm512_mask_storeu_ps(y0 + a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc1)));
+            if (oy + 2 < a->oh)
+                _mm512_mask_storeu_ps(y0 + 2 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc2)));
+            if (oy + 3 < a->oh)
+                _mm512_mask_storeu_ps(y0 + 3 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc3)));
+        }
+}
+
+/* 3x3, stride 1, dilation 1 (the common depthwise layer): the nine weights and the three column masks
+ * of a chunk sit in registers and the six input rows of a four-row block are unrolled, each row loaded
+ * once per kernel column and fed to the output rows it touches. */
+__attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s1(const kern_nn_dw_args *a, const float *xp,
+                                                                    const float *wp, float bias,
+                                                                    const uint16_t *masks, float *yp)
+{
+    const int64_t chunks = (a->ow + 15) / 16;
+    const __m512 lo = _mm512_set1_ps(a->lo), hi = _mm512_set1_ps(a->hi), b = _mm512_set1_ps(bias);
+    const __m512 w00 = _mm512_set1_ps(wp[0]), w01 = _mm512_set1_ps(wp[1]), w02 = _mm512_set1_ps(wp[2]);
+    const __m512 w10 = _mm512_set1_ps(wp[3]), w11 = _mm512_set1_ps(wp[4]), w12 = _mm512_set1_ps(wp[5]);
+    const __m512 w20 = _mm512_set1_ps(wp[6]), w21 = _mm512_set1_ps(wp[7]), w22 = _mm512_set1_ps(wp[8]);
+    for (int64_t oy = 0; oy < a->oh; oy += DW_ROWS)
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            const int64_t o0 = ch * 16, s = o0 - a->pl;
+            const uint16_t m0 = masks[ch * 6], m1 = masks[ch * 6 + 2], m2 = masks[ch * 6 + 4];
+            __m512 acc0 = b, acc1 = b, acc2 = b, acc3 = b, v0, v1, v2;
+#define DW_ROW(j, body)                                                                                      \
+    do {                                                                                                     \
+        const int64_t iy = oy - a->pt + (j);                                                                 \
+        if (iy >= 0 && iy < a->ih) {                                                                         \
+            const float *xr = xp + iy * a->iw;                                                               \
+            v0 = dw_load(xr, s, m0);                                                                         \
+            v1 = dw_load(xr, s + 1, m1);                                                                     \
+            v2 = dw_load(xr, s + 2, m2);                                                                     \
+            body                                                                                             \
+        }                                                                                                    \
+    } while (0)
+#define DW_TAP(acc, ky)                                                                                      \
+    acc = _mm512_fmadd_ps(v0, w##ky##0, acc);                                                                \
+    acc = _mm512_fmadd_ps(v1, w##ky##1, acc);                                                                \
+    acc = _mm512_fmadd_ps(v2, w##ky##2, acc);
+            DW_ROW(0, DW_TAP(acc0, 0));
+            DW_ROW(1, DW_TAP(acc0, 1) DW_TAP(acc1, 0));
+            DW_ROW(2, DW_TAP(acc0, 2) DW_TAP(acc1, 1) DW_TAP(acc2, 0));
+            DW_ROW(3, DW_TAP(acc1, 2) DW_TAP(acc2, 1) DW_TAP(acc3, 0));
+            DW_ROW(4, DW_TAP(acc2, 2) DW_TAP(acc3, 1));
+            DW_ROW(5, DW_TAP(acc3, 2));
+#undef DW_TAP
+#undef DW_ROW
+            const uint16_t om = span_mask(o0, a->ow);
+            float *y0 = yp + oy * a->ow + o0;
+            _mm512_mask_storeu_ps(y0, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc0)));
+            if (oy + 1 < a->oh)
+                _mm512_mask_storeu_ps(y0 + a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc1)));
+            if (oy + 2 < a->oh)
+                _mm512_mask_storeu_ps(y0 + 2 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc2)));
+            if (oy + 3 < a->oh)
+                _mm512_mask_storeu_ps(y0 + 3 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc3)));
+        }
+}
+
+/* 3x3, stride 2, dilation 1: as the stride-1 kernel, with the nine input rows of a four-row block; the
+ * even and odd columns of one pair of loads serve kernel columns 0 and 1, a second pair column 2. */
+__attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s2(const kern_nn_dw_args *a, const float *xp,
+                                                                    const float *wp, float bias,
+                                                                    const uint16_t *masks, float *yp)
+{
+    const int64_t chunks = (a->ow + 15) / 16;
+    const __m512 lo = _mm512_set1_ps(a->lo), hi = _mm512_set1_ps(a->hi), b = _mm512_set1_ps(bias);
+    const __m512 w00 = _mm512_set1_ps(wp[0]), w01 = _mm512_set1_ps(wp[1]), w02 = _mm512_set1_ps(wp[2]);
+    const __m512 w10 = _mm512_set1_ps(wp[3]), w11 = _mm512_set1_ps(wp[4]), w12 = _mm512_set1_ps(wp[5]);
+    const __m512 w20 = _mm512_set1_ps(wp[6]), w21 = _mm512_set1_ps(wp[7]), w22 = _mm512_set1_ps(wp[8]);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    for (int64_t oy = 0; oy < a->oh; oy += DW_ROWS)
+        for (int64_t ch = 0; ch < chunks; ch++) {
+            const int64_t o0 = ch * 16, s = 2 * o0 - a->pl;
+            const uint16_t *m = masks + ch * 6;
+            __m512 acc0 = b, acc1 = b, acc2 = b, acc3 = b, v0, v1, v2;
+#define DW_ROW(j, body)                                                                                      \
+    do {                                                                                                     \
+        const int64_t iy = 2 * oy - a->pt + (j);                                                             \
+        if (iy >= 0 && iy < a->ih) {                                                                         \
+            const float *xr = xp + iy * a->iw;                                                               \
+            const __m512 lo0 = dw_load(xr, s, m[0]), hi0 = dw_load(xr, s + 16, m[1]);                        \
+            const __m512 lo2 = dw_load(xr, s + 2, m[4]), hi2 = dw_load(xr, s + 18, m[5]);                    \
+            v0 = _mm512_permutex2var_ps(lo0, even, hi0);                                                     \
+            v1 = _mm512_permutex2var_ps(lo0, odd, hi0);                                                      \
+            v2 = _mm512_permutex2var_ps(lo2, even, hi2);                                                     \
+            body                                                                                             \
+        }                                                                                                    \
+    } while (0)
+#define DW_TAP(acc, ky)                                                                                      \
+    acc = _mm512_fmadd_ps(v0, w##ky##0, acc);                                                                \
+    acc = _mm512_fmadd_ps(v1, w##ky##1, acc);                                                                \
+    acc = _mm512_fmadd_ps(v2, w##ky##2, acc);
+            DW_ROW(0, DW_TAP(acc0, 0));
+            DW_ROW(1, DW_TAP(acc0, 1));
+            DW_ROW(2, DW_TAP(acc0, 2) DW_TAP(acc1, 0));
+            DW_ROW(3, DW_TAP(acc1, 1));
+            DW_ROW(4, DW_TAP(acc1, 2) DW_TAP(acc2, 0));
+            DW_ROW(5, DW_TAP(acc2, 1));
+            DW_ROW(6, DW_TAP(acc2, 2) DW_TAP(acc3, 0));
+            DW_ROW(7, DW_TAP(acc3, 1));
+            DW_ROW(8, DW_TAP(acc3, 2));
+#undef DW_TAP
+#undef DW_ROW
+            const uint16_t om = span_mask(o0, a->ow);
+            float *y0 = yp + oy * a->ow + o0;
+            _mm512_mask_storeu_ps(y0, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc0)));
+            if (oy + 1 < a->oh)
+                _mm512_mask_storeu_ps(y0 + a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc1)));
+            if (oy + 2 < a->oh)
+                _mm512_mask_storeu_ps(y0 + 2 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc2)));
+            if (oy + 3 < a->oh)
+                _mm512_mask_storeu_ps(y0 + 3 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc3)));
+        }
+}
 #endif
 
 int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
@@ -203,6 +361,8 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
 #ifdef DW_AVX512
     if ((a->sw == 1 || a->sw == 2) && a->kh <= DW_MAX_KH && __builtin_cpu_supports("avx512f")) {
         const int64_t planes = a->n * a->c, isz = a->ih * a->iw, osz = a->oh * a->ow;
+        const bool s1 = a->sh == 1 && a->sw == 1 && a->dh == 1 && a->dw == 1;
+        const bool s2 = a->sh == 2 && a->sw == 2 && a->dh == 1 && a->dw == 1;
         uint16_t *masks = malloc((size_t)(((a->ow + 15) / 16) * a->kw * 2 + 1) * sizeof *masks);
         if (!masks)
             return kern_nn_fail(ctx, "out of memory");
@@ -210,8 +370,18 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
 #pragma omp parallel for schedule(static) num_threads(ctx->threads > 0 ? ctx->threads : 1)
         for (int64_t p = 0; p < planes; p++) {
             int64_t c = p % a->c;
-            dw_plane_avx512(a, a->x + p * isz, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks,
-                            a->y + p * osz);
+            if (s1 && a->kh == 3 && a->kw == 3)
+                dw_plane_avx512_3x3s1(a, a->x + p * isz, a->w + c * 9, a->b ? a->b[c] : 0.0f, masks,
+                                      a->y + p * osz);
+            else if (s2 && a->kh == 3 && a->kw == 3)
+                dw_plane_avx512_3x3s2(a, a->x + p * isz, a->w + c * 9, a->b ? a->b[c] : 0.0f, masks,
+                                      a->y + p * osz);
+            else if (s1)
+                dw_plane_avx512_s1(a, a->x + p * isz, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks,
+                                   a->y + p * osz);
+            else
+                dw_plane_avx512(a, a->x + p * isz, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks,
+                                a->y + p * osz);
         }
         free(masks);
         return 0;

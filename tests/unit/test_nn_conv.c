@@ -213,6 +213,13 @@ static void conv_depthwise_wide(void **state)
         }
         run_case(cc, 600 + t);
     }
+    /* 3x3 at strides 1 and 2 (the layers with their own unrolled paths), every padding up to 2 */
+    for (int t = 0; t < 18; t++) {
+        int64_t st = 1 + t % 2, pb = (t / 2) % 3, pe = (t / 6) % 3;
+        conv_case cc = C2(1 + t % 2, 3, 3, 3, 5 + t, 17 + 7 * t, 3, 3, st, st, 1, 1, pb, pe, pe, pb);
+        cc.threads = 1 + t % 2;
+        run_case(cc, 700 + t);
+    }
 }
 
 static void conv_new_shape_rebuilds(void **state)
