@@ -212,7 +212,7 @@ static int run_model(run_args *a)
             outs[i] = NULL;
         }
         double t0 = now_ms();
-        if (exec_run(x, a->n_in, a->in_names, (const tensor *const *)ins, outs, &e)) {
+        if (exec_run_batched(x, a->n_in, a->in_names, (const tensor *const *)ins, outs, &e)) {
             fprintf(stderr, "qrc run: %s: %s\n", a->model, e.msg);
             goto done;
         }

@@ -52,6 +52,24 @@ size_t exec_peak_bytes(const exec *x);
 /* The graph the exec runs. */
 const graph *exec_graph(const exec *x);
 
+/* exec_split.c: running a batch as equal sub-batches along dim 0 of every input, for graphs whose ops
+ * keep the images of a batch apart, so that activations stay in cache between ops.
+ *
+ * The sub-batch size for a batch of `batch` images of image_bytes (first input) each: batch itself
+ * unless every node is per-image (Conv, pooling, activations, Add/Mul/Sub with batch-free constants,
+ * Flatten at axis 1, Gemm on constant weights...), the graph has a depthwise convolution (memory-bound;
+ * compute-bound convolutions prefer whole batches) and the input is larger than 2 MiB; then the largest
+ * divisor of batch whose input is at most 1.25 MiB (at least 1). */
+int64_t exec_split_size(const graph *g, int64_t batch, size_t image_bytes);
+/* exec_run in sub-batches of sub images along dim 0, which every input must share (the last sub-batch
+ * takes what is left; sub < 1 or >= the batch runs whole); the outputs, which must keep the batch as
+ * dim 0, are joined along it. Same contract as exec_run. */
+int exec_run_split(exec *x, int n_inputs, const char *const *names, const tensor *const *inputs, int64_t sub,
+                   tensor **outs, qrc_err *e);
+/* exec_run_split with exec_split_size's choice. */
+int exec_run_batched(exec *x, int n_inputs, const char *const *names, const tensor *const *inputs, tensor **outs,
+                     qrc_err *e);
+
 /* For ops that run subgraphs (If): compiles sub, a subgraph of the graph `parent` runs, whose reads
  * of outer values resolve to parent's current tensors; and runs it (no inputs) into outs
  * (sub->n_outputs new tensors, the caller's). */

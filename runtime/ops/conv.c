@@ -23,7 +23,8 @@ typedef struct conv_state {
     dnnl_primitive_t conv, src_reorder, dst_reorder, w_reorder;
     dnnl_memory_t src_user, src_mem, dst_user, dst_mem, w_user, w_mem, b_mem;
     const void *w_cached;      /* weight data the reordered copy was made from; NULL: none */
-    bool pointwise;            /* plain-layout path: the activation is applied after the primitive */
+    bool pointwise;            /* plain-layout path: bias and activation are applied after the primitive */
+    bool bias;                 /* the node has a bias (given to the primitive unless pointwise) */
 } conv_state;
 
 static void conv_state_clear(conv_state *s)
@@ -95,6 +96,45 @@ NN_VEC static void apply_act(float *restrict y, int64_t n, conv_act act)
     else if (act.kind == ACT_CLIP)
         for (int64_t i = 0; i < n; i++)
             y[i] = y[i] < act.a ? act.a : y[i] > act.b ? act.b : y[i];
+}
+
+/* One output plane of the pointwise path: y = act(y + bias), in one pass. */
+NN_VEC static void bias_act(float *restrict y, int64_t n, float bias, conv_act act)
+{
+    if (act.kind == ACT_RELU)
+        for (int64_t i = 0; i < n; i++) {
+            float v = y[i] + bias;
+            y[i] = v > 0.0f ? v : 0.0f;
+        }
+    else if (act.kind == ACT_LEAKY)
+        for (int64_t i = 0; i < n; i++) {
+            float v = y[i] + bias;
+            y[i] = v >= 0.0f ? v : v * act.a;
+        }
+    else if (act.kind == ACT_CLIP)
+        for (int64_t i = 0; i < n; i++) {
+            float v = y[i] + bias;
+            y[i] = v < act.a ? act.a : v > act.b ? act.b : v;
+        }
+    else
+        for (int64_t i = 0; i < n; i++)
+            y[i] += bias;
+}
+
+/* bias_act over every (image, channel) plane of y [n, c, plane...], on both cores when it is large. */
+static void bias_act_planes(float *y, int64_t planes, int64_t c, int64_t plane, const float *b, conv_act act,
+                            int threads)
+{
+    if (!b && act.kind == ACT_NONE)
+        return;
+    if (threads < 2 || planes * plane < (1 << 15)) {
+        for (int64_t p = 0; p < planes; p++)
+            bias_act(y + p * plane, plane, b ? b[p % c] : 0.0f, act);
+        return;
+    }
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t p = 0; p < planes; p++)
+        bias_act(y + p * plane, plane, b ? b[p % c] : 0.0f, act);
 }
 
 /* apply_act over both cores when the tensor is large: blocks of 16K floats, one region. */
@@ -267,9 +307,12 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
     DN(dnnl_memory_desc_init_by_tag(&oa, rank, odims, dnnl_f32, layout));
     DN(dnnl_memory_desc_init_by_tag(&wa, wrank, wdims, dnnl_f32, dnnl_format_tag_any));
     dnnl_convolution_desc_t cd;
+    /* the pointwise path adds the bias itself, in the pass that applies the activation */
+    const bool prim_bias = bias && !pointwise;
     DN(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &xa, &wa,
-                                                  bias ? &bu : NULL, &oa, strides, dil, pl, pr));
+                                                  prim_bias ? &bu : NULL, &oa, strides, dil, pl, pr));
     s->pointwise = pointwise;
+    s->bias = bias;
     if (act.kind != ACT_NONE && !pointwise) {
         /* the activation runs inside the convolution as a post-op (the plain-layout gemm path applies
            post-ops element by element, far slower than a separate pass: see kern_nn_conv_run) */
@@ -292,7 +335,7 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
     DN(dnnl_memory_create(&s->src_user, &xu, eng, DNNL_MEMORY_NONE));
     DN(dnnl_memory_create(&s->dst_user, &ou, eng, DNNL_MEMORY_NONE));
     DN(dnnl_memory_create(&s->w_user, &wu, eng, DNNL_MEMORY_NONE));
-    if (bias)
+    if (prim_bias)
         DN(dnnl_memory_create(&s->b_mem, &bu, eng, DNNL_MEMORY_NONE));
     if (s->src_reorder)
         DN(dnnl_memory_create(&s->src_mem, xm, eng, DNNL_MEMORY_ALLOCATE));
@@ -385,7 +428,7 @@ int kern_nn_conv_run(op_ctx *ctx)
     }
     kern_nn_threads(ctx->threads);
     if (!s->conv || s->rank != x->rank || s->threads != ctx->threads ||
-        memcmp(s->key, x->dims, sizeof s->key) || (b != NULL) != (s->b_mem != NULL)) {
+        memcmp(s->key, x->dims, sizeof s->key) || (b != NULL) != s->bias) {
         conv_state_clear(s);
         if (conv_build(ctx, s, x, w, b != NULL, &cg, od, act))
             return -1;
@@ -394,7 +437,7 @@ int kern_nn_conv_run(op_ctx *ctx)
     dnnl_memory_set_data_handle(s->src_user, x->data);
     dnnl_memory_set_data_handle(s->dst_user, y->data);
     dnnl_memory_set_data_handle(s->w_user, w->data);
-    if (b)
+    if (s->b_mem)
         dnnl_memory_set_data_handle(s->b_mem, b->data);
     if (s->w_reorder && (s->w_cached != w->data || !weight_is_constant(ctx))) {
         dnnl_exec_arg_t a[] = {{DNNL_ARG_FROM, s->w_user}, {DNNL_ARG_TO, s->w_mem}};
@@ -411,7 +454,7 @@ int kern_nn_conv_run(op_ctx *ctx)
                            {DNNL_ARG_WEIGHTS, s->w_reorder ? s->w_mem : s->w_user},
                            {DNNL_ARG_DST, s->dst_reorder ? s->dst_mem : s->dst_user},
                            {DNNL_ARG_BIAS, s->b_mem}};
-    if (exec(ctx, s->conv, b ? 4 : 3, a))
+    if (exec(ctx, s->conv, s->b_mem ? 4 : 3, a))
         goto done;
     if (s->dst_reorder) {
         dnnl_exec_arg_t r[] = {{DNNL_ARG_FROM, s->dst_mem}, {DNNL_ARG_TO, s->dst_user}};
@@ -419,7 +462,8 @@ int kern_nn_conv_run(op_ctx *ctx)
             goto done;
     }
     if (s->pointwise)
-        apply_act_par(y->data, tensor_numel(y), act, ctx->threads);
+        bias_act_planes(y->data, cg.n * cg.oc, cg.oc, tensor_numel(y) / (cg.n * cg.oc), b ? b->data : NULL, act,
+                        ctx->threads);
     rc = 0;
 done:
     if (s == &tmp)

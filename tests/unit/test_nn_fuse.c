@@ -121,10 +121,50 @@ static void fused_graph_matches(void **state)
         }
 }
 
+/* A depthwise network on large images is split into single images; the split run equals a whole run. */
+static void split_runs_match(void **state)
+{
+    (void)state;
+    uint64_t seed = 5;
+    graph *g = build(8, 1, &seed), *dense = build(1, 1, &seed);
+    assert_int_equal(exec_split_size(g, 4, (size_t)1 << 20), 1);
+    assert_int_equal(exec_split_size(g, 4, (size_t)3 << 19), 1);
+    assert_int_equal(exec_split_size(g, 16, (size_t)1 << 18), 4);
+    assert_int_equal(exec_split_size(g, 12, (size_t)1 << 18), 4);   /* the largest divisor within 1.25 MiB */
+    assert_int_equal(exec_split_size(g, 8, (size_t)1 << 18), 8);    /* 2 MiB in all: whole batch */
+    assert_int_equal(exec_split_size(g, 4, 1000), 4);              /* small input: whole batch */
+    assert_int_equal(exec_split_size(dense, 4, (size_t)1 << 20), 4);   /* no depthwise conv */
+    g->values[g->inputs[0]].dims[0] = -1;   /* any batch */
+    int64_t xd[4] = {5, 8, 9, 9};
+    tensor *x = nnh_tensor(4, xd, &seed, -1, 1);
+    tensor *whole = run(g, x);
+    exec *ex;
+    qrc_err e;
+    assert_int_equal(exec_new(g, 2, &ex, &e), 0);
+    const char *names[1] = {"x"};
+    for (int64_t sub = 1; sub <= 3; sub++) {
+        tensor *out[1] = {NULL};
+        if (exec_run_split(ex, 1, names, (const tensor *const *)&x, sub, out, &e))
+            fail_msg("%s", e.msg);
+        assert_int_equal(out[0]->rank, whole->rank);
+        assert_memory_equal(out[0]->dims, whole->dims, (size_t)whole->rank * sizeof *whole->dims);
+        double err = nnh_err(out[0], whole->data, tensor_numel(whole), 1e-5, 1e-5);
+        if (err > 1.0)
+            fail_msg("sub-batch %lld: error ratio %g", (long long)sub, err);
+        tensor_free(out[0]);
+    }
+    exec_free(ex);
+    tensor_free(whole);
+    tensor_free(x);
+    graph_free(g);
+    graph_free(dense);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fused_graph_matches),
+        cmocka_unit_test(split_runs_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
