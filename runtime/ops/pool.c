@@ -193,10 +193,40 @@ NN_VEC static void pool_row(int kind, const win3 *v, const wtab *t, const float 
     }
 }
 
+/* 2-D max pooling with 2x2 windows at stride 2 and no window past the input (the common
+ * downsampling layer): the taps in the same order as pool_row, so the result (NaN skipping included)
+ * is the general path's. */
+NN_VEC static void max2x2_plane(const float *restrict x, float *restrict y, int64_t oh, int64_t ow, int64_t iw)
+{
+    for (int64_t r = 0; r < oh; r++) {
+        const float *a = x + 2 * r * iw, *b = a + iw;
+        float *yr = y + r * ow;
+        for (int64_t o = 0; o < ow; o++) {
+            float m = -INFINITY;
+            m = a[2 * o] > m ? a[2 * o] : m;
+            m = a[2 * o + 1] > m ? a[2 * o + 1] : m;
+            m = b[2 * o] > m ? b[2 * o] : m;
+            m = b[2 * o + 1] > m ? b[2 * o + 1] : m;
+            yr[o] = m;
+        }
+    }
+}
+
+static bool is_max2x2(int kind, const win3 *v)
+{
+    return kind == POOL_MAX && v->out[0] == 1 && v->k[0] == 1 && v->in[0] == 1 && v->k[1] == 2 && v->k[2] == 2 &&
+           v->s[1] == 2 && v->s[2] == 2 && v->d[1] == 1 && v->d[2] == 1 && v->pb[1] == 0 && v->pb[2] == 0 &&
+           2 * v->out[1] <= v->in[1] && 2 * v->out[2] <= v->in[2];
+}
+
 /* A plane, output row by output row: each row combines the input rows its windows cover. */
 static void pool_plane(int kind, bool include_pad, const win3 *v, const wtab *t, const float *x, float *y)
 {
     const int64_t ih = v->in[1], iw = v->in[2], ow = v->out[2];
+    if (is_max2x2(kind, v)) {
+        max2x2_plane(x, y, v->out[1], ow, iw);
+        return;
+    }
     for (int64_t od = 0; od < v->out[0]; od++) {
         int64_t sd, d0, d1;
         taps(v, 0, od, &sd, &d0, &d1);

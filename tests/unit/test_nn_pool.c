@@ -110,6 +110,10 @@ static void pool_2d_cases(void **state)
                 run_pool((pool_case){2, max, ceil, inc, max, 1, 2, {10, 7}, {2, 3}, {3, 2}, {1, 1}, {0, 1}, {1, 0}}, 2);
                 run_pool((pool_case){2, max, ceil, inc, false, 1, 2, {11, 9}, {3, 2}, {2, 2}, {2, 2}, {1, 0}, {2, 1}}, 3);
                 run_pool((pool_case){2, max, ceil, inc, false, 2, 64, {56, 56}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}}, 4);
+                /* 2x2 at stride 2 without pads (its own max path), even and odd sizes */
+                run_pool((pool_case){2, max, ceil, inc, false, 2, 3, {28, 28}, {2, 2}, {2, 2}, {1, 1}, {0, 0}, {0, 0}}, 5);
+                run_pool((pool_case){2, max, ceil, inc, false, 1, 4, {7, 9}, {2, 2}, {2, 2}, {1, 1}, {0, 0}, {0, 0}}, 6);
+                run_pool((pool_case){2, max, ceil, inc, false, 1, 2, {6, 5}, {2, 2}, {2, 2}, {1, 1}, {0, 0}, {1, 1}}, 7);
             }
 }
 
