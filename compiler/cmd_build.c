@@ -92,37 +92,72 @@ static Qrc__Plan *load_plan(const char *path, int *status)
     return p;
 }
 
-/* One stage per pass of the plan; the prepare passes run together as prepare_run applies them. */
+/* ---- Stages: one per pass name ---------------------------------------------------------------------- */
+
+typedef int (*stage_fn)(build *b, const Qrc__Pass *p, qrc_err *e);
+
+/* Once encodings exist: the listing and the checkpoint the command line asked for. */
+static int encodings_done(build *b, qrc_err *e)
+{
+    if (b->args->list && quant_sim_list(b->sim, stdout, e))
+        return -1;
+    return b->args->checkpoint ? build_save_checkpoint(b, e) : 0;
+}
+
+static int st_place(build *b, const Qrc__Pass *p, qrc_err *e) { return build_place(b, e); }
+static int st_cle(build *b, const Qrc__Pass *p, qrc_err *e) { return build_cle(b, p->cle->high_bias_absorption, e); }
+static int st_adaround(build *b, const Qrc__Pass *p, qrc_err *e) { return build_adaround(b, p->adaround, e); }
+static int st_calibrate(build *b, const Qrc__Pass *p, qrc_err *e) { return build_calibrate(b, e); }
+static int st_export(build *b, const Qrc__Pass *p, qrc_err *e) { return build_export(b, e); }
+
+static int st_compute(build *b, const Qrc__Pass *p, qrc_err *e)
+{
+    return build_compute_encodings(b, e) || encodings_done(b, e) ? -1 : 0;
+}
+
+static int st_load(build *b, const Qrc__Pass *p, qrc_err *e)
+{
+    return build_load_encodings(b, p->load_encodings->path, e) || encodings_done(b, e) ? -1 : 0;
+}
+
+static int st_bias_correction(build *b, const Qrc__Pass *p, qrc_err *e)
+{
+    return build_bias_correction(b, p->bias_correction->samples, e);
+}
+
+static int st_evaluate(build *b, const Qrc__Pass *p, qrc_err *e)
+{
+    return build_evaluate(b, e) || (b->args->save_outputs && build_save_outputs(b, e)) ? -1 : 0;
+}
+
+static const struct {
+    const char *pass;
+    stage_fn run;
+} STAGES[] = {
+    {"place_quantizers", st_place},
+    {"cle", st_cle},
+    {"adaround", st_adaround},
+    {"calibrate", st_calibrate},
+    {"compute_encodings", st_compute},
+    {"load_encodings", st_load},
+    {"bias_correction", st_bias_correction},
+    {"evaluate", st_evaluate},
+    {"export", st_export},
+};
+
+/* Runs pass p; *timing names the phase its time is recorded under (NULL: not recorded). The prepare
+ * passes run together, at the first of them, as prepare_run applies them. */
 static int run_pass(build *b, const Qrc__Pass *p, const char **timing, qrc_err *e)
 {
-    const char *n = p->name;
-    *timing = n;
-    if (pass_find(n)) {
+    *timing = p->name;
+    if (pass_find(p->name)) {
         *timing = b->prepared ? NULL : "prepare";
         return build_prepare(b, e);
     }
-    if (!strcmp(n, "cle"))
-        return build_cle(b, p->cle->high_bias_absorption, e);
-    if (!strcmp(n, "adaround"))
-        return build_adaround(b, p->adaround, e);
-    if (!strcmp(n, "bias_correction"))
-        return build_bias_correction(b, p->bias_correction->samples, e);
-    if (!strcmp(n, "place_quantizers"))
-        return build_place(b, e);
-    if (!strcmp(n, "calibrate"))
-        return build_calibrate(b, e);
-    if (!strcmp(n, "compute_encodings") || !strcmp(n, "load_encodings")) {
-        int rc = p->params_case == QRC__PASS__PARAMS_LOAD_ENCODINGS ? build_load_encodings(b, p->load_encodings->path, e)
-                                                                    : build_compute_encodings(b, e);
-        if (!rc && b->args->list)
-            rc = quant_sim_list(b->sim, stdout, e);
-        return rc || !b->args->checkpoint ? rc : build_save_checkpoint(b, e);
-    }
-    if (!strcmp(n, "evaluate"))
-        return build_evaluate(b, e) || (b->args->save_outputs && build_save_outputs(b, e)) ? -1 : 0;
-    if (!strcmp(n, "export"))
-        return build_export(b, e);
-    err_set(e, "the %s pass is not available in this version of qrc; remove it from the recipe", n);
+    for (size_t i = 0; i < sizeof STAGES / sizeof *STAGES; i++)
+        if (!strcmp(p->name, STAGES[i].pass))
+            return STAGES[i].run(b, p, e);
+    err_set(e, "the %s pass is not available in this version of qrc", p->name);
     return p->loc ? err_wrap(e, "%s", p->loc) : -1;
 }
 
