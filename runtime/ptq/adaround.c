@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec.h"
-#include "ptq.h"
+#include "ptq_internal.h"
 
 /* The rectified sigmoid's stretch (AIMET's and the paper's values) and Adam's settings. */
 #define ZETA 1.1
@@ -249,10 +248,8 @@ int ptq_adaround(graph *g, const ptq_weight *w, int n, int n_inputs, const char 
 {
     *st = (ptq_adaround_stats){0};
     gather gt = {g, calloc((size_t)n + 1, sizeof(ada_layer)), n, NULL, 0};
-    tensor **in = calloc((size_t)n_inputs + 1, sizeof *in), **outs = calloc((size_t)g->n_outputs + 1, sizeof *outs);
-    exec *x = NULL;
     int rc = -1;
-    if (!gt.l || !in || !outs) {
+    if (!gt.l) {
         err_set(e, "out of memory");
         goto done;
     }
@@ -267,34 +264,11 @@ int ptq_adaround(graph *g, const ptq_weight *w, int n, int n_inputs, const char 
             goto done;
         }
     }
-    if (exec_new(g, threads, &x, e))
+    /* One pass over the data; the weights change only after it. */
+    if (ptq_run_batches(g, observe, &gt, n_inputs, names, next, user, threads, &st->samples, e)) {
+        err_wrap(e, "adaround statistics");
         goto done;
-    exec_set_observer(x, observe, &gt);
-    for (;;) {
-        int got = next(user, in, e);
-        if (got <= 0) {
-            if (got < 0)
-                goto done;
-            break;
-        }
-        int bad = exec_run(x, n_inputs, names, (const tensor *const *)in, outs, e);
-        st->samples += n_inputs ? in[0]->dims[0] : 0;
-        for (int i = 0; i < n_inputs; i++) {
-            tensor_free(in[i]);
-            in[i] = NULL;
-        }
-        for (int i = 0; !bad && i < g->n_outputs; i++) {
-            tensor_free(outs[i]);
-            outs[i] = NULL;
-        }
-        if (bad) {
-            err_wrap(e, "adaround statistics");
-            goto done;
-        }
     }
-    /* The exec reads the weights in place: done with it before they change. */
-    exec_free(x);
-    x = NULL;
     for (int i = 0; i < n; i++) {
         if (!gt.l[i].cov)
             continue;
@@ -312,8 +286,5 @@ done:
         free(gt.l[i].cov);
     free(gt.l);
     free(gt.col);
-    free(in);
-    free(outs);
-    exec_free(x);
     return rc;
 }

@@ -3,8 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec.h"
-#include "ptq.h"
+#include "ptq_internal.h"
 
 /* Per-channel sums of the input of every layer to correct (axis 1, the channel axis of NCHW and of
  * a Gemm's [N, K] input). */
@@ -126,10 +125,8 @@ int ptq_bias_correction(graph *g, const ptq_weight *w, int n, int n_inputs, cons
                calloc((size_t)n + 1, sizeof(int64_t))};
     const tensor **wt = calloc((size_t)n + 1, sizeof *wt);
     float **bias = calloc((size_t)n + 1, sizeof *bias);
-    tensor **in = calloc((size_t)n_inputs + 1, sizeof *in), **outs = calloc((size_t)g->n_outputs + 1, sizeof *outs);
-    exec *x = NULL;
     int rc = -1;
-    if (!m.sum || !m.count || !m.channels || !wt || !bias || !in || !outs) {
+    if (!m.sum || !m.count || !m.channels || !wt || !bias) {
         err_set(e, "out of memory");
         goto done;
     }
@@ -141,29 +138,9 @@ int ptq_bias_correction(graph *g, const ptq_weight *w, int n, int n_inputs, cons
             goto done;
         }
     }
-    if (exec_new(g, threads, &x, e))
+    if (ptq_run_batches(g, observe, &m, n_inputs, names, next, user, threads, &st->samples, e)) {
+        err_wrap(e, "bias correction statistics");
         goto done;
-    exec_set_observer(x, observe, &m);
-    for (;;) {
-        int got = next(user, in, e);
-        if (got < 0)
-            goto done;
-        if (got == 0)
-            break;
-        int bad = exec_run(x, n_inputs, names, (const tensor *const *)in, outs, e);
-        st->samples += n_inputs ? in[0]->dims[0] : 0;
-        for (int i = 0; i < n_inputs; i++) {
-            tensor_free(in[i]);
-            in[i] = NULL;
-        }
-        for (int i = 0; !bad && i < g->n_outputs; i++) {
-            tensor_free(outs[i]);
-            outs[i] = NULL;
-        }
-        if (bad) {
-            err_wrap(e, "bias correction statistics");
-            goto done;
-        }
     }
     double moved = 0;
     for (int i = 0; i < n; i++) {
@@ -187,8 +164,5 @@ done:
     free(m.channels);
     free(wt);
     free(bias);
-    free(in);
-    free(outs);
-    exec_free(x);
     return rc;
 }

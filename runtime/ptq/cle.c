@@ -3,8 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec.h"
-#include "ptq.h"
+#include "ptq_internal.h"
 
 enum { MAX_SWEEPS = 20 };
 #define SETTLED 1e-4 /* largest |log s| of a sweep below which the scales have settled */
@@ -264,17 +263,14 @@ static int observe(int value, tensor *t, void *user, qrc_err *e)
     return 0;
 }
 
-/* Moves max(0, mean - 3 std) of each Relu-joined pair's first bias into the second. */
+/* Moves max(0, min(mean - 3 std, observed min)) of each Relu-joined pair's first bias into the second. */
 static int absorb(graph *g, pair *p, int n, int n_inputs, const char *const *names, ptq_batch_fn next, void *user,
                   int threads, int *absorbed, qrc_err *e)
 {
     moments m = {g, p, n, calloc((size_t)n, sizeof(double *)), calloc((size_t)n, sizeof(double *)),
                  calloc((size_t)n, sizeof(double *)), calloc((size_t)n, sizeof(int64_t))};
-    exec *x = NULL;
-    tensor **outs = calloc((size_t)g->n_outputs + 1, sizeof *outs);
-    tensor **in = calloc((size_t)n_inputs + 1, sizeof *in);
     int rc = -1;
-    if (!m.sum || !m.sq || !m.min || !m.count || !outs || !in) {
+    if (!m.sum || !m.sq || !m.min || !m.count) {
         err_set(e, "out of memory");
         goto done;
     }
@@ -288,28 +284,10 @@ static int absorb(graph *g, pair *p, int n, int n_inputs, const char *const *nam
         for (int64_t c = 0; c < ch; c++)
             m.min[i][c] = INFINITY;
     }
-    if (exec_new(g, threads, &x, e))
+    int64_t rows;
+    if (ptq_run_batches(g, observe, &m, n_inputs, names, next, user, threads, &rows, e)) {
+        err_wrap(e, "bias absorption statistics");
         goto done;
-    exec_set_observer(x, observe, &m);
-    for (;;) {
-        int got = next(user, in, e);
-        if (got < 0)
-            goto done;
-        if (got == 0)
-            break;
-        int bad = exec_run(x, n_inputs, names, (const tensor *const *)in, outs, e);
-        for (int i = 0; i < n_inputs; i++) {
-            tensor_free(in[i]);
-            in[i] = NULL;
-        }
-        for (int i = 0; !bad && i < g->n_outputs; i++) {
-            tensor_free(outs[i]);
-            outs[i] = NULL;
-        }
-        if (bad) {
-            err_wrap(e, "bias absorption statistics");
-            goto done;
-        }
     }
     for (int i = 0; i < n; i++) {
         pair *q = &p[i];
@@ -338,7 +316,6 @@ static int absorb(graph *g, pair *p, int n, int n_inputs, const char *const *nam
     }
     rc = 0;
 done:
-    free(in);
     for (int i = 0; i < n && m.sum; i++)
         free(m.sum[i]);
     for (int i = 0; i < n && m.sq; i++)
@@ -349,8 +326,6 @@ done:
     free(m.sum);
     free(m.sq);
     free(m.count);
-    free(outs);
-    exec_free(x);
     return rc;
 }
 

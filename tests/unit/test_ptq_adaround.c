@@ -8,36 +8,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "exec.h"
-#include "pass_fixtures.h"
-#include "ptq.h"
-
-static tensor *run(graph *g, const tensor *x)
-{
-    qrc_err e = {{0}};
-    exec *ex;
-    tensor *out = NULL;
-    assert_int_equal(graph_reindex(g, &e), 0);
-    if (exec_new(g, 1, &ex, &e) || exec_run(ex, 1, (const char *[]){"x"}, &x, &out, &e))
-        fail_msg("%s", e.msg);
-    exec_free(ex);
-    return out;
-}
-
-typedef struct one_batch {
-    const tensor *x;
-    bool given;
-} one_batch;
-
-static int give(void *user, tensor **in, qrc_err *e)
-{
-    one_batch *b = user;
-    if (b->given)
-        return 0;
-    b->given = true;
-    in[0] = tensor_clone(b->x, e);
-    return in[0] ? 1 : -1;
-}
+#include "ptq_fixtures.h"
 
 static quant_encoding grid(const tensor *w, int bits)
 {
@@ -69,18 +40,18 @@ static void check(graph *g, int n, const tensor *x)
     tensor *w = g->values[g->nodes[n].in[1]].init, *orig = tensor_clone(w, NULL);
     quant_encoding enc = grid(w, 4);
     /* the real output error of nearest rounding */
-    tensor *want = run(g, x);
+    tensor *want = fx_run(g, x);
     quant_fake_quant(&enc, orig->data, w->data, (size_t)tensor_numel(w));
-    tensor *nearest = run(g, x);
+    tensor *nearest = fx_run(g, x);
     double err_nearest = mse(nearest, want);
     memcpy(w->data, orig->data, tensor_nbytes(w));
 
     ptq_weight pw = {n, &enc, 1, -1};
     ptq_adaround_opts o = {2000, 0.01, 20, 2, 0.2};
     ptq_adaround_stats st;
-    one_batch data = {x, false};
+    fx_one_batch data = {x, false};
     qrc_err e = {{0}};
-    if (ptq_adaround(g, &pw, 1, 1, (const char *[]){"x"}, give, &data, 1, &o, &st, &e))
+    if (ptq_adaround(g, &pw, 1, 1, (const char *[]){"x"}, fx_give, &data, 1, &o, &st, &e))
         fail_msg("%s", e.msg);
     assert_int_equal(st.layers, 1);
     assert_int_equal(st.samples, x->dims[0]);
@@ -88,7 +59,7 @@ static void check(graph *g, int n, const tensor *x)
         fail_msg("reported nearest-rounding error %g, measured %g", st.error_nearest, err_nearest);
     if (!(st.error_adaround < 0.95 * st.error_nearest))
         fail_msg("adaround error %g not below nearest %g", st.error_adaround, st.error_nearest);
-    tensor *got = run(g, x);
+    tensor *got = fx_run(g, x);
     assert_float_equal(mse(got, want), st.error_adaround, 1e-3 * st.error_adaround + 1e-9);
     for (int64_t i = 0; i < tensor_numel(w); i++) {
         double code = ((float *)w->data)[i] / enc.scale, down = floor(((float *)orig->data)[i] / enc.scale);
@@ -159,8 +130,8 @@ static void grouped_conv_is_skipped(void **state)
     ptq_adaround_opts o = {10, 0.01, 20, 2, 0.2};
     ptq_adaround_stats st;
     tensor *x = fx_input(4, (int64_t[]){1, 4, 2, 2}, 1);
-    one_batch data = {x, false};
-    assert_int_equal(ptq_adaround(g, &pw, 1, 1, (const char *[]){"x"}, give, &data, 1, &o, &st, &e), 0);
+    fx_one_batch data = {x, false};
+    assert_int_equal(ptq_adaround(g, &pw, 1, 1, (const char *[]){"x"}, fx_give, &data, 1, &o, &st, &e), 0);
     assert_int_equal(st.layers, 0);
     assert_int_equal(st.skipped, 1);
     tensor_free(x);

@@ -8,36 +8,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "exec.h"
-#include "pass_fixtures.h"
-#include "ptq.h"
-
-static tensor *run(graph *g, const tensor *x)
-{
-    qrc_err e = {{0}};
-    exec *ex;
-    tensor *out = NULL;
-    assert_int_equal(graph_reindex(g, &e), 0);
-    if (exec_new(g, 1, &ex, &e) || exec_run(ex, 1, (const char *[]){"x"}, &x, &out, &e))
-        fail_msg("%s", e.msg);
-    exec_free(ex);
-    return out;
-}
-
-typedef struct one_batch {
-    const tensor *x;
-    bool given;
-} one_batch;
-
-static int give(void *user, tensor **in, qrc_err *e)
-{
-    one_batch *b = user;
-    if (b->given)
-        return 0;
-    b->given = true;
-    in[0] = tensor_clone(b->x, e);
-    return in[0] ? 1 : -1;
-}
+#include "ptq_fixtures.h"
 
 /* Mean over everything but axis 1 of an [N, C, ...] tensor, channel c. */
 static double channel_mean(const tensor *t, int64_t c)
@@ -75,20 +46,20 @@ static void check_layer(graph *g, int node, int rank, const int64_t *xd)
         for (int64_t c = 0; c < ch; c++)
             for (int64_t k = 0; k < sp; k++)
                 ((float *)x->data)[(b * ch + c) * sp + k] += (float)(c + 1);
-    tensor *want = run(g, x);
+    tensor *want = fx_run(g, x);
     tensor *w = g->values[g->nodes[node].in[1]].init;
     quant_encoding enc = coarse(w);
     ptq_weight pw = {node, &enc, 1, -1};
-    one_batch data = {x, false};
+    fx_one_batch data = {x, false};
     ptq_bc_stats st;
     qrc_err e = {{0}};
-    if (ptq_bias_correction(g, &pw, 1, 1, (const char *[]){"x"}, give, &data, 1, &st, &e))
+    if (ptq_bias_correction(g, &pw, 1, 1, (const char *[]){"x"}, fx_give, &data, 1, &st, &e))
         fail_msg("%s", e.msg);
     assert_int_equal(st.corrected, 1);
     assert_int_equal(st.samples, xd[0]);
     assert_true(st.mean_abs_shift > 1e-4);
     quant_fake_quant(&enc, w->data, w->data, (size_t)tensor_numel(w)); /* the layer as quantized */
-    tensor *got = run(g, x);
+    tensor *got = fx_run(g, x);
     for (int64_t c = 0; c < want->dims[1]; c++)
         assert_float_equal(channel_mean(got, c), channel_mean(want, c), 1e-4);
     tensor_free(x);
@@ -141,9 +112,9 @@ static void layer_without_bias_is_skipped(void **state)
     quant_encoding enc = coarse(g->values[g->nodes[n].in[1]].init);
     ptq_weight pw = {n, &enc, 1, -1};
     tensor *x = fx_input(4, (int64_t[]){1, 3, 2, 2}, 1);
-    one_batch data = {x, false};
+    fx_one_batch data = {x, false};
     ptq_bc_stats st;
-    assert_int_equal(ptq_bias_correction(g, &pw, 1, 1, (const char *[]){"x"}, give, &data, 1, &st, &e), 0);
+    assert_int_equal(ptq_bias_correction(g, &pw, 1, 1, (const char *[]){"x"}, fx_give, &data, 1, &st, &e), 0);
     assert_int_equal(st.corrected, 0);
     assert_int_equal(st.skipped, 1);
     tensor_free(x);

@@ -7,37 +7,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "exec.h"
-#include "pass_fixtures.h"
-#include "ptq.h"
-
-static tensor *run(graph *g, const tensor *x)
-{
-    qrc_err e = {{0}};
-    exec *ex;
-    tensor *out = NULL;
-    assert_int_equal(graph_reindex(g, &e), 0);
-    if (exec_new(g, 1, &ex, &e) || exec_run(ex, 1, (const char *[]){"x"}, &x, &out, &e))
-        fail_msg("%s", e.msg);
-    exec_free(ex);
-    return out;
-}
-
-/* One batch, then the end of the data. */
-typedef struct one_batch {
-    const tensor *x;
-    bool given;
-} one_batch;
-
-static int give(void *user, tensor **in, qrc_err *e)
-{
-    one_batch *b = user;
-    if (b->given)
-        return 0;
-    b->given = true;
-    in[0] = tensor_clone(b->x, e);
-    return in[0] ? 1 : -1;
-}
+#include "ptq_fixtures.h"
 
 /* Scales output channel c of a Conv weight [O, ...] by k[c]: unbalanced ranges to equalize. */
 static void skew(graph *g, const char *name, const float *k)
@@ -102,13 +72,13 @@ static void equalizes_and_keeps_outputs(void **state)
     (void)state;
     graph *g = chain(0);
     int64_t xd[4] = {2, 3, 8, 8};
-    tensor *x = fx_input(4, xd, 1), *before = run(g, x);
+    tensor *x = fx_input(4, xd, 1), *before = fx_run(g, x);
     ptq_cle_stats st;
     qrc_err e = {{0}};
     assert_int_equal(ptq_cle(g, false, 0, NULL, NULL, NULL, 1, &st, &e), 0);
     assert_int_equal(st.pairs, 2); /* c1 -> dw through Relu and MaxPool, dw -> c3 */
     assert_true(st.range_ratio_before > 2 && st.range_ratio_after < 1.01);
-    tensor *after = run(g, x);
+    tensor *after = fx_run(g, x);
     double err = fx_rel_err(after, before);
     if (err > 1e-5)
         fail_msg("outputs changed by %g", err);
@@ -142,17 +112,17 @@ static void absorbs_high_bias(void **state)
     for (int c = 0; c < 4; c++)
         bdw[c] += 40; /* far above anything the weights can subtract */
     int64_t xd[4] = {2, 3, 8, 8};
-    tensor *x = fx_input(4, xd, 2), *before = run(g, x);
+    tensor *x = fx_input(4, xd, 2), *before = fx_run(g, x);
     ptq_cle_stats st;
     qrc_err e = {{0}};
-    one_batch data = {x, false};
-    if (ptq_cle(g, true, 1, (const char *[]){"x"}, give, &data, 1, &st, &e))
+    fx_one_batch data = {x, false};
+    if (ptq_cle(g, true, 1, (const char *[]){"x"}, fx_give, &data, 1, &st, &e))
         fail_msg("%s", e.msg);
     assert_int_equal(st.pairs, 2);
     assert_int_equal(st.absorbed, 1);
     for (int c = 0; c < 4; c++)
         assert_true(bdw[c] < 40); /* the margin moved on (after equalization's scaling) */
-    tensor *after = run(g, x);
+    tensor *after = fx_run(g, x);
     double err = fx_rel_err(after, before);
     if (err > 1e-5)
         fail_msg("outputs changed by %g", err);

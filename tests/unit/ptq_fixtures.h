@@ -1,0 +1,39 @@
+/* ptq_fixtures.h — running a one-input test graph, and a single batch as a ptq_batch_fn, for the
+ * post-training rewrite tests. */
+#ifndef QRC_TEST_PTQ_FIXTURES_H
+#define QRC_TEST_PTQ_FIXTURES_H
+
+#include "exec.h"
+#include "pass_fixtures.h"
+#include "ptq.h"
+
+/* g's first output on input "x" (the caller frees it). */
+static inline tensor *fx_run(graph *g, const tensor *x)
+{
+    qrc_err e = {{0}};
+    exec *ex;
+    tensor *out = NULL;
+    assert_int_equal(graph_reindex(g, &e), 0);
+    if (exec_new(g, 1, &ex, &e) || exec_run(ex, 1, (const char *[]){"x"}, &x, &out, &e))
+        fail_msg("%s", e.msg);
+    exec_free(ex);
+    return out;
+}
+
+/* One batch, then the end of the data. */
+typedef struct fx_one_batch {
+    const tensor *x;
+    bool given;
+} fx_one_batch;
+
+static inline int fx_give(void *user, tensor **in, qrc_err *e)
+{
+    fx_one_batch *b = user;
+    if (b->given)
+        return 0;
+    b->given = true;
+    in[0] = tensor_clone(b->x, e);
+    return in[0] ? 1 : -1;
+}
+
+#endif
