@@ -137,6 +137,13 @@ static const quant_encoding *row_enc(const ada_layer *l, int64_t r)
     return l->pw->n_encs > 1 ? &l->pw->encs[r] : &l->pw->encs[0];
 }
 
+/* The integer codes an encoding can take (strict symmetric stops one step short). */
+static void code_range(const quant_encoding *q, double *lo, double *hi)
+{
+    *lo = q->offset;
+    *hi = q->offset + ((1 << q->bitwidth) - 1) - (q->strict ? 1 : 0);
+}
+
 static int64_t at(const ada_layer *l, int64_t r, int64_t c)
 {
     return l->gemm_kn ? c * l->o + r : r * l->k + c;
@@ -171,7 +178,8 @@ static int optimize(ada_layer *l, const ptq_adaround_opts *o, ptq_adaround_stats
     }
     for (int64_t r = 0; r < l->o; r++) {
         const quant_encoding *q = row_enc(l, r);
-        double lo = q->offset, hi = q->offset + ((1 << q->bitwidth) - 1) - (q->strict ? 1 : 0);
+        double lo, hi;
+        code_range(q, &lo, &hi);
         for (int64_t c = 0; c < l->k; c++) {
             size_t i = (size_t)(r * l->k + c);
             w[i] = l->w[at(l, r, c)];
@@ -188,7 +196,8 @@ static int optimize(ada_layer *l, const ptq_adaround_opts *o, ptq_adaround_stats
     for (int t = 0; t < o->iterations; t++) {
         for (int64_t r = 0; r < l->o; r++) {
             const quant_encoding *q = row_enc(l, r);
-            double lo = q->offset, hi = q->offset + ((1 << q->bitwidth) - 1) - (q->strict ? 1 : 0);
+            double lo, hi;
+        code_range(q, &lo, &hi);
             for (int64_t c = 0; c < l->k; c++) {
                 size_t i = (size_t)(r * l->k + c);
                 d[i] = (float)(q->scale * fmin(hi, fmax(lo, fl[i] + rect_sigmoid(v[i]))) - w[i]);
@@ -202,7 +211,8 @@ static int optimize(ada_layer *l, const ptq_adaround_opts *o, ptq_adaround_stats
         double norm = 2 / ((double)l->cols * (double)l->o);
         for (int64_t r = 0; r < l->o; r++) {
             const quant_encoding *q = row_enc(l, r);
-            double lo = q->offset, hi = q->offset + ((1 << q->bitwidth) - 1) - (q->strict ? 1 : 0);
+            double lo, hi;
+        code_range(q, &lo, &hi);
             for (int64_t c = 0; c < l->k; c++) {
                 size_t i = (size_t)(r * l->k + c);
                 double sg = 1 / (1 + exp(-v[i])), raw = sg * (ZETA - GAMMA) + GAMMA;
@@ -222,7 +232,8 @@ static int optimize(ada_layer *l, const ptq_adaround_opts *o, ptq_adaround_stats
     }
     for (int64_t r = 0; r < l->o; r++) {
         const quant_encoding *q = row_enc(l, r);
-        double lo = q->offset, hi = q->offset + ((1 << q->bitwidth) - 1) - (q->strict ? 1 : 0);
+        double lo, hi;
+        code_range(q, &lo, &hi);
         for (int64_t c = 0; c < l->k; c++) {
             size_t i = (size_t)(r * l->k + c);
             float rounded = (float)(q->scale * fmin(hi, fmax(lo, fl[i] + (rect_sigmoid(v[i]) >= 0.5))));
