@@ -144,6 +144,15 @@ static void code_range(const quant_encoding *q, double *lo, double *hi)
     *hi = q->offset + ((1 << q->bitwidth) - 1) - (q->strict ? 1 : 0);
 }
 
+/* Row r's weight for an integer code, the code clamped to the grid. */
+static inline float on_grid(const ada_layer *l, int64_t r, double code)
+{
+    const quant_encoding *q = row_enc(l, r);
+    double lo, hi;
+    code_range(q, &lo, &hi);
+    return (float)(q->scale * fmin(hi, fmax(lo, code)));
+}
+
 static int64_t at(const ada_layer *l, int64_t r, int64_t c)
 {
     return l->gemm_kn ? c * l->o + r : r * l->k + c;
@@ -178,8 +187,6 @@ static int optimize(ada_layer *l, const ptq_adaround_opts *o, ptq_adaround_stats
     }
     for (int64_t r = 0; r < l->o; r++) {
         const quant_encoding *q = row_enc(l, r);
-        double lo, hi;
-        code_range(q, &lo, &hi);
         for (int64_t c = 0; c < l->k; c++) {
             size_t i = (size_t)(r * l->k + c);
             w[i] = l->w[at(l, r, c)];
@@ -187,22 +194,18 @@ static int optimize(ada_layer *l, const ptq_adaround_opts *o, ptq_adaround_stats
             fl[i] = floor(x);
             double p = (x - fl[i] - GAMMA) / (ZETA - GAMMA); /* h(v) starts at the fractional part */
             v[i] = log(p / (1 - p));
-            d[i] = (float)(q->scale * fmin(hi, fmax(lo, nearbyint(x))) - w[i]);
+            d[i] = on_grid(l, r, nearbyint(x)) - w[i];
         }
     }
     st->error_nearest += output_error(l, d, grad);
     int warm = (int)(o->warm_start * o->iterations);
     double b1t = 1, b2t = 1;
     for (int t = 0; t < o->iterations; t++) {
-        for (int64_t r = 0; r < l->o; r++) {
-            const quant_encoding *q = row_enc(l, r);
-            double lo, hi;
-        code_range(q, &lo, &hi);
+        for (int64_t r = 0; r < l->o; r++)
             for (int64_t c = 0; c < l->k; c++) {
                 size_t i = (size_t)(r * l->k + c);
-                d[i] = (float)(q->scale * fmin(hi, fmax(lo, fl[i] + rect_sigmoid(v[i]))) - w[i]);
+                d[i] = on_grid(l, r, fl[i] + rect_sigmoid(v[i])) - w[i];
             }
-        }
         dnnl_sgemm('N', 'N', l->o, l->k, l->k, 1.0f, d, l->k, l->cov, l->k, 0.0f, grad, l->k);
         double beta = t < warm ? 0 : o->beta_end + (o->beta_start - o->beta_end) *
                                                       (1 - (double)(t - warm) / fmax(1, o->iterations - warm));
@@ -212,7 +215,7 @@ static int optimize(ada_layer *l, const ptq_adaround_opts *o, ptq_adaround_stats
         for (int64_t r = 0; r < l->o; r++) {
             const quant_encoding *q = row_enc(l, r);
             double lo, hi;
-        code_range(q, &lo, &hi);
+            code_range(q, &lo, &hi);
             for (int64_t c = 0; c < l->k; c++) {
                 size_t i = (size_t)(r * l->k + c);
                 double sg = 1 / (1 + exp(-v[i])), raw = sg * (ZETA - GAMMA) + GAMMA;
@@ -230,17 +233,13 @@ static int optimize(ada_layer *l, const ptq_adaround_opts *o, ptq_adaround_stats
             }
         }
     }
-    for (int64_t r = 0; r < l->o; r++) {
-        const quant_encoding *q = row_enc(l, r);
-        double lo, hi;
-        code_range(q, &lo, &hi);
+    for (int64_t r = 0; r < l->o; r++)
         for (int64_t c = 0; c < l->k; c++) {
             size_t i = (size_t)(r * l->k + c);
-            float rounded = (float)(q->scale * fmin(hi, fmax(lo, fl[i] + (rect_sigmoid(v[i]) >= 0.5))));
+            float rounded = on_grid(l, r, fl[i] + (rect_sigmoid(v[i]) >= 0.5));
             d[i] = rounded - w[i];
             l->w[at(l, r, c)] = rounded;
         }
-    }
     st->error_adaround += output_error(l, d, grad);
     rc = 0;
 done:
