@@ -41,7 +41,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    kern_nn_passive_wait(argv);
+    kern_nn_short_spin(argv);
     if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

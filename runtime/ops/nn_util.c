@@ -211,9 +211,9 @@ int64_t kern_nn_opset(const op_ctx *ctx)
     return ctx->graph ? graph_opset_version(ctx->graph, "") : 0;
 }
 
-void kern_nn_passive_wait(char **argv)
+void kern_nn_short_spin(char **argv)
 {
-    if (getenv("OMP_WAIT_POLICY") || setenv("OMP_WAIT_POLICY", "PASSIVE", 1))
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || setenv("GOMP_SPINCOUNT", "10000", 1))
         return;
     execv("/proc/self/exe", argv);
 }
