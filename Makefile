@@ -58,6 +58,8 @@ $(LIB): $(OBJ)
 # Kernels parallelise their loops with OpenMP (oneDNN already runs on libgomp) and let the
 # vectoriser work on loops whose trip count is not a multiple of the vector width.
 $(BUILD)/runtime/ops/%.o: CFLAGS += -fopenmp -fvect-cost-model=dynamic
+# Observers scan large activations on several threads.
+$(BUILD)/runtime/quant/histogram.o: CFLAGS += -fopenmp
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(GEN_HDR)
 	@mkdir -p $(dir $@)

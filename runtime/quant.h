@@ -137,6 +137,9 @@ typedef struct quant_observer quant_observer;
  * QUANT_SCHEME_PERCENTILE, ignored otherwise. NULL (e filled) on bad arguments. */
 quant_observer *quant_observer_new(quant_scheme s, int n_channels, double percentile, qrc_err *e);
 void quant_observer_free(quant_observer *o);
+/* Lets updates scan a large per-tensor batch on up to `threads` threads (default 1); the statistics are
+ * the same for any thread count. */
+void quant_observer_set_threads(quant_observer *o, int threads);
 
 /* Folds one batch, a dense row-major tensor of the given shape. A per-tensor observer ignores axis;
  * a per-channel one reads channels along axis (dims[axis] must equal its channel count). */

@@ -102,6 +102,7 @@ static int make_observers(quant_sim *s, qrc_err *e)
         s->obs[i] = quant_observer_new(s->opts.scheme, q->n_channels, s->opts.percentile, e);
         if (!s->obs[i])
             return err_wrap(e, "'%s'", q->tensor);
+        quant_observer_set_threads(s->obs[i], s->opts.threads);
         if (q->role == QUANT_ROLE_WEIGHT || q->role == QUANT_ROLE_BIAS) {
             const tensor *w = s->g->values[q->value].init;
             if (quant_observer_update(s->obs[i], w->data, w->rank, w->dims, q->axis, e))

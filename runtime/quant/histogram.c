@@ -1,11 +1,55 @@
 /* histogram.c — fixed-size histograms of streamed batches: tf_enhanced's averaged PDF over a range fixed
  * by the first non-zero batch, and the widening count histogram behind percentile and mse. */
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #include "stats.h"
 
+enum { PART_MIN = 1 << 15, MAX_PARTS = 16 };   /* values per part at least; parts at most */
+
+/* How many parts a span is scanned in: one unless it is a single long run and threads were given. */
+static int span_parts(const quant_span *s)
+{
+    if (s->outer != 1 || s->threads < 2 || s->inner < 2 * PART_MIN)
+        return 1;
+    size_t parts = s->inner / PART_MIN;
+    parts = parts < (size_t)s->threads ? parts : (size_t)s->threads;
+    return parts < MAX_PARTS ? (int)parts : MAX_PARTS;
+}
+
+/* Part i of `parts` of a single-run span, as a serial span. */
+static quant_span span_part(const quant_span *s, int i, int parts)
+{
+    size_t a = s->inner * (size_t)i / (size_t)parts, b = s->inner * (size_t)(i + 1) / (size_t)parts;
+    return (quant_span){s->x + a, 1, b - a, b - a, 1};
+}
+
+static bool span_minmax_serial(const quant_span *s, double *min, double *max);
+
 bool quant_span_minmax(const quant_span *s, double *min, double *max)
+{
+    const int parts = span_parts(s);
+    if (parts == 1)
+        return span_minmax_serial(s, min, max);
+    double lo[MAX_PARTS], hi[MAX_PARTS];
+    bool ok[MAX_PARTS];
+#pragma omp parallel for num_threads(parts)
+    for (int i = 0; i < parts; i++) {
+        quant_span p = span_part(s, i, parts);
+        ok[i] = span_minmax_serial(&p, &lo[i], &hi[i]);
+    }
+    bool any = false;
+    for (int i = 0; i < parts; i++)
+        if (ok[i]) {
+            *min = any ? fmin(*min, lo[i]) : lo[i];
+            *max = any ? fmax(*max, hi[i]) : hi[i];
+            any = true;
+        }
+    return any;
+}
+
+static bool span_minmax_serial(const quant_span *s, double *min, double *max)
 {
     float lo = INFINITY, hi = -INFINITY;
     for (size_t o = 0; o < s->outer; o++) {
@@ -39,7 +83,7 @@ bool quant_span_minmax(const quant_span *s, double *min, double *max)
 
 /* Bin counts of one span. With clamp, values just past either edge (float rounding) land in the end
  * bins; without, values outside the range are dropped. Returns the number of non-NaN values. */
-static size_t count_bins(const quant_hist *h, const quant_span *s, uint32_t *cnt, bool clamp)
+static size_t count_bins_serial(const quant_hist *h, const quant_span *s, uint32_t *cnt, bool clamp)
 {
     const float lo = (float)h->lo, inv = (float)(1.0 / h->step);
     size_t seen = 0;
@@ -62,6 +106,29 @@ static size_t count_bins(const quant_hist *h, const quant_span *s, uint32_t *cnt
     return seen;
 }
 
+/* count_bins_serial over the span's parts, one thread each, the counts added up. */
+static size_t count_bins(const quant_hist *h, const quant_span *s, uint32_t *cnt, bool clamp)
+{
+    const int parts = span_parts(s);
+    if (parts == 1)
+        return count_bins_serial(h, s, cnt, clamp);
+    uint32_t part_cnt[MAX_PARTS][QUANT_HIST_BINS];
+    size_t seen[MAX_PARTS];
+#pragma omp parallel for num_threads(parts)
+    for (int i = 0; i < parts; i++) {
+        quant_span p = span_part(s, i, parts);
+        memset(part_cnt[i], 0, sizeof part_cnt[i]);
+        seen[i] = count_bins_serial(h, &p, part_cnt[i], clamp);
+    }
+    size_t total = 0;
+    for (int i = 0; i < parts; i++) {
+        total += seen[i];
+        for (int b = 0; b < QUANT_HIST_BINS; b++)
+            cnt[b] += part_cnt[i][b];
+    }
+    return total;
+}
+
 size_t quant_hist_count(const quant_hist *h, const quant_span *s, double *counts)
 {
     uint32_t cnt[QUANT_HIST_BINS] = {0};
@@ -73,8 +140,8 @@ size_t quant_hist_count(const quant_hist *h, const quant_span *s, double *counts
 
 /* count_bins for a fixed range that also finds the span's min and max in the same pass (infinities
  * and NaNs excluded). Returns the number of non-NaN values; *ok is false when no finite value was seen. */
-static size_t count_bins_minmax(const quant_hist *h, const quant_span *s, uint32_t *cnt, double *bmin,
-                                double *bmax, bool *ok)
+static size_t count_bins_minmax_serial(const quant_hist *h, const quant_span *s, uint32_t *cnt, double *bmin,
+                                       double *bmax, bool *ok)
 {
     const float lo = (float)h->lo, inv = (float)(1.0 / h->step);
     float mn = INFINITY, mx = -INFINITY;
@@ -95,12 +162,44 @@ static size_t count_bins_minmax(const quant_hist *h, const quant_span *s, uint32
     }
     *ok = mn <= mx && !isinf(mn) && !isinf(mx);
     if (!*ok && seen > 0)
-        *ok = quant_span_minmax(s, bmin, bmax); /* infinities present: the slow exact path */
+        *ok = span_minmax_serial(s, bmin, bmax); /* infinities present: the slow exact path */
     else if (*ok) {
         *bmin = mn;
         *bmax = mx;
     }
     return seen;
+}
+
+/* count_bins_minmax_serial over the span's parts, one thread each, counts added and extremes merged. */
+static size_t count_bins_minmax(const quant_hist *h, const quant_span *s, uint32_t *cnt, double *bmin,
+                                double *bmax, bool *ok)
+{
+    const int parts = span_parts(s);
+    if (parts == 1)
+        return count_bins_minmax_serial(h, s, cnt, bmin, bmax, ok);
+    uint32_t part_cnt[MAX_PARTS][QUANT_HIST_BINS];
+    size_t seen[MAX_PARTS];
+    double lo[MAX_PARTS], hi[MAX_PARTS];
+    bool part_ok[MAX_PARTS];
+#pragma omp parallel for num_threads(parts)
+    for (int i = 0; i < parts; i++) {
+        quant_span p = span_part(s, i, parts);
+        memset(part_cnt[i], 0, sizeof part_cnt[i]);
+        seen[i] = count_bins_minmax_serial(h, &p, part_cnt[i], &lo[i], &hi[i], &part_ok[i]);
+    }
+    size_t total = 0;
+    *ok = false;
+    for (int i = 0; i < parts; i++) {
+        total += seen[i];
+        for (int b = 0; b < QUANT_HIST_BINS; b++)
+            cnt[b] += part_cnt[i][b];
+        if (part_ok[i]) {
+            *bmin = *ok ? fmin(*bmin, lo[i]) : lo[i];
+            *bmax = *ok ? fmax(*bmax, hi[i]) : hi[i];
+            *ok = true;
+        }
+    }
+    return total;
 }
 
 bool quant_hist_average_fused(quant_hist *h, const quant_span *s, double *bmin, double *bmax)

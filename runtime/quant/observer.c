@@ -30,7 +30,7 @@ int quant_scheme_parse(const char *name, quant_scheme *out, qrc_err *e)
 
 struct quant_observer {
     quant_scheme scheme;
-    int n;
+    int n, threads;
     double percentile;
     int64_t batches;
     double *min, *max; /* running range per channel */
@@ -70,6 +70,11 @@ oom:
     quant_observer_free(o);
     err_set(e, "out of memory for an observer of %d channels", n_channels);
     return NULL;
+}
+
+void quant_observer_set_threads(quant_observer *o, int threads)
+{
+    o->threads = threads;
 }
 
 void quant_observer_free(quant_observer *o)
@@ -117,7 +122,7 @@ int quant_observer_update(quant_observer *o, const float *x, int rank, const int
     for (int i = 0; i < rank; i++)
         n *= (size_t)dims[i];
     if (o->n == 1) {
-        quant_span s = {x, 1, n, n};
+        quant_span s = {x, 1, n, n, o->threads};
         fold(o, 0, &s);
         o->batches++;
         return 0;
@@ -135,7 +140,7 @@ int quant_observer_update(quant_observer *o, const float *x, int rank, const int
     for (int i = axis + 1; i < rank; i++)
         inner *= (size_t)dims[i];
     for (int c = 0; c < o->n; c++) {
-        quant_span s = {x + (size_t)c * inner, outer, inner, (size_t)o->n * inner};
+        quant_span s = {x + (size_t)c * inner, outer, inner, (size_t)o->n * inner, o->threads};
         fold(o, c, &s);
     }
     o->batches++;

@@ -1,7 +1,9 @@
 /* stats.h — statistics shared by the observer's schemes (private to runtime/quant/).
  *
  * A channel's elements are a strided view: `outer` runs of `inner` contiguous floats, runs `stride`
- * floats apart (per-tensor: one run of n). Histograms are fixed arrays of QUANT_HIST_BINS doubles;
+ * floats apart (per-tensor: one run of n). A large single run is scanned by up to `threads` threads
+ * in contiguous parts; counts are integers and extremes exact, so the results do not depend on the
+ * thread count. Histograms are fixed arrays of QUANT_HIST_BINS doubles;
  * bin i covers [lo + i*step, lo + (i+1)*step). */
 #ifndef QRC_QUANT_STATS_H
 #define QRC_QUANT_STATS_H
@@ -14,6 +16,7 @@
 typedef struct quant_span {
     const float *x;
     size_t outer, inner, stride;
+    int threads; /* 0 or 1: the calling thread alone */
 } quant_span;
 
 typedef struct quant_hist {

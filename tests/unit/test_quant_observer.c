@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <math.h>
 #include <cmocka.h>
@@ -257,6 +258,40 @@ static void same_batches_same_bits(void **state)
     }
 }
 
+/* Large batches are scanned in parts on several threads: every scheme gives bit-identical encodings
+ * for 1, 2, 3 and 16 threads, NaNs and infinities included (they fall in different parts). */
+static void threads_do_not_change_statistics(void **state)
+{
+    (void)state;
+    enum { BIG = 300007 };
+    float *x = malloc(BIG * sizeof *x);
+    assert_non_null(x);
+    for (int s = 0; s < QUANT_SCHEME_COUNT_; s++) {
+        quant_encoding want = {0};
+        const int threads[] = {1, 2, 3, 16};
+        for (int t = 0; t < 4; t++) {
+            quant_observer *o = observer((quant_scheme)s, 1, 99.9);
+            quant_observer_set_threads(o, threads[t]);
+            rng = 777;
+            for (int k = 0; k < 3; k++) {
+                for (int i = 0; i < BIG; i++)
+                    x[i] = (float)(gaussian() * (1 + k) + (i < BIG / 4 ? 3.0 : 0.0));   /* parts differ */
+                x[BIG / 3 + k] = NAN;
+                x[BIG - 5] = k == 1 ? INFINITY : x[BIG - 5];
+                x[7] = k == 2 ? -INFINITY : x[7];
+                update(o, x, BIG);
+            }
+            quant_encoding got = encoding(o, &ASYM8);
+            if (t == 0)
+                want = got;
+            else if (!same(&got, &want))
+                fail_msg("scheme %d, %d threads: encoding differs from one thread's", s, threads[t]);
+            quant_observer_free(o);
+        }
+    }
+    free(x);
+}
+
 static void scheme_names_round_trip(void **state)
 {
     (void)state;
@@ -283,6 +318,7 @@ int main(void)
         cmocka_unit_test(per_channel_dead_channel_is_valid),
         cmocka_unit_test(per_channel_inner_axis),
         cmocka_unit_test(same_batches_same_bits),
+        cmocka_unit_test(threads_do_not_change_statistics),
         cmocka_unit_test(scheme_names_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
