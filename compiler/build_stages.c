@@ -103,9 +103,16 @@ int build_place(build *b, qrc_err *e)
 void build_warn_unmatched_rules(const build *b)
 {
     fflush(stdout);
-    for (size_t i = 0; i < b->plan->n_qconfig; i++)
-        if (b->plan->qconfig[i]->kind != QRC__RULE_KIND__BY_DEFAULT && quant_sim_rule_matches(b->sim, (int)i) == 0)
-            fprintf(stderr, "%s: warning: this qconfig rule matches no op of the model\n", b->plan->qconfig[i]->loc);
+    for (size_t i = 0; i < b->plan->n_qconfig; i++) {
+        const Qrc__QConfigRule *r = b->plan->qconfig[i];
+        if (r->kind == QRC__RULE_KIND__BY_DEFAULT || quant_sim_rule_matches(b->sim, (int)i) > 0)
+            continue;
+        if (r->kind == QRC__RULE_KIND__BY_SENSITIVITY && quant_sensitivity_count(b->sim) == 0)
+            fprintf(stderr, "%s: warning: nothing was ranked (encodings loaded, not calibrated): this rule applies "
+                            "to no op and the file's encodings decide\n", r->loc);
+        else
+            fprintf(stderr, "%s: warning: this qconfig rule matches no op of the model\n", r->loc);
+    }
 }
 
 int build_calibrate(build *b, qrc_err *e)
@@ -131,7 +138,13 @@ int build_compute_encodings(build *b, qrc_err *e)
         return -1;
     b->encoded = true;
     build_warn_unmatched_rules(b);
-    build_say(b, "encodings", "%d computed", quant_sim_count(b->sim));
+    int frozen = 0;
+    for (int i = 0; i < quant_sim_count(b->sim); i++)
+        frozen += quant_sim_get(b->sim, i)->frozen;
+    if (frozen)
+        build_say(b, "encodings", "%d computed, %d kept (frozen)", quant_sim_count(b->sim) - frozen, frozen);
+    else
+        build_say(b, "encodings", "%d computed", quant_sim_count(b->sim));
     return 0;
 }
 

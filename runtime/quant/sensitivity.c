@@ -58,6 +58,45 @@ static void release(held *h, int feeds)
     free(h->ref);
 }
 
+static bool same_format(const quant_format *a, const quant_format *b)
+{
+    return a->kind == b->kind && a->bitwidth == b->bitwidth && a->symmetric == b->symmetric &&
+           a->strict == b->strict && a->unsigned_sym == b->unsigned_sym;
+}
+
+/* quant_place after ranking, keeping frozen encodings (AdaRound's weights, a loaded file): a quantizer
+ * of the same tensor and role keeps them when its format, axis and channel count are unchanged; one
+ * that a sensitivity rule gave another format is calibrated anew. */
+static int place_keeping_frozen(quant_sim *s, qrc_err *e)
+{
+    const int n_old = s->n_q;
+    quant_quantizer *old = malloc(sizeof *old * (size_t)(n_old + 1));
+    if (!old)
+        return err_set(e, "out of memory");
+    for (int i = 0; i < n_old; i++) {
+        old[i] = s->q[i];
+        if (s->q[i].frozen && !s->q[i].has_constraint)
+            s->q[i].enc = NULL;   /* kept here; quant_place frees the rest */
+        else
+            old[i].enc = NULL;
+    }
+    int rc = quant_place(s, e);
+    for (int i = 0; i < n_old; i++) {
+        for (int j = 0; rc == 0 && old[i].enc && j < s->n_q; j++) {
+            quant_quantizer *q = &s->q[j];
+            if (q->value == old[i].value && q->role == old[i].role && q->axis == old[i].axis &&
+                q->n_channels == old[i].n_channels && same_format(&q->format, &old[i].format) && !q->enc) {
+                q->enc = old[i].enc;
+                q->frozen = true;
+                old[i].enc = NULL;
+            }
+        }
+        free(old[i].enc);
+    }
+    free(old);
+    return rc;
+}
+
 int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
 {
     const graph *g = s->g;
@@ -150,8 +189,8 @@ done_active:
     s->active = NULL;
     s->weights_applied = false;
     if (rc == 0) {
-        /* Sensitivity rules can now match: place again (encodings go with the old quantizers). */
-        rc = quant_place(s, e);
+        /* Sensitivity rules can now match: place again (computed encodings go with the old quantizers) */
+        rc = place_keeping_frozen(s, e);
     }
 done:
     release(&h, feeds);

@@ -57,6 +57,26 @@ check "the encodings hold exactly the $(wc -l <"$tmp/listed") listed quantizers"
     [ "$(grep agreement "$tmp/reuse.out")" = "$(grep agreement "$tmp/first.out")" ]
 check "encodings loaded from a file round-trip exactly" $? "$(tail -2 "$tmp/err")"
 
+# Ranking sensitivity places the quantizers again: AdaRound's frozen weight encodings stay where the
+# format is unchanged. With loaded encodings nothing is ranked, and the warning says so.
+cat >"$tmp/ada_sens.q" <<EOF
+import "$PWD/recipes/demo.q";
+qconfig { most_sensitive 30%: weight int16 symmetric; }
+passes { adaround { iterations 20; } }
+export { dir "$tmp/ada_sens"; }
+EOF
+"$QRC" build --quiet "$tmp/ada_sens.q" >"$tmp/ada.out" 2>"$tmp/err" &&
+    grep -Eq '^  encodings +[0-9]+ computed, [1-9][0-9]* kept \(frozen\)' "$tmp/ada.out"
+check "adaround's weight encodings survive sensitivity ranking" $? "$(grep encodings "$tmp/ada.out") $(tail -2 "$tmp/err")"
+cat >"$tmp/reuse_sens.q" <<EOF
+import "$PWD/recipes/cnn_reuse_encodings.q";
+qconfig { most_sensitive 30%: weight int16 symmetric; }
+export { dir "$tmp/reuse_sens"; }
+EOF
+"$QRC" build --quiet "$tmp/reuse_sens.q" >/dev/null 2>"$tmp/err" &&
+    grep -q "reuse_sens.q:2:11: warning: nothing was ranked (encodings loaded, not calibrated)" "$tmp/err"
+check "most_sensitive with loaded encodings warns that nothing was ranked" $? "$(tail -2 "$tmp/err")"
+
 # Interop: recipe, exported QDQ model, evaluation rows (the ViT recipe evaluates 1984 rows in batches of 32).
 node -e 'const npy = require("./tests/ort/npy"); const a = npy.read(process.argv[1]);
          npy.write(process.argv[2], npy.sliceRows(a, 0, 1984));' recipes/data/test_2000.npy "$tmp/test_1984.npy"

@@ -287,6 +287,43 @@ static void frozen_encodings_survive_calibration(void **state)
     graph_free(g);
 }
 
+/* Ranking places the quantizers again: a frozen encoding (AdaRound's, a loaded file's) stays with a
+ * quantizer whose format is unchanged (W) and is calibrated anew where a sensitivity rule changed the
+ * format (y: 4-bit default, 16-bit once ranked). */
+static void frozen_encodings_survive_ranking(void **state)
+{
+    (void)state;
+    graph *g = tiny_net();
+    qrc_err e;
+    quant_rule rules[] = {
+        {.label = "most_sensitive 100%", .select = QUANT_SEL_SENSITIVITY, .top_fraction = 1.0,
+         .act = {QUANT_INT, 16, QUANT_UNSET}},
+        {.label = "default", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 4, QUANT_NO},
+         .weight = {QUANT_INT, 8, QUANT_YES}},
+    };
+    quant_sim *s = sim(g, rules, 2, QUANT_SCHEME_TF);
+    quant_encoding w_enc, y_enc;
+    assert_int_equal(quant_encoding_from_scale_offset(&quant_sim_get(s, quant_sim_find(s, "W"))->format, 0.01, -128,
+                                                      &w_enc, &e), 0);
+    assert_int_equal(quant_encoding_from_scale_offset(&quant_sim_get(s, quant_sim_find(s, "y"))->format, 0.5, 0,
+                                                      &y_enc, &e), 0);
+    assert_int_equal(quant_set_encodings(s, quant_sim_find(s, "W"), &w_enc, 1, &e), 0);
+    assert_int_equal(quant_set_encodings(s, quant_sim_find(s, "y"), &y_enc, 1, &e), 0);
+    const char *files[1] = {file(0, "a.npy")};
+    quant_feed feed = {"x", files, 1};
+    quant_data d = {&feed, 1, 4, 0};
+    assert_int_equal(quant_calibrate(s, &d, &e), 0);
+    assert_int_equal(quant_compute_encodings(s, &e), 0);
+    const quant_quantizer *w = quant_sim_get(s, quant_sim_find(s, "W")), *y = quant_sim_get(s, quant_sim_find(s, "y"));
+    assert_true(w->frozen);
+    assert_true(w->enc->scale == w_enc.scale && w->enc->offset == -128);
+    assert_int_equal(y->format.bitwidth, 16);
+    assert_false(y->frozen);
+    assert_int_equal(y->enc->bitwidth, 16);
+    quant_sim_free(s);
+    graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +332,7 @@ int main(void)
         cmocka_unit_test(simulation_applies_encodings),
         cmocka_unit_test(evaluation_and_sensitivity),
         cmocka_unit_test(frozen_encodings_survive_calibration),
+        cmocka_unit_test(frozen_encodings_survive_ranking),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
