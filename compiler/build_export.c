@@ -174,7 +174,7 @@ static int hash_data(build *b, hashes *h, qrc_err *e)
 int build_export(build *b, qrc_err *e)
 {
     const Qrc__Export *x = b->plan->export;
-    export_options o = {.dir = x->dir_resolved, .prefix = x->prefix};
+    export_options o = {.dir = x->dir_resolved, .prefix = x->prefix, .qdq = {.bias_int32 = x->bias_int32}};
     if (export_enc_version_parse(x->encodings_version, &o.enc_version, e))
         return -1;
     static const unsigned bits[] = {

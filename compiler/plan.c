@@ -240,6 +240,8 @@ static Qrc__Export *build_export(arena *a, const recipe *r)
         e->artifacts = all;
         e->n_artifacts = 4;
     }
+    e->has_bias_int32 = true;
+    e->bias_int32 = r->bias_int32;
     return e;
 }
 

@@ -180,9 +180,10 @@ char *plan_to_json(const Qrc__Plan *p)
     json_t *artifacts = json_array();
     for (size_t i = 0; i < p->export->n_artifacts; i++)
         json_array_append_new(artifacts, json_string(plan_artifact_name(p->export->artifacts[i])));
-    json_t *exp = json_pack("{s:s, s:s, s:s, s:s, s:o}", "dir", p->export->dir, "dir_resolved", p->export->dir_resolved,
-                            "prefix", p->export->prefix, "encodings_version", p->export->encodings_version,
-                            "artifacts", artifacts);
+    json_t *exp = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "dir", p->export->dir, "dir_resolved",
+                            p->export->dir_resolved, "prefix", p->export->prefix, "encodings_version",
+                            p->export->encodings_version, "artifacts", artifacts, "bias",
+                            p->export->bias_int32 ? "int32" : "float");
     json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "version", p->version,
                              "recipe", p->recipe, "recipe_sha256", p->recipe_sha256, "sources",
                              strings(p->sources, p->n_sources), "model", model(p->model), "prepare",

@@ -228,7 +228,7 @@ void plan_print_text(const Qrc__Plan *p, FILE *f)
     fprintf(f, "\n  prefix %s\n  encodings %s\n  artifacts", x->prefix, x->encodings_version);
     for (size_t i = 0; i < x->n_artifacts; i++)
         fprintf(f, "%s %s", i ? "," : "", plan_artifact_name(x->artifacts[i]));
-    fputs("\npasses\n", f);
+    fprintf(f, "\n  bias %s\npasses\n", x->bias_int32 ? "int32" : "float");
     for (size_t i = 0; i < p->n_passes; i++)
         pass(f, i, p->passes[i]);
 }

@@ -326,11 +326,23 @@ static void apply_artifacts(sema *s, const ast_stmt *st)
     r->artifacts_at = g->atoms->loc;
 }
 
+static void apply_bias(sema *s, const ast_stmt *st)
+{
+    const ast_atom *a = sema_single(s, st, "bias");
+    static const char *const names[] = {"float", "int32"};
+    int k = a ? sema_choice(s, a, "bias type", names, 2) : -1;
+    if (k < 0)
+        return;
+    s->r->bias_int32 = k == 1;
+    s->r->bias_at = a->loc;
+}
+
 static const sema_key export_keys[] = {
     {"dir", apply_dir, false},
     {"prefix", apply_prefix, false},
     {"encodings", apply_version, false},
     {"artifacts", apply_artifacts, false},
+    {"bias", apply_bias, false},
 };
 
 void sema_export(sema *s, const ast_stmt *st)

@@ -289,6 +289,10 @@ typedef struct quant_options {
     int sensitivity_batches;   /* calibration batches used to rank sensitivity; 0 means 4 */
 } quant_options;
 
+/* True for ops whose output holds a subset or rearrangement of their first input's values (MaxPool,
+ * Reshape, Transpose, ...): their output carries the input's encoding instead of a quantizer. */
+bool quant_op_shares_input(const char *op_type);
+
 typedef struct quant_sim quant_sim;
 struct pass_report;
 

@@ -286,7 +286,22 @@ static const export_quantizer *find_q(const export_quantizer *q, int n, const ch
     return NULL;
 }
 
-/* Float Conv/Gemm biases without a quantizer of their own become int32 with scale s_in x s_w. */
+/* The quantizer whose encoding value v carries: its own or, through ops that pass their first input's
+ * encoding on (MaxPool, Flatten, ...), that of the value they read. NULL when none. */
+static const export_quantizer *carried_q(const graph *g, const export_quantizer *q, int n, int v)
+{
+    for (int hops = 0; v >= 0 && hops <= g->n_nodes; hops++) {
+        const export_quantizer *x = find_q(q, n, g->values[v].name);
+        int p = graph_producer(g, v);
+        if (x || p < 0 || g->nodes[p].n_in < 1 || !quant_op_shares_input(g->nodes[p].op_type))
+            return x;
+        v = g->nodes[p].in[0];
+    }
+    return NULL;
+}
+
+/* Float Conv/Gemm biases without a quantizer of their own become int32 with scale s_in x s_w, s_in
+ * being the encoding the input carries. */
 static int int32_biases(qdq *Q, const export_quantizer *q, int n)
 {
     graph *g = Q->g;
@@ -297,7 +312,7 @@ static int int32_biases(qdq *Q, const export_quantizer *q, int n)
             continue;
         int vb = nd->in[2];
         tensor *b = g->values[vb].init;
-        const export_quantizer *xi = find_q(q, n, g->values[nd->in[0]].name);
+        const export_quantizer *xi = carried_q(g, q, n, nd->in[0]);
         const export_quantizer *xw = find_q(q, n, g->values[nd->in[1]].name);
         if (!b || b->dtype != DT_FLOAT || b->rank != 1 || find_q(q, n, g->values[vb].name) || !xi || !xw ||
             xi->encs[0].kind != QUANT_INT || xw->encs[0].kind != QUANT_INT || xi->axis >= 0)

@@ -48,6 +48,11 @@ static bool in_list(const char *const *list, const char *s)
     return false;
 }
 
+bool quant_op_shares_input(const char *op_type)
+{
+    return in_list(SHARES_INPUT, op_type);
+}
+
 static const weight_op *weight_op_of(const graph_node *n)
 {
     for (size_t i = 0; i < sizeof WEIGHT_OPS / sizeof *WEIGHT_OPS; i++)

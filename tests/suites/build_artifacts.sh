@@ -77,6 +77,20 @@ EOF
     grep -q "reuse_sens.q:2:11: warning: nothing was ranked (encodings loaded, not calibrated)" "$tmp/err"
 check "most_sensitive with loaded encodings warns that nothing was ranked" $? "$(tail -2 "$tmp/err")"
 
+# bias int32: every Conv/Gemm bias of the CNN becomes an int32 DequantizeLinear (fc1's input carries
+# an encoding through MaxPool and Flatten), and ONNX Runtime still agrees with the simulation (below).
+cat >"$tmp/bias_int32.q" <<EOF
+import "$PWD/recipes/demo.q";
+export { dir "$tmp/bias32"; bias int32; }
+EOF
+"$QRC" build --quiet "$tmp/bias_int32.q" >/dev/null 2>"$tmp/err"
+missing=""
+for layer in conv1 conv2 conv3 fc1 fc2; do
+    grep -aq "$layer.bias_zero_point" "$tmp/bias32/fmnist_cnn_w8a8.onnx" 2>/dev/null || missing="$missing $layer"
+done
+[ -z "$missing" ]
+check "bias int32 quantizes all five biases" $? "float biases:$missing $(tail -2 "$tmp/err")"
+
 # Interop: recipe, exported QDQ model, evaluation rows (the ViT recipe evaluates 1984 rows in batches of 32).
 node -e 'const npy = require("./tests/ort/npy"); const a = npy.read(process.argv[1]);
          npy.write(process.argv[2], npy.sliceRows(a, 0, 1984));' recipes/data/test_2000.npy "$tmp/test_1984.npy"
@@ -96,6 +110,7 @@ interop recipes/cnn_float16.q out/fp16/fmnist_cnn_fp16.onnx recipes/data/test_20
 interop recipes/cnn_reuse_encodings.q out/reuse/fmnist_cnn_reused.onnx recipes/data/test_2000.npy
 interop recipes/resnet_mixed.q out/fmnist_resnet_mixed.onnx recipes/data/test_2000.npy
 interop recipes/cnn_adaround.q out/adaround/fmnist_cnn_w4a8.onnx recipes/data/test_2000.npy
+interop "$tmp/bias_int32.q" "$tmp/bias32/fmnist_cnn_w8a8.onnx" recipes/data/test_2000.npy
 interop recipes/vit_jit_strip.q out/vit/fmnist_vit_body.onnx "$tmp/test_1984.npy" --batch 32
 
 echo "$pass passed, $fail failed"

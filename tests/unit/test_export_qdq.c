@@ -157,8 +157,16 @@ static void bias_and_float16(void **state)
     assert_int_equal(b->dtype, DT_INT32);
     for (int c = 0; c < 3; c++)
         assert_true(((float *)s->data)[c] == f.x.scale * f.conv_w[c].scale);
-    /* fc's input (flat) has no encoding of its own: its bias stays float */
+    /* fc's input (flat) carries relu_out's encoding through Flatten: s_in is relu_out's scale */
+    dq = producer_of(d, "fc.bias");
+    assert_string_equal(dq->op_type, "DequantizeLinear");
+    assert_true(((float *)d->values[dq->in[1]].init->data)[0] == f.relu.scale * f.fc_w.scale);
+    graph_free(d);
+    /* without an encoding to carry (relu_out unquantized), fc's bias stays float */
+    export_quantizer no_relu[4] = {f.q[0], f.q[1], f.q[3], f.q[4]};
+    d = export_ok(g, no_relu, 4, &o);
     assert_non_null(d->values[graph_find_value(d, "fc.bias")].init);
+    assert_string_equal(producer_of(d, "conv.bias")->op_type, "DequantizeLinear");
     /* float16 output: Cast pair, output name kept */
     assert_int_equal(count_op(d, "Cast", ""), 2);
     assert_string_equal(producer_of(d, "logits")->op_type, "Cast");

@@ -57,4 +57,5 @@ export {
   prefix "resnet_w8a8";
   encodings "1.0.0";
   artifacts model, encodings;
+  bias int32;  # Conv/Gemm biases as int32 in the QDQ model
 }

@@ -1,0 +1,3 @@
+model "m.onnx";
+calibrate { data x = "c.npy"; }
+export { bias int33; }
