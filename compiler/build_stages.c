@@ -66,14 +66,26 @@ int build_prepare(build *b, qrc_err *e)
     }
     b->prepared = true;
     fflush(stdout);
+    /* once unshare ran, a reused module or shared weight is resolved: counted, not warned about */
+    const bool unshared = pass_report_count(&b->rep, "unshared", PASS_INFO) > 0;
+    int warnings = 0, resolved = 0;
     for (int i = 0; i < b->rep.n_notes; i++) {
         const pass_note *n = &b->rep.notes[i];
-        if (n->level >= PASS_WARN)
-            fprintf(stderr, "qrc build: warning: %s%s%s\n", n->node ? n->node : "", n->node ? ": " : "", n->msg);
+        if (n->level < PASS_WARN)
+            continue;
+        if (unshared && (!strcmp(n->kind, "reused_module") || !strcmp(n->kind, "shared_weight"))) {
+            resolved++;
+            continue;
+        }
+        warnings++;
+        fprintf(stderr, "qrc build: warning: %s%s%s\n", n->node ? n->node : "", n->node ? ": " : "", n->msg);
     }
-    build_say(b, "prepare", "%s: %d nodes, %d supergroups, %d rewrites, %d warnings",
+    build_say(b, "prepare", "%s: %d nodes, %d supergroups, %d rewrites%s, %d warnings",
               prepare_method_name(b->cfg.prepare.opts.method), b->g->n_nodes, b->rep.n_groups, b->rep.changes,
-              pass_report_count(&b->rep, NULL, PASS_WARN));
+              !resolved       ? ""
+              : resolved == 1 ? " (1 reused module or weight unshared)"
+                              : arena_printf(&b->a, " (%d reused modules or weights unshared)", resolved),
+              warnings);
     return 0;
 }
 
@@ -99,13 +111,18 @@ int build_place(build *b, qrc_err *e)
     return 0;
 }
 
-/* A qconfig rule that decided nothing usually means a renamed module: worth a warning at its line. */
+/* A qconfig rule of the recipe itself that decided nothing usually means a renamed module: worth a
+ * warning at its line. Rules imported from a shared base often do not apply to every model: those stay
+ * quiet (`qrc build --list` names every rule that matches nothing). */
 void build_warn_unmatched_rules(const build *b)
 {
     fflush(stdout);
+    const size_t root = strlen(b->plan->recipe);
     for (size_t i = 0; i < b->plan->n_qconfig; i++) {
         const Qrc__QConfigRule *r = b->plan->qconfig[i];
         if (r->kind == QRC__RULE_KIND__BY_DEFAULT || quant_sim_rule_matches(b->sim, (int)i) > 0)
+            continue;
+        if (strncmp(r->loc, b->plan->recipe, root) || r->loc[root] != ':')
             continue;
         if (r->kind == QRC__RULE_KIND__BY_SENSITIVITY && quant_sensitivity_count(b->sim) == 0)
             fprintf(stderr, "%s: warning: nothing was ranked (encodings loaded, not calibrated): this rule applies "

@@ -15,10 +15,10 @@ prepare {
 }
 
 qconfig {
+  most_sensitive 10%:               act int16, weight int16 symmetric;  # ranked by the runtime
   module re"layer1\.[0-9]+\.conv1": act int16, weight int8 per_channel;
   module "layer2.*":                weight int8 per_tensor;
   module under "layer3":            act uint8, weight int4 strict_symmetric per_channel;
-  most_sensitive 10%:               act int16, weight int16 symmetric;  # ranked by the runtime
   op Add:                           act int16;
   default:                          act uint8 asymmetric, weight int8 symmetric per_channel;
 }
