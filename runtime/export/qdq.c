@@ -146,15 +146,17 @@ static int add_node(qdq *Q, const char *op, const char *name, int n_in, const in
     return n;
 }
 
-static int new_value(qdq *Q, const char *hint, tensor_dtype dt, const graph_value *like)
+/* A new value of dtype dt shaped like value `like` (an index: adding a value may move the array). */
+static int new_value(qdq *Q, const char *hint, tensor_dtype dt, int like)
 {
     int v = graph_value_new(Q->g, hint);
     graph_value *gv = &Q->g->values[v];
+    const graph_value *lv = &Q->g->values[like];
     gv->dtype = dt;
-    gv->rank = like->rank;
-    for (int i = 0; i < like->rank && i < TENSOR_MAX_RANK; i++) {
-        gv->dims[i] = like->dims[i];
-        gv->dim_param[i] = like->dim_param[i];
+    gv->rank = lv->rank;
+    for (int i = 0; i < lv->rank && i < TENSOR_MAX_RANK; i++) {
+        gv->dims[i] = lv->dims[i];
+        gv->dim_param[i] = lv->dim_param[i];
     }
     return v;
 }
@@ -203,8 +205,8 @@ static int float16_pair(qdq *Q, const export_quantizer *x, int v)
         graph_attr_set(g, n, "to", ATTR_INT)->i = DT_FLOAT;
         return 0;
     }
-    int vh = new_value(Q, cat(Q, x->tensor, "_float16"), DT_FLOAT16, gv);
-    int vf = new_value(Q, cat(Q, x->tensor, "_dequantized"), DT_FLOAT, &g->values[v]);
+    int vh = new_value(Q, cat(Q, x->tensor, "_float16"), DT_FLOAT16, v);
+    int vf = new_value(Q, cat(Q, x->tensor, "_dequantized"), DT_FLOAT, v);
     int n = add_node(Q, "Cast", cat(Q, x->tensor, "_cast_float16"), 1, &v, vh, false, NULL);
     graph_attr_set(g, n, "to", ATTR_INT)->i = DT_FLOAT16;
     n = add_node(Q, "Cast", cat(Q, x->tensor, "_cast_float"), 1, &vh, vf, false, NULL);
@@ -267,12 +269,12 @@ static int quantize_activation(qdq *Q, const export_quantizer *x, int v, const c
         *(float *)lo->data = x->encs[0].min;
         *(float *)hi->data = x->encs[0].max;
         int vlo = add_init(Q, cat(Q, x->tensor, "_clip_min"), lo), vhi = add_init(Q, cat(Q, x->tensor, "_clip_max"), hi);
-        src = new_value(Q, cat(Q, x->tensor, "_clipped"), DT_FLOAT, &g->values[v]);
+        src = new_value(Q, cat(Q, x->tensor, "_clipped"), DT_FLOAT, v);
         add_node(Q, "Clip", cat(Q, x->tensor, "_clip"), 3, (int[]){v, vlo, vhi}, src, false, NULL);
     }
     bool ms = k->bits == 16 && Q->ms16;
-    int vq = new_value(Q, cat(Q, x->tensor, "_quantized"), k->dt, &g->values[v]);
-    int vd = new_value(Q, cat(Q, x->tensor, "_dequantized"), DT_FLOAT, &g->values[v]);
+    int vq = new_value(Q, cat(Q, x->tensor, "_quantized"), k->dt, v);
+    int vd = new_value(Q, cat(Q, x->tensor, "_dequantized"), DT_FLOAT, v);
     add_node(Q, "QuantizeLinear", cat(Q, x->tensor, "_quantize"), 3, (int[]){src, vs, vz}, vq, ms, x);
     add_node(Q, "DequantizeLinear", cat(Q, x->tensor, "_dequantize"), 3, (int[]){vq, vs, vz}, vd, ms, x);
     return rewire(Q, v, vd, first_new);
