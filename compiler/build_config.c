@@ -108,6 +108,7 @@ int build_config_from_plan(const Qrc__Plan *plan, const graph *g, build_config *
     c->quant.scheme = schemes[qs->scheme];
     c->quant.percentile = qs->has_percentile ? qs->percentile : 0;
     c->quant.stochastic = qs->rounding == QRC__ROUNDING__STOCHASTIC;
+    c->quant.int32_bias = plan->export->bias_int32;
     if (plan->calibrate) {
         const Qrc__Calibrate *cal = plan->calibrate;
         c->quant.seed = cal->seed;

@@ -287,6 +287,8 @@ typedef struct quant_options {
     int threads;               /* executor threads; 0 means 2 */
     FILE *progress;            /* progress lines go here when it is a terminal; NULL for quiet */
     int sensitivity_batches;   /* calibration batches used to rank sensitivity; 0 means 4 */
+    bool int32_bias;           /* simulate Conv/Gemm biases without a quantizer of their own as int32 with
+                                  scale = input scale x weight scale, as export's bias_int32 stores them */
 } quant_options;
 
 /* True for ops whose output holds a subset or rearrangement of their first input's values (MaxPool,

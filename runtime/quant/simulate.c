@@ -1,5 +1,7 @@
 /* simulate.c — the two executors (float, and fake-quantized weights) and single-batch runs of each. */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim_internal.h"
 
@@ -68,6 +70,45 @@ static int quantized_param(const quant_sim *s, const quant_quantizer *q, tensor 
     return 0;
 }
 
+/* The active quantizer with an integer encoding a value carries, or NULL. */
+static const quant_quantizer *active_int(const quant_sim *s, int v)
+{
+    int qi = v >= 0 ? s->carrier[v] : -1;
+    if (qi < 0 || (s->active && !s->active[qi]) || !s->q[qi].enc || s->q[qi].enc[0].kind != QUANT_INT)
+        return NULL;
+    return &s->q[qi];
+}
+
+/* A float bias initializer of a Conv or Gemm without a quantizer of its own: what int32_bias rounds. */
+static const tensor *float_bias(const quant_sim *s, const graph_node *n)
+{
+    if ((strcmp(n->op_type, "Conv") && strcmp(n->op_type, "Gemm")) || n->n_in < 3 || n->in[2] < 0 ||
+        s->carrier[n->in[2]] >= 0)
+        return NULL;
+    const tensor *b = s->g->values[n->in[2]].init;
+    return b && b->dtype == DT_FLOAT && b->rank == 1 ? b : NULL;
+}
+
+/* Under int32_bias, the bias of node n rounded to the grid of input scale x weight scale (per output
+ * channel with a per-channel weight), as the QDQ export stores it; *out stays NULL when the bias keeps
+ * its float value (no active per-tensor input encoding or matching weight encoding). */
+static int int32_bias(const quant_sim *s, const graph_node *n, tensor **out, qrc_err *e)
+{
+    *out = NULL;
+    const tensor *b = float_bias(s, n);
+    const quant_quantizer *x = b ? active_int(s, n->in[0]) : NULL, *w = b ? active_int(s, n->in[1]) : NULL;
+    if (!x || !w || x->axis >= 0 || (w->axis >= 0 && w->n_channels != b->dims[0]))
+        return 0;
+    if (!(*out = tensor_clone(b, e)))
+        return -1;
+    float *d = (*out)->data;
+    for (int64_t j = 0; j < b->dims[0]; j++) {
+        const float sc = x->enc[0].scale * w->enc[w->axis >= 0 ? j : 0].scale;
+        d[j] = (float)(fmax(-2147483648.0, fmin(2147483647.0, nearbyint((double)d[j] / sc))) * sc);
+    }
+    return 0;
+}
+
 int quant_apply_weights(quant_sim *s, qrc_err *e)
 {
     exec *x;
@@ -86,6 +127,12 @@ int quant_apply_weights(quant_sim *s, qrc_err *e)
         }
         if (exec_set_initializer(x, q->value, w, e))
             return err_wrap(e, "'%s'", q->tensor);
+    }
+    for (int n = 0; s->opts.int32_bias && n < s->g->n_nodes; n++) {
+        tensor *b = NULL;   /* NULL restores the float bias (its input or weight inactive while ranking) */
+        if (float_bias(s, &s->g->nodes[n]) &&
+            (int32_bias(s, &s->g->nodes[n], &b, e) || exec_set_initializer(x, s->g->nodes[n].in[2], b, e)))
+            return err_wrap(e, "bias of '%s'", s->g->nodes[n].name);
     }
     s->weights_applied = !s->active;
     return 0;

@@ -78,7 +78,7 @@ EOF
 check "most_sensitive with loaded encodings warns that nothing was ranked" $? "$(tail -2 "$tmp/err")"
 
 # bias int32: every Conv/Gemm bias of the CNN becomes an int32 DequantizeLinear (fc1's input carries
-# an encoding through MaxPool and Flatten), and ONNX Runtime still agrees with the simulation (below).
+# an encoding through MaxPool and Flatten), and ONNX Runtime agrees with the simulation (below).
 cat >"$tmp/bias_int32.q" <<EOF
 import "$PWD/recipes/demo.q";
 export { dir "$tmp/bias32"; bias int32; }
@@ -110,7 +110,8 @@ interop recipes/cnn_float16.q out/fp16/fmnist_cnn_fp16.onnx recipes/data/test_20
 interop recipes/cnn_reuse_encodings.q out/reuse/fmnist_cnn_reused.onnx recipes/data/test_2000.npy
 interop recipes/resnet_mixed.q out/fmnist_resnet_mixed.onnx recipes/data/test_2000.npy
 interop recipes/cnn_adaround.q out/adaround/fmnist_cnn_w4a8.onnx recipes/data/test_2000.npy
-interop "$tmp/bias_int32.q" "$tmp/bias32/fmnist_cnn_w8a8.onnx" recipes/data/test_2000.npy
+# the simulation rounds the biases as the export stores them: ONNX Runtime agrees far closer than 30 dB
+interop "$tmp/bias_int32.q" "$tmp/bias32/fmnist_cnn_w8a8.onnx" recipes/data/test_2000.npy --min-sqnr 60 --min-top1 100
 interop recipes/vit_jit_strip.q out/vit/fmnist_vit_body.onnx "$tmp/test_1984.npy" --batch 32
 
 echo "$pass passed, $fail failed"
