@@ -3,7 +3,9 @@
  * Activations stay plain NCHW (NCW, NCDHW) between ops. Pointwise convolutions (1x1, stride 1, no
  * padding, one group) run on plain layouts directly: they are a matrix product per image. Every other
  * convolution lets oneDNN pick its fastest layout ("any") and reorders the input in and the output
- * out, except 2-D depthwise convolutions, which run directly on NCHW (depthwise.c). Weights are reordered into oneDNN's layout once and cached in the node state when they are an
+ * out, except 2-D convolutions with one input channel per group (depthwise ones, and a first layer on a
+ * one-channel image, which a blocked layout would pad to 16 channels): they run directly on NCHW
+ * (depthwise.c). Weights are reordered into oneDNN's layout once and cached in the node state when they are an
  * initializer; the compiled primitive is cached per input shape and thread count.
  *
  * com.microsoft FusedConv (a Conv followed by Relu, LeakyRelu or Clip, as ONNX Runtime defines it) runs
@@ -401,8 +403,9 @@ int kern_nn_conv_run(op_ctx *ctx)
         memset(y->data, 0, tensor_nbytes(y)); /* an empty reduction */
         return 0;
     }
-    if (x->rank == 4 && cg.group > 1 && cg.group == cg.c && cg.group == cg.oc) {
-        kern_nn_dw_args d = {x->data, w->data, b ? b->data : NULL, y->data, cg.n, cg.c, x->dims[2], x->dims[3],
+    /* one input channel per group (depthwise, or a one-channel input): planes, no blocked layout */
+    if (x->rank == 4 && cg.group == cg.c) {
+        kern_nn_dw_args d = {x->data, w->data, b ? b->data : NULL, y->data, cg.n, cg.c, cg.oc, x->dims[2], x->dims[3],
                              od[2], od[3], cg.w.k[0], cg.w.k[1], cg.w.s[0], cg.w.s[1], cg.w.d[0], cg.w.d[1],
                              cg.w.pb[0], cg.w.pb[1], -INFINITY, INFINITY};
         if (act.kind == ACT_RELU)

@@ -1,4 +1,4 @@
-/* depthwise.c — 2-D depthwise convolution (one filter per channel) directly on NCHW.
+/* depthwise.c — 2-D depthwise convolution (one input channel per group) directly on NCHW.
  *
  * A depthwise conv moves little arithmetic per byte, so reordering activations into a blocked layout
  * and back costs more than the convolution itself. Here each output row is built tap by tap: for
@@ -360,7 +360,7 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
 {
 #ifdef DW_AVX512
     if ((a->sw == 1 || a->sw == 2) && a->kh <= DW_MAX_KH && __builtin_cpu_supports("avx512f")) {
-        const int64_t planes = a->n * a->c, isz = a->ih * a->iw, osz = a->oh * a->ow;
+        const int64_t planes = a->n * a->oc, isz = a->ih * a->iw, osz = a->oh * a->ow, m = a->oc / a->c;
         const bool s1 = a->sh == 1 && a->sw == 1 && a->dh == 1 && a->dw == 1;
         const bool s2 = a->sh == 2 && a->sw == 2 && a->dh == 1 && a->dw == 1;
         uint16_t *masks = malloc((size_t)(((a->ow + 15) / 16) * a->kw * 2 + 1) * sizeof *masks);
@@ -369,19 +369,16 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
         dw_masks(a, masks);
 #pragma omp parallel for schedule(static) num_threads(ctx->threads > 0 ? ctx->threads : 1)
         for (int64_t p = 0; p < planes; p++) {
-            int64_t c = p % a->c;
+            const int64_t c = p % a->oc;
+            const float *xp = a->x + (p / a->oc * a->c + c / m) * isz;
             if (s1 && a->kh == 3 && a->kw == 3)
-                dw_plane_avx512_3x3s1(a, a->x + p * isz, a->w + c * 9, a->b ? a->b[c] : 0.0f, masks,
-                                      a->y + p * osz);
+                dw_plane_avx512_3x3s1(a, xp, a->w + c * 9, a->b ? a->b[c] : 0.0f, masks, a->y + p * osz);
             else if (s2 && a->kh == 3 && a->kw == 3)
-                dw_plane_avx512_3x3s2(a, a->x + p * isz, a->w + c * 9, a->b ? a->b[c] : 0.0f, masks,
-                                      a->y + p * osz);
+                dw_plane_avx512_3x3s2(a, xp, a->w + c * 9, a->b ? a->b[c] : 0.0f, masks, a->y + p * osz);
             else if (s1)
-                dw_plane_avx512_s1(a, a->x + p * isz, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks,
-                                   a->y + p * osz);
+                dw_plane_avx512_s1(a, xp, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks, a->y + p * osz);
             else
-                dw_plane_avx512(a, a->x + p * isz, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks,
-                                a->y + p * osz);
+                dw_plane_avx512(a, xp, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks, a->y + p * osz);
         }
         free(masks);
         return 0;
@@ -392,7 +389,7 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
         return kern_nn_fail(ctx, "out of memory");
     int64_t *hi = lo + a->kw;
     tap_ranges(a->kw, a->iw, a->ow, a->sw, a->dw, a->pl, lo, hi);
-    const int64_t planes = a->n * a->c, isz = a->ih * a->iw, osz = a->oh * a->ow;
+    const int64_t planes = a->n * a->oc, isz = a->ih * a->iw, osz = a->oh * a->ow, m = a->oc / a->c;
     /* stride 1: padded-plane path; its scratch is (padded input + output) rows of the padded pitch */
     const bool s1 = a->sh == 1 && a->sw == 1;
     const int64_t pitch = a->ow + (a->kw - 1) * a->dw;   /* every column a stride-1 output reads */
@@ -407,8 +404,8 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
         }
 #pragma omp for schedule(static)
         for (int64_t p = 0; p < planes; p++) {
-            int64_t c = p % a->c;
-            const float *xp = a->x + p * isz, *wp = a->w + c * a->kh * a->kw;
+            const int64_t c = p % a->oc;
+            const float *xp = a->x + (p / a->oc * a->c + c / m) * isz, *wp = a->w + c * a->kh * a->kw;
             float *yp = a->y + p * osz;
             float bias = a->b ? a->b[c] : 0.0f;
             if (s1) {

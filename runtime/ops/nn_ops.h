@@ -17,13 +17,14 @@ void kern_nn_conv_release(void *state);
  * vanish, so observers (calibration) must run on the original graph. */
 int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e);
 
-/* depthwise.c: a 2-D convolution with one input and one output channel per group, plain NCHW. Every
- * output is clamped to [lo, hi] (NaN passes through): -inf/+inf for none, 0/+inf for Relu, the bounds
- * for Clip. */
+/* depthwise.c: a 2-D convolution with one input channel per group, plain NCHW: c input channels, oc a
+ * multiple of c (output channel o reads input channel o / (oc / c); a one-channel input with any oc is
+ * the case c = 1). Every output is clamped to [lo, hi] (NaN passes through): -inf/+inf for none, 0/+inf
+ * for Relu, the bounds for Clip. */
 typedef struct kern_nn_dw_args {
     const float *x, *w, *b;    /* b may be NULL */
     float *y;
-    int64_t n, c, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
+    int64_t n, c, oc, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
     float lo, hi;
 } kern_nn_dw_args;
 int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a);

@@ -213,6 +213,22 @@ static void conv_depthwise_wide(void **state)
         }
         run_case(cc, 600 + t);
     }
+    /* several output channels per input channel (group = c, oc = m c), and a one-channel input (c = 1,
+       one group): each output plane reads its own group's input plane */
+    for (int t = 0; t < 24; t++) {
+        conv_case cc = {2, 1 + nnh_rand(&s) % 3, 0, 0, 1, {0}, {0}, {0}, {0}, {0}, {0}, NULL, nnh_rand(&s) & 1,
+                        true, 1 + (int)(nnh_rand(&s) % 2)};
+        cc.c = cc.group = t % 2 ? 1 : 1 + nnh_rand(&s) % 3;
+        cc.oc = cc.c * (2 + nnh_rand(&s) % 4);
+        for (int i = 0; i < 2; i++) {
+            cc.k[i] = 1 + nnh_rand(&s) % 4;
+            cc.s[i] = 1 + nnh_rand(&s) % 2;
+            cc.d[i] = 1;
+            cc.pb[i] = cc.pe[i] = nnh_rand(&s) % 2;
+            cc.in[i] = cc.k[i] + nnh_rand(&s) % (i ? 40 : 12);
+        }
+        run_case(cc, 800 + t);
+    }
     /* 3x3 at strides 1 and 2 (the layers with their own unrolled paths), every padding up to 2 */
     for (int t = 0; t < 18; t++) {
         int64_t st = 1 + t % 2, pb = (t / 2) % 3, pe = (t / 6) % 3;
