@@ -149,6 +149,10 @@ int pass_strip(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
 int pass_fold_bn(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
 /* fuse: supergroups and decomposed LayerNorm / GELU units (fuse.c). */
 int pass_fuse(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+/* The nodes of the decomposed LayerNorm starting at ReduceMean node m1, in order: ReduceMean, Sub,
+ * Pow 2, ReduceMean, Add, Sqrt, Div [, Mul by a constant [, Add of a constant]] (room for 9 in nodes).
+ * Returns how many, 0 when m1 starts none; nodes marked in grouped (may be NULL) are never taken. */
+int pass_layernorm_nodes(const graph *g, int m1, const int *grouped, int *nodes);
 /* exclude: resolves excluded module selectors and op classes (exclude.c). */
 int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
 

@@ -16,6 +16,8 @@ const op_def ops_nn[] = {
     {"", "BatchNormalization", 1, kern_nn_batchnorm_check, kern_nn_same_infer, kern_nn_batchnorm_run, NULL},
     {"", "InstanceNormalization", 1, kern_nn_instnorm_check, kern_nn_same_infer, kern_nn_instnorm_run, NULL},
     {"", "LayerNormalization", 17, kern_nn_layernorm_check, kern_nn_layernorm_infer, kern_nn_layernorm_run, NULL},
+    {"com.microsoft", "LayerNormalization", 1, kern_nn_layernorm_check, kern_nn_layernorm_infer,
+     kern_nn_layernorm_run, NULL},
     {"", "ConvTranspose", 1, kern_nn_convt_check, kern_nn_convt_infer, kern_nn_convt_run, NULL},
     {"", "Resize", 10, kern_nn_resize_check, kern_nn_resize_infer, kern_nn_resize_run, NULL},
     {"", "Upsample", 7, kern_nn_resize_check, kern_nn_resize_infer, kern_nn_resize_run, NULL},

@@ -95,10 +95,8 @@ static void add_group(fuse_state *st, const char *kind, int n, const int *nodes)
     pass_note_add(st->r, PASS_INFO, PASS, "supergroup", names[n - 1], "%s: %s .. %s", kind, names[0], names[n - 1]);
 }
 
-/* ReduceMean m1 -> Sub -> Pow(2) -> ReduceMean -> Add(eps) -> Sqrt -> Div [-> Mul -> Add]. */
-static int match_layernorm(fuse_state *st, int m1)
+int pass_layernorm_nodes(const graph *g, int m1, const int *grouped, int *nodes)
 {
-    graph *g = st->g;
     const graph_node *a = &g->nodes[m1];
     if (!is_op(a, "ReduceMean") || a->n_in < 1 || a->n_out < 1)
         return 0;
@@ -126,26 +124,36 @@ static int match_layernorm(fuse_state *st, int m1)
     int sq = only_reader(g, g->nodes[add].out[0]);
     if (sq < 0 || !is_op(&g->nodes[sq], "Sqrt") || only_reader(g, g->nodes[sq].out[0]) != dv)
         return 0;
-    int nodes[MAX_UNIT] = {m1, sub, pw, m2, add, sq, dv};
-    int n = 7;
+    int n = 0;
+    for (int i = 0, core[7] = {m1, sub, pw, m2, add, sq, dv}; i < 7; i++)
+        nodes[n++] = core[i];
     int mul = only_reader(g, g->nodes[dv].out[0]);
-    if (mul >= 0 && is_op(&g->nodes[mul], "Mul") && !st->grouped[mul]) {
+    if (mul >= 0 && is_op(&g->nodes[mul], "Mul") && !(grouped && grouped[mul])) {
         int slot = input_slot(&g->nodes[mul], g->nodes[dv].out[0]);
         if (slot >= 0 && pass_const(g, g->nodes[mul].in[1 - slot])) {
             nodes[n++] = mul;
             int ad = only_reader(g, g->nodes[mul].out[0]);
-            if (ad >= 0 && is_op(&g->nodes[ad], "Add") && !st->grouped[ad]) {
+            if (ad >= 0 && is_op(&g->nodes[ad], "Add") && !(grouped && grouped[ad])) {
                 int s2 = input_slot(&g->nodes[ad], g->nodes[mul].out[0]);
                 if (s2 >= 0 && pass_const(g, g->nodes[ad].in[1 - s2]))
                     nodes[n++] = ad;
             }
         }
     }
-    for (int i = 0; i < n; i++)
-        if (st->grouped[nodes[i]])
+    for (int i = 0; grouped && i < n; i++)
+        if (grouped[nodes[i]])
             return 0;
-    add_group(st, "LayerNorm", n, nodes);
-    return 1;
+    return n;
+}
+
+/* A decomposed LayerNorm starting at m1 becomes one supergroup. */
+static int match_layernorm(fuse_state *st, int m1)
+{
+    int nodes[MAX_UNIT];
+    int n = pass_layernorm_nodes(st->g, m1, st->grouped, nodes);
+    if (n)
+        add_group(st, "LayerNorm", n, nodes);
+    return n > 0;
 }
 
 /* Div(x, √2) | Mul(x, 1/√2) -> Erf -> Add(1) -> Mul(x | 0.5x) [-> Mul(0.5)]. */

@@ -160,11 +160,89 @@ static void split_runs_match(void **state)
     graph_free(dense);
 }
 
+/* x [2, 5, 8] -> decomposed LayerNorm over `axis` (ReduceMean, Sub, Pow 2, ReduceMean, Add eps, Sqrt,
+ * Div, then with affine: Mul gamma [8], Add beta [8]) -> y. Opset 13: axes are attributes. */
+static graph *layernorm_graph(int64_t axis, bool affine, uint64_t *seed)
+{
+    graph *g = graph_new();
+    g->opsets = graph_alloc(g, sizeof *g->opsets);
+    g->opsets[0].domain = graph_strdup(g, "");
+    g->opsets[0].version = 13;
+    g->n_opsets = 1;
+    int x = value(g, "x", NULL);
+    g->values[x].dtype = DT_FLOAT;
+    g->values[x].rank = 3;
+    int64_t xd[3] = {2, 5, 8}, d8 = 8;
+    memcpy(g->values[x].dims, xd, sizeof xd);
+    const char *names[] = {"mean", "d", "sq", "var", "ve", "std", "n", "s", "y"};
+    int v[9];
+    for (int i = 0; i < 9; i++)
+        v[i] = value(g, names[i], NULL);
+    int two = value(g, "two", scalar(2.0f)), eps = value(g, "eps", scalar(1e-5f));
+    int m1 = graph_node_add(g, "ReduceMean", "m1", 1, &x, 1, &v[0]);
+    graph_node_add(g, "Sub", "sub", 2, (int[]){x, v[0]}, 1, &v[1]);
+    graph_node_add(g, "Pow", "pow", 2, (int[]){v[1], two}, 1, &v[2]);
+    int m2 = graph_node_add(g, "ReduceMean", "m2", 1, &v[2], 1, &v[3]);
+    graph_node_add(g, "Add", "add", 2, (int[]){v[3], eps}, 1, &v[4]);
+    graph_node_add(g, "Sqrt", "sqrt", 1, &v[4], 1, &v[5]);
+    int out = affine ? v[8] : v[6];
+    graph_node_add(g, "Div", "div", 2, (int[]){v[1], v[5]}, 1, affine ? &v[6] : &out);
+    if (affine) {
+        int gamma = value(g, "gamma", nnh_tensor(1, &d8, seed, 0.5f, 1.5f));
+        int beta = value(g, "beta", nnh_tensor(1, &d8, seed, -1, 1));
+        graph_node_add(g, "Mul", "mul", 2, (int[]){gamma, v[6]}, 1, &v[7]);
+        graph_node_add(g, "Add", "add_beta", 2, (int[]){v[7], beta}, 1, &out);
+    }
+    for (int k = 0; k < 2; k++) {
+        graph_attr *a = graph_attr_set(g, k ? m2 : m1, "axes", ATTR_INTS);
+        a->n = 1;
+        a->ints = graph_alloc(g, sizeof(int64_t));
+        a->ints[0] = axis;
+    }
+    graph_set_inputs(g, 1, &x);
+    graph_set_outputs(g, 1, &out);
+    qrc_err e;
+    assert_int_equal(graph_reindex(g, &e), 0);
+    return g;
+}
+
+/* A decomposed LayerNorm over the last axis becomes one node computing the same; over another axis
+ * it is left alone. */
+static void layernorm_fused_and_equal(void **state)
+{
+    (void)state;
+    const int64_t axes[] = {-1, 2, 1};
+    for (int t = 0; t < 6; t++) {
+        uint64_t seed = 31 + (uint64_t)t;
+        graph *g = layernorm_graph(axes[t / 2], t % 2, &seed);
+        int64_t xd[3] = {2, 5, 8};
+        tensor *x = nnh_tensor(3, xd, &seed, -2, 3);
+        tensor *want = run(g, x);
+        int fused = -1, before = g->n_nodes;
+        qrc_err e;
+        assert_int_equal(kern_nn_fuse_layernorm(g, &fused, &e), 0);
+        const bool last = axes[t / 2] != 1;
+        assert_int_equal(fused, last ? 1 : 0);
+        assert_int_equal(g->n_nodes, last ? 1 : before);
+        if (last)
+            assert_string_equal(g->nodes[0].op_type, "LayerNormalization");
+        tensor *got = run(g, x);
+        double err = nnh_err(got, want->data, tensor_numel(want), 1e-5, 1e-4);
+        if (err > 1.0)
+            fail_msg("axis %lld, affine %d: error ratio %g", (long long)axes[t / 2], t % 2, err);
+        tensor_free(got);
+        tensor_free(want);
+        tensor_free(x);
+        graph_free(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fused_graph_matches),
         cmocka_unit_test(split_runs_match),
+        cmocka_unit_test(layernorm_fused_and_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
