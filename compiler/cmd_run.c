@@ -172,9 +172,10 @@ static int run_model(run_args *a)
     double *times = NULL;
     int rc = RUN_DATA;
     /* the model is checked as given; then, as a plain run observes no intermediate tensor, BatchNorm is
-       folded, Conv + activation fused and decomposed LayerNorms made whole before the run plan is made */
+       folded, Conv + activation fused and decomposed LayerNorms and GELUs made whole before the run plan
+       is made */
     if (onnx_load(a->model, &g, &e) || exec_new(g, a->threads, &x, &e) || (exec_free(x), x = NULL) ||
-        kern_nn_fuse_conv(g, NULL, &e) || kern_nn_fuse_layernorm(g, NULL, &e) || exec_new(g, a->threads, &x, &e)) {
+        kern_nn_fuse_conv(g, NULL, &e) || kern_nn_fuse_units(g, NULL, &e) || exec_new(g, a->threads, &x, &e)) {
         fprintf(stderr, "qrc run: %s%s%s\n", g ? a->model : "", g ? ": " : "", e.msg);
         goto done;
     }

@@ -153,6 +153,10 @@ int pass_fuse(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
  * Pow 2, ReduceMean, Add, Sqrt, Div [, Mul by a constant [, Add of a constant]] (room for 9 in nodes).
  * Returns how many, 0 when m1 starts none; nodes marked in grouped (may be NULL) are never taken. */
 int pass_layernorm_nodes(const graph *g, int m1, const int *grouped, int *nodes);
+/* The nodes of the decomposed GELU around Erf node erf, in order: Div by sqrt 2 or Mul by 1/sqrt 2, Erf,
+ * Add 1, Mul by x [, Mul 0.5] — or Mul x by 0.5 first, then the four (room for 5 in nodes); *x gets the
+ * input. Returns how many, 0 when erf is in none; four means no 0.5 (twice GELU). */
+int pass_gelu_nodes(const graph *g, int erf, const int *grouped, int *nodes, int *x);
 /* exclude: resolves excluded module selectors and op classes (exclude.c). */
 int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
 

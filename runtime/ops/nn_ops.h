@@ -17,10 +17,11 @@ void kern_nn_conv_release(void *state);
  * vanish, so observers (calibration) must run on the original graph. */
 int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e);
 
-/* ln_fuse.c: for plain inference runs, rewrites each decomposed LayerNorm over the last axis of an input
- * of known shape into one com.microsoft LayerNormalization (same inputs and attributes as the standard
- * op); *fused (may be NULL) receives how many. Run it after kern_nn_fuse_conv (constants folded). */
-int kern_nn_fuse_layernorm(graph *g, int *fused, qrc_err *e);
+/* unit_fuse.c: for plain inference runs, rewrites each decomposed LayerNorm over the last axis of an
+ * input of known shape into one com.microsoft LayerNormalization (the standard op's inputs and
+ * attributes) and each decomposed GELU into one com.microsoft Gelu; *fused (may be NULL) receives how
+ * many units. Run it after kern_nn_fuse_conv (constants folded). */
+int kern_nn_fuse_units(graph *g, int *fused, qrc_err *e);
 
 /* depthwise.c: a 2-D convolution with one input channel per group, plain NCHW: c input channels, oc a
  * multiple of c (output channel o reads input channel o / (oc / c); a one-channel input with any oc is

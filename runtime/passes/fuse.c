@@ -156,10 +156,8 @@ static int match_layernorm(fuse_state *st, int m1)
     return n > 0;
 }
 
-/* Div(x, √2) | Mul(x, 1/√2) -> Erf -> Add(1) -> Mul(x | 0.5x) [-> Mul(0.5)]. */
-static int match_gelu(fuse_state *st, int erf)
+int pass_gelu_nodes(const graph *g, int erf, const int *grouped, int *nodes, int *x_out)
 {
-    graph *g = st->g;
     const graph_node *e = &g->nodes[erf];
     if (!is_op(e, "Erf") || e->n_in < 1 || e->n_out < 1)
         return 0;
@@ -180,8 +178,9 @@ static int match_gelu(fuse_state *st, int erf)
     if (mul < 0 || !is_op(&g->nodes[mul], "Mul"))
         return 0;
     int other = g->nodes[mul].in[1 - input_slot(&g->nodes[mul], g->nodes[add].out[0])];
-    int nodes[MAX_UNIT] = {pre, erf, add, mul};
-    int n = 4;
+    int n = 0;
+    for (int i = 0, core[4] = {pre, erf, add, mul}; i < 4; i++)
+        nodes[n++] = core[i];
     if (other == x) {
         int half = only_reader(g, g->nodes[mul].out[0]);
         if (half >= 0 && is_op(&g->nodes[half], "Mul") &&
@@ -196,11 +195,21 @@ static int match_gelu(fuse_state *st, int erf)
         nodes[0] = hm;
         n = 5;
     }
-    for (int i = 0; i < n; i++)
-        if (st->grouped[nodes[i]])
+    for (int i = 0; grouped && i < n; i++)
+        if (grouped[nodes[i]])
             return 0;
-    add_group(st, "GELU", n, nodes);
-    return 1;
+    *x_out = x;
+    return n;
+}
+
+/* A decomposed GELU around Erf node erf becomes one supergroup. */
+static int match_gelu(fuse_state *st, int erf)
+{
+    int nodes[MAX_UNIT], x;
+    int n = pass_gelu_nodes(st->g, erf, st->grouped, nodes, &x);
+    if (n)
+        add_group(st, "GELU", n, nodes);
+    return n > 0;
 }
 
 /* The chain starting at node a, filled into nodes; returns its length or 0. */

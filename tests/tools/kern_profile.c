@@ -50,7 +50,7 @@ int main(int argc, char **argv)
         return 1;
     }
     int fused = 0;
-    if (getenv("KERN_PROFILE_FUSE") && (kern_nn_fuse_conv(g, &fused, &e) || kern_nn_fuse_layernorm(g, NULL, &e))) {
+    if (getenv("KERN_PROFILE_FUSE") && (kern_nn_fuse_conv(g, &fused, &e) || kern_nn_fuse_units(g, NULL, &e))) {
         fprintf(stderr, "%s\n", e.msg);
         return 1;
     }

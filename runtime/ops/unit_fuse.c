@@ -1,8 +1,9 @@
-/* ln_fuse.c — for plain inference runs, each decomposed LayerNorm over the last axis (ReduceMean, Sub,
- * Pow 2, ReduceMean, Add eps, Sqrt, Div [, Mul gamma [, Add beta]], as exporters write it for opsets
- * before 17) becomes one com.microsoft LayerNormalization node: one pass over each row instead of nine
- * over the tensor. The unit's inner values vanish, so, as with kern_nn_fuse_conv, this is for running a
- * model, not for observing its tensors. */
+/* unit_fuse.c — for plain inference runs, the units exporters write out op by op for opsets that lack
+ * them become single nodes: each decomposed LayerNorm over the last axis (ReduceMean, Sub, Pow 2,
+ * ReduceMean, Add eps, Sqrt, Div [, Mul gamma [, Add beta]]) one com.microsoft LayerNormalization, each
+ * decomposed GELU (x / sqrt 2, Erf, + 1, times x, times 0.5) one com.microsoft Gelu: one pass instead of
+ * five to nine over the tensor. The units are found by the prepare fuse pass's own matchers. Their inner
+ * values vanish, so, as with kern_nn_fuse_conv, this is for running a model, not observing it. */
 #include "ops/nn_ops.h"
 
 #include <stdint.h>
@@ -40,9 +41,9 @@ static bool row_param(const tensor *t, int64_t d, int rank)
     return tensor_numel(t) == 1 || (t->rank <= rank && t->dims[t->rank - 1] == d && tensor_numel(t) == d);
 }
 
-/* Rewrites the unit nodes[0..n) when it normalises the last axis of an input of known shape; returns 1
- * when it did. */
-static int rewrite(graph *g, const int *nodes, int n)
+/* Rewrites the LayerNorm nodes[0..n) when it normalises the last axis of an input of known shape;
+ * returns 1 when it did. */
+static int rewrite_layernorm(graph *g, const int *nodes, int n)
 {
     const graph_node *m1 = &g->nodes[nodes[0]], *m2 = &g->nodes[nodes[3]], *add = &g->nodes[nodes[4]];
     const int x = m1->in[0], rank = g->values[x].rank;
@@ -83,20 +84,43 @@ static int rewrite(graph *g, const int *nodes, int n)
     return 1;
 }
 
-int kern_nn_fuse_layernorm(graph *g, int *fused, qrc_err *e)
+/* Rewrites the GELU nodes[0..5) of float input x into one node; returns 1. */
+static int rewrite_gelu(graph *g, const int *nodes, int x)
 {
-    if (graph_reindex(g, e) || graph_infer_shapes(g, e))   /* the input's rank and row length */
+    int out = g->nodes[nodes[4]].out[0];
+    const char *name = arena_printf(&g->strings, "%s/Gelu", g->nodes[nodes[1]].name);
+    for (int i = 0; i < 5; i++)
+        g->nodes[nodes[i]].dead = true;
+    int k = graph_node_add(g, "Gelu", name, 1, &x, 1, &out);
+    g->nodes[k].domain = graph_strdup(g, "com.microsoft");
+    return 1;
+}
+
+static bool all_live(const graph *g, const int *nodes, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (g->nodes[nodes[i]].dead)
+            return false;
+    return n > 0;
+}
+
+int kern_nn_fuse_units(graph *g, int *fused, qrc_err *e)
+{
+    if (graph_reindex(g, e) || graph_infer_shapes(g, e))   /* the inputs' dtypes, ranks and row lengths */
         return -1;
-    int count = 0, nodes[9];
+    int count = 0, nodes[9], x;
     const int n_nodes = g->n_nodes;
     for (int k = 0; k < n_nodes; k++) {
         if (g->nodes[k].dead)
             continue;
         int n = pass_layernorm_nodes(g, k, NULL, nodes);
-        bool live = n > 0;
-        for (int i = 0; i < n; i++)
-            live = live && !g->nodes[nodes[i]].dead;
-        count += live && rewrite(g, nodes, n);
+        if (all_live(g, nodes, n)) {
+            count += rewrite_layernorm(g, nodes, n);
+            continue;
+        }
+        n = pass_gelu_nodes(g, k, NULL, nodes, &x);   /* five nodes: with the 0.5 */
+        if (n == 5 && all_live(g, nodes, n) && g->values[x].dtype == DT_FLOAT)
+            count += rewrite_gelu(g, nodes, x);
     }
     if (fused)
         *fused = count;
