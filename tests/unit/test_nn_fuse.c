@@ -30,15 +30,32 @@ static tensor *scalar(float f)
     return t;
 }
 
-/* x -> Conv(k, group) -> BN -> act -> Conv(1x1) -> Relu -> y, with the first conv output also read by
- * nothing else. act: 0 Relu, 1 Clip(0,6), 2 LeakyRelu. */
-static graph *build(int64_t group, int act, uint64_t *seed)
+/* An empty graph importing the default domain at opset 13. */
+static graph *opset13_graph(void)
 {
     graph *g = graph_new();
     g->opsets = graph_alloc(g, sizeof *g->opsets);
     g->opsets[0].domain = graph_strdup(g, "");
     g->opsets[0].version = 13;
     g->n_opsets = 1;
+    return g;
+}
+
+/* Sets input x and output y, reindexes and returns g. */
+static graph *finish(graph *g, int x, int y)
+{
+    graph_set_inputs(g, 1, &x);
+    graph_set_outputs(g, 1, &y);
+    qrc_err e;
+    assert_int_equal(graph_reindex(g, &e), 0);
+    return g;
+}
+
+/* x -> Conv(k, group) -> BN -> act -> Conv(1x1) -> Relu -> y, with the first conv output also read by
+ * nothing else. act: 0 Relu, 1 Clip(0,6), 2 LeakyRelu. */
+static graph *build(int64_t group, int act, uint64_t *seed)
+{
+    graph *g = opset13_graph();
     int x = value(g, "x", NULL);
     g->values[x].dtype = DT_FLOAT;
     g->values[x].rank = 4;
@@ -71,11 +88,7 @@ static graph *build(int64_t group, int act, uint64_t *seed)
     int conv2_in[2] = {a1, w2};
     graph_node_add(g, "Conv", "conv2", 2, conv2_in, 1, &c2);
     graph_node_add(g, "Relu", "act2", 1, &c2, 1, &y);
-    graph_set_inputs(g, 1, &x);
-    graph_set_outputs(g, 1, &y);
-    qrc_err e;
-    assert_int_equal(graph_reindex(g, &e), 0);
-    return g;
+    return finish(g, x, y);
 }
 
 static tensor *run(graph *g, const tensor *x)
@@ -164,11 +177,7 @@ static void split_runs_match(void **state)
  * Div, then with affine: Mul gamma [8], Add beta [8]) -> y. Opset 13: axes are attributes. */
 static graph *layernorm_graph(int64_t axis, bool affine, uint64_t *seed)
 {
-    graph *g = graph_new();
-    g->opsets = graph_alloc(g, sizeof *g->opsets);
-    g->opsets[0].domain = graph_strdup(g, "");
-    g->opsets[0].version = 13;
-    g->n_opsets = 1;
+    graph *g = opset13_graph();
     int x = value(g, "x", NULL);
     g->values[x].dtype = DT_FLOAT;
     g->values[x].rank = 3;
@@ -199,11 +208,7 @@ static graph *layernorm_graph(int64_t axis, bool affine, uint64_t *seed)
         a->ints = graph_alloc(g, sizeof(int64_t));
         a->ints[0] = axis;
     }
-    graph_set_inputs(g, 1, &x);
-    graph_set_outputs(g, 1, &out);
-    qrc_err e;
-    assert_int_equal(graph_reindex(g, &e), 0);
-    return g;
+    return finish(g, x, out);
 }
 
 /* A decomposed LayerNorm over the last axis becomes one node computing the same; over another axis
@@ -241,11 +246,7 @@ static void layernorm_fused_and_equal(void **state)
  * (variant 1) times x * 0.5, or (variant 2) times x with no 0.5, which is twice GELU and stays as is. */
 static graph *gelu_graph(int variant)
 {
-    graph *g = graph_new();
-    g->opsets = graph_alloc(g, sizeof *g->opsets);
-    g->opsets[0].domain = graph_strdup(g, "");
-    g->opsets[0].version = 13;
-    g->n_opsets = 1;
+    graph *g = opset13_graph();
     int x = value(g, "x", NULL);
     g->values[x].dtype = DT_FLOAT;
     g->values[x].rank = 2;
@@ -267,11 +268,7 @@ static graph *gelu_graph(int variant)
     } else {
         graph_node_add(g, "Mul", "mul", 2, (int[]){c, x}, 1, &y);
     }
-    graph_set_inputs(g, 1, &x);
-    graph_set_outputs(g, 1, &y);
-    qrc_err e;
-    assert_int_equal(graph_reindex(g, &e), 0);
-    return g;
+    return finish(g, x, y);
 }
 
 static void gelu_fused_and_equal(void **state)

@@ -221,6 +221,14 @@ static void simulation_applies_encodings(void **state)
     graph_free(g);
 }
 
+/* The most sensitive ops get 16-bit activations; everything else 4-bit activations, 8-bit weights. */
+static const quant_rule ranked_rules[] = {
+    {.label = "most_sensitive 100%", .select = QUANT_SEL_SENSITIVITY, .top_fraction = 1.0,
+     .act = {QUANT_INT, 16, QUANT_UNSET}},
+    {.label = "default", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 4, QUANT_NO},
+     .weight = {QUANT_INT, 8, QUANT_YES}},
+};
+
 static void evaluation_and_sensitivity(void **state)
 {
     (void)state;
@@ -229,13 +237,7 @@ static void evaluation_and_sensitivity(void **state)
     const char *files[2] = {file(0, "a.npy"), file(1, "b.npy")};
     quant_feed feed = {"x", files, 2};
     quant_data d = {&feed, 1, 4, 0};
-    quant_rule rules[] = {
-        {.label = "most_sensitive 100%", .select = QUANT_SEL_SENSITIVITY, .top_fraction = 1.0,
-         .act = {QUANT_INT, 16, QUANT_UNSET}},
-        {.label = "default", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 4, QUANT_NO},
-         .weight = {QUANT_INT, 8, QUANT_YES}},
-    };
-    quant_sim *s = sim(g, rules, 2, QUANT_SCHEME_TF);
+    quant_sim *s = sim(g, ranked_rules, 2, QUANT_SCHEME_TF);
     assert_int_equal(quant_sim_rule_matches(s, 0), 0); /* nothing ranked yet */
     assert_int_equal(quant_calibrate(s, &d, &e), 0);
     assert_int_equal(quant_sensitivity_count(s), 2);   /* MatMul (owns W) and Relu (owns y) */
@@ -295,13 +297,7 @@ static void frozen_encodings_survive_ranking(void **state)
     (void)state;
     graph *g = tiny_net();
     qrc_err e;
-    quant_rule rules[] = {
-        {.label = "most_sensitive 100%", .select = QUANT_SEL_SENSITIVITY, .top_fraction = 1.0,
-         .act = {QUANT_INT, 16, QUANT_UNSET}},
-        {.label = "default", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 4, QUANT_NO},
-         .weight = {QUANT_INT, 8, QUANT_YES}},
-    };
-    quant_sim *s = sim(g, rules, 2, QUANT_SCHEME_TF);
+    quant_sim *s = sim(g, ranked_rules, 2, QUANT_SCHEME_TF);
     quant_encoding w_enc, y_enc;
     assert_int_equal(quant_encoding_from_scale_offset(&quant_sim_get(s, quant_sim_find(s, "W"))->format, 0.01, -128,
                                                       &w_enc, &e), 0);
