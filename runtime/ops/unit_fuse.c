@@ -7,10 +7,8 @@
 #include "ops/nn_ops.h"
 
 #include <stdint.h>
-#include <string.h>
 
 #include "infer.h"
-#include "ops/nn.h"
 #include "pass.h"
 
 /* The initializer on the input of binary node n that is not v, or NULL. */

@@ -1,7 +1,6 @@
 /* histogram.c — fixed-size histograms of streamed batches: tf_enhanced's averaged PDF over a range fixed
  * by the first non-zero batch, and the widening count histogram behind percentile and mse. */
 #include <math.h>
-#include <omp.h>
 #include <string.h>
 
 #include "stats.h"
