@@ -134,6 +134,18 @@ __attribute__((target("avx512f"))) static inline __m512 dw_load(const float *row
     return _mm512_maskz_loadu_ps(m, (const void *)((uintptr_t)row + (uintptr_t)s * sizeof(float)));
 }
 
+/* Stores the DW_ROWS clamped accumulator rows of a block starting at output row oy, columns o0..o0+15,
+ * leaving out rows past the plane and columns past its width. */
+__attribute__((target("avx512f"))) static inline void dw_store_rows(const kern_nn_dw_args *a, float *yp, int64_t oy,
+                                                                   int64_t o0, __m512 lo, __m512 hi, __m512 acc0,
+                                                                   __m512 acc1, __m512 acc2, __m512 acc3)
+{
+    const uint16_t om = span_mask(o0, a->ow);
+    const __m512 acc[DW_ROWS] = {acc0, acc1, acc2, acc3};
+    for (int r = 0; r < DW_ROWS && oy + r < a->oh; r++)
+        _mm512_mask_storeu_ps(yp + (oy + r) * a->ow + o0, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc[r])));
+}
+
 /* One plane, stride along W of 1 or 2, kh <= DW_MAX_KH. DW_ROWS output rows are computed together so
  * their accumulation chains overlap; a row outside the plane or the input reads with an empty mask. */
 __attribute__((target("avx512f"))) static void dw_plane_avx512(const kern_nn_dw_args *a, const float *xp,
@@ -184,15 +196,7 @@ __attribute__((target("avx512f"))) static void dw_plane_avx512(const kern_nn_dw_
 #undef DW_S2
                     }
             }
-            const uint16_t om = span_mask(o0, a->ow);
-            float *y0 = yp + oy * a->ow + o0;
-            _mm512_mask_storeu_ps(y0, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc0)));
-            if (oy + 1 < a->oh)
-                _mm512_mask_storeu_ps(y0 + a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc1)));
-            if (oy + 2 < a->oh)
-                _mm512_mask_storeu_ps(y0 + 2 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc2)));
-            if (oy + 3 < a->oh)
-                _mm512_mask_storeu_ps(y0 + 3 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc3)));
+            dw_store_rows(a, yp, oy, o0, lo, hi, acc0, acc1, acc2, acc3);
         }
     }
 }
@@ -233,15 +237,7 @@ __attribute__((target("avx512f"))) static void dw_plane_avx512_s1(const kern_nn_
                         acc3 = _mm512_fmadd_ps(v, _mm512_set1_ps(w3[kx]), acc3);
                 }
             }
-            const uint16_t om = span_mask(o0, a->ow);
-            float *y0 = yp + oy * a->ow + o0;
-            _mm512_mask_storeu_ps(y0, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc0)));
-            if (oy + 1 < a->oh)
-                _mm512_mask_storeu_ps(y0 + a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc1)));
-            if (oy + 2 < a->oh)
-                _mm512_mask_storeu_ps(y0 + 2 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc2)));
-            if (oy + 3 < a->oh)
-                _mm512_mask_storeu_ps(y0 + 3 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc3)));
+            dw_store_rows(a, yp, oy, o0, lo, hi, acc0, acc1, acc2, acc3);
         }
 }
 
@@ -285,15 +281,7 @@ __attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s1(const kern_
             DW_ROW(5, DW_TAP(acc3, 2));
 #undef DW_TAP
 #undef DW_ROW
-            const uint16_t om = span_mask(o0, a->ow);
-            float *y0 = yp + oy * a->ow + o0;
-            _mm512_mask_storeu_ps(y0, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc0)));
-            if (oy + 1 < a->oh)
-                _mm512_mask_storeu_ps(y0 + a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc1)));
-            if (oy + 2 < a->oh)
-                _mm512_mask_storeu_ps(y0 + 2 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc2)));
-            if (oy + 3 < a->oh)
-                _mm512_mask_storeu_ps(y0 + 3 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc3)));
+            dw_store_rows(a, yp, oy, o0, lo, hi, acc0, acc1, acc2, acc3);
         }
 }
 
@@ -343,15 +331,7 @@ __attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s2(const kern_
             DW_ROW(8, DW_TAP(acc3, 2));
 #undef DW_TAP
 #undef DW_ROW
-            const uint16_t om = span_mask(o0, a->ow);
-            float *y0 = yp + oy * a->ow + o0;
-            _mm512_mask_storeu_ps(y0, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc0)));
-            if (oy + 1 < a->oh)
-                _mm512_mask_storeu_ps(y0 + a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc1)));
-            if (oy + 2 < a->oh)
-                _mm512_mask_storeu_ps(y0 + 2 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc2)));
-            if (oy + 3 < a->oh)
-                _mm512_mask_storeu_ps(y0 + 3 * a->ow, om, _mm512_min_ps(hi, _mm512_max_ps(lo, acc3)));
+            dw_store_rows(a, yp, oy, o0, lo, hi, acc0, acc1, acc2, acc3);
         }
 }
 #endif
