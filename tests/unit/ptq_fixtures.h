@@ -7,6 +7,19 @@
 #include "pass_fixtures.h"
 #include "ptq.h"
 
+/* x [., in] -> Gemm(fc.weight, fc.bias, transB) -> y [., out] in an empty g, parameters seeded from seed;
+ * returns the Gemm node. */
+static inline int fx_fc_layer(graph *g, int trans_b, int64_t in, int64_t out, int seed)
+{
+    int64_t wd[2] = {trans_b ? out : in, trans_b ? in : out};
+    fx_const(g, "fc.weight", 2, wd, NULL, seed);
+    fx_const(g, "fc.bias", 1, &out, NULL, seed + 1);
+    int n = fx_node(g, "Gemm", "/fc/Gemm", "x,fc.weight,fc.bias", "y");
+    graph_attr_set(g, n, "transB", ATTR_INT)->i = trans_b;
+    fx_io(g, "x", "y");
+    return n;
+}
+
 /* g's first output on input "x" (the caller frees it). */
 static inline tensor *fx_run(graph *g, const tensor *x)
 {

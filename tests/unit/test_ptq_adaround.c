@@ -79,12 +79,7 @@ static void gemm_rounding_learned(void **state)
     (void)state;
     for (int trans_b = 0; trans_b < 2; trans_b++) {
         graph *g = graph_new();
-        int64_t wd[2] = {trans_b ? 6 : 12, trans_b ? 12 : 6}, c = 6;
-        fx_const(g, "fc.weight", 2, wd, NULL, 7);
-        fx_const(g, "fc.bias", 1, &c, NULL, 8);
-        int n = fx_node(g, "Gemm", "/fc/Gemm", "x,fc.weight,fc.bias", "y");
-        graph_attr_set(g, n, "transB", ATTR_INT)->i = trans_b;
-        fx_io(g, "x", "y");
+        int n = fx_fc_layer(g, trans_b, 12, 6, 7);
         tensor *x = fx_input(2, (int64_t[]){64, 12}, 3);
         check(g, n, x);
         tensor_free(x);

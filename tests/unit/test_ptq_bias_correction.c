@@ -72,12 +72,7 @@ static void gemm_mean_restored(void **state)
     (void)state;
     for (int trans_b = 0; trans_b < 2; trans_b++) {
         graph *g = graph_new();
-        int64_t wd[2] = {trans_b ? 5 : 6, trans_b ? 6 : 5}, c = 5;
-        fx_const(g, "fc.weight", 2, wd, NULL, 1);
-        fx_const(g, "fc.bias", 1, &c, NULL, 2);
-        int n = fx_node(g, "Gemm", "/fc/Gemm", "x,fc.weight,fc.bias", "y");
-        graph_attr_set(g, n, "transB", ATTR_INT)->i = trans_b;
-        fx_io(g, "x", "y");
+        int n = fx_fc_layer(g, trans_b, 6, 5, 1);
         check_layer(g, n, 2, (int64_t[]){16, 6});
         graph_free(g);
     }
