@@ -1,13 +1,19 @@
 /* conformance — runs the ONNX backend test data through qrc's loader and kernels.
  *
- *   conformance [-v] [-f substring] [root]
+ *   conformance [-v] [-f substring] [--upgrade N [--save dir]] [root]
  *
  * root defaults to /usr/share/libonnx-testdata/data; the suites node, pytorch-converted, pytorch-operator
  * and simple are walked. A test runs when every node's op is registered and its check accepts the node;
  * otherwise it is skipped with the reason. Each test_data_set_N is run and every output compared with
  * |got - want| <= atol + rtol * |want| (NaN must match NaN, infinities must match exactly, integers and
  * bools exactly). Prints failures, the skipped ops with counts, and "N passed, N failed, N skipped";
- * exits non-zero when anything failed. */
+ * exits non-zero when anything failed.
+ *
+ * --upgrade N converts every runnable test model whose opset is below N to opset N first (a model the
+ * runtime skips stays skipped; one that cannot be converted, or that the runtime can no longer run once
+ * converted, fails) and prints the converted and passing counts per source opset. --save dir writes each
+ * converted model that passed, with its first test set as .npy files (inputs.txt and outputs.txt list
+ * "file<TAB>name"), into dir/<source opset>_<suite>_<test>/ for a second runtime to check. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,9 +22,11 @@
 #include <sys/stat.h>
 
 #include "exec.h"
+#include "npy.h"
 #include "onnx.h"
 #include "op.h"
 #include "ops/kern.h"
+#include "opset.h"
 
 #include <stdarg.h>
 
@@ -223,7 +231,89 @@ static int run_graph(graph *g, tensor **vals, qrc_err *e)
 
 typedef enum { T_PASS, T_FAIL, T_SKIP } outcome;
 
-static outcome run_test(const char *dir, bool verbose, char *msg, size_t n_msg)
+/* what --upgrade and --save ask for, and the per-source-opset counts */
+static int64_t upgrade_to;
+static const char *save_root;
+static int conv_total[OPSET_MAX + 1], conv_passed[OPSET_MAX + 1], conv_skipped[OPSET_MAX + 1];
+
+/* Converts g when it is below the target; fills msg and returns -1 when that fails. *src gets the opset
+ * the model had, or 0 when it was not converted. */
+static int maybe_upgrade(graph *g, int64_t *src, char *msg, size_t n_msg)
+{
+    *src = 0;
+    int64_t from = graph_opset_version(g, "");
+    if (!upgrade_to || from >= upgrade_to || from < OPSET_MIN)
+        return 0;
+    *src = from;
+    conv_total[from]++;
+    qrc_err e = {{0}};
+    if (opset_upgrade(g, upgrade_to, &e) < 0) {
+        FMT(msg, n_msg, "convert %lld -> %lld: %s", (long long)from, (long long)upgrade_to, e.msg);
+        return -1;
+    }
+    char why[1024];
+    int p = plan_graph(g, why, sizeof why, &e);
+    if (p) {
+        FMT(msg, n_msg, "converted to %lld: %s", (long long)upgrade_to, p > 0 ? why : e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Copies the .pb tensors of one test set into dir as .npy files listed in `list` ("file<TAB>name"); an
+ * input's name is the file's own or, failing that, the graph input at its position. */
+static int save_tensors(const graph *g, const char *set, const char *kind, const char *dir, char *msg, size_t n_msg)
+{
+    char path[8192], list[8192];
+    FMT(list, sizeof list, "%s/%ss.txt", dir, kind);
+    FILE *f = fopen(list, "w");
+    if (!f)
+        return FMT(msg, n_msg, "cannot write %s", list), -1;
+    int pos = 0, rc = 0;
+    for (int k = 0; !rc; k++) {
+        FMT(path, sizeof path, "%s/%s_%d.pb", set, kind, k);
+        struct stat st;
+        if (stat(path, &st))
+            break;
+        tensor *t = NULL;
+        char *name = NULL;
+        qrc_err e = {{0}};
+        rc = onnx_tensor_read(path, &t, &name, &e);
+        const char *use = name && *name ? name : NULL;
+        if (!rc && !strcmp(kind, "output"))
+            use = g->values[g->outputs[k]].name;
+        else if (!rc && !use) {
+            while (pos < g->n_inputs && g->values[g->inputs[pos]].init)
+                pos++;
+            use = pos < g->n_inputs ? g->values[g->inputs[pos++]].name : NULL;
+        }
+        FMT(path, sizeof path, "%s/%s_%d.npy", dir, kind, k);
+        if (!rc && use && !(rc = npy_write(path, t, &e)))
+            fprintf(f, "%s_%d.npy\t%s\n", kind, k, use);
+        if (rc)
+            FMT(msg, n_msg, "save: %s", e.msg);
+        tensor_free(t);
+        free(name);
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Writes the converted model and its first test set under save_root. */
+static int save_case(const graph *g, const char *tdir, const char *id, int64_t src, char *msg, size_t n_msg)
+{
+    char dir[8192], path[8300], set[8300];
+    FMT(dir, sizeof dir, "%s/%lld_%s", save_root, (long long)src, id);
+    mkdir(dir, 0777);
+    FMT(path, sizeof path, "%s/model.onnx", dir);
+    FMT(set, sizeof set, "%s/test_data_set_0", tdir);
+    qrc_err e = {{0}};
+    if (onnx_save(g, path, &e))
+        return FMT(msg, n_msg, "save: %s", e.msg), -1;
+    return save_tensors(g, set, "input", dir, msg, n_msg) || save_tensors(g, set, "output", dir, msg, n_msg) ? -1 : 0;
+}
+
+static outcome run_test(const char *dir, const char *id, bool verbose, char *msg, size_t n_msg)
 {
     char path[4096];
     FMT(path, sizeof path, "%s/model.onnx", dir);
@@ -240,6 +330,11 @@ static outcome run_test(const char *dir, bool verbose, char *msg, size_t n_msg)
         FMT(msg, n_msg, "%s", p > 0 ? why : e.msg);
         graph_free(g);
         return p > 0 ? T_SKIP : T_FAIL;
+    }
+    int64_t src;
+    if (maybe_upgrade(g, &src, msg, n_msg)) {
+        graph_free(g);
+        return T_FAIL;
     }
     char **sets;
     int n_sets = list_dirs(dir, "test_data_set_", &sets);
@@ -310,6 +405,13 @@ static outcome run_test(const char *dir, bool verbose, char *msg, size_t n_msg)
         free(vals);
     }
     (void)verbose;
+    if (src && res == T_SKIP)
+        conv_skipped[src]++;
+    if (src && res == T_PASS) {
+        conv_passed[src]++;
+        if (save_root && save_case(g, dir, id, src, msg, n_msg))
+            res = T_FAIL;
+    }
     free_names(sets, n_sets);
     graph_free(g);
     return res;
@@ -324,6 +426,10 @@ int main(int argc, char **argv)
             verbose = true;
         else if (!strcmp(argv[i], "-f") && i + 1 < argc)
             filter = argv[++i];
+        else if (!strcmp(argv[i], "--upgrade") && i + 1 < argc)
+            upgrade_to = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--save") && i + 1 < argc)
+            save_root = argv[++i];
         else
             root = argv[i];
     }
@@ -337,9 +443,10 @@ int main(int argc, char **argv)
         for (int t = 0; t < n; t++) {
             if (filter && !strstr(tests[t], filter))
                 continue;
-            char tdir[8192], msg[2048] = "";
+            char tdir[8192], id[1024], msg[2048] = "";
             FMT(tdir, sizeof tdir, "%s/%s", dir, tests[t]);
-            outcome o = run_test(tdir, verbose, msg, sizeof msg);
+            FMT(id, sizeof id, "%s_%s", suites[s], tests[t]);
+            outcome o = run_test(tdir, id, verbose, msg, sizeof msg);
             if (o == T_PASS) {
                 passed++;
                 if (verbose)
@@ -363,6 +470,14 @@ int main(int argc, char **argv)
         free(reasons[i].text);
     }
     free(reasons);
+    if (upgrade_to) {
+        printf("converted to opset %lld, by source opset:\n", (long long)upgrade_to);
+        for (int o = OPSET_MIN; o <= OPSET_MAX; o++)
+            if (conv_total[o])
+                printf("  opset %2d: %3d converted, %3d passed, %d failed, %d skipped (test data unreadable)\n", o,
+                       conv_total[o], conv_passed[o], conv_total[o] - conv_passed[o] - conv_skipped[o],
+                       conv_skipped[o]);
+    }
     printf("conformance: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed ? 1 : 0;
 }
