@@ -39,6 +39,8 @@ typedef struct build {
     bool encoded;              /* every quantizer has its encodings */
     quant_eval ev;
     bool evaluated;
+    int64_t opset;             /* default-domain opset the export writes, set by convert_opset (0: not yet) */
+    graph *converted;          /* the prepared model converted to that opset, or NULL */
     export_text lines[BUILD_MAX_LINES];   /* stage -> summary, in plan order */
     int n_lines;
     export_metric timings[BUILD_MAX_LINES];
@@ -64,6 +66,8 @@ int build_load_encodings(build *b, const char *path, qrc_err *e);
 int build_resume(build *b, qrc_err *e);
 int build_save_checkpoint(build *b, qrc_err *e);
 int build_save_outputs(build *b, qrc_err *e);
+/* Converts the prepared model up to the opset the export writes (target, or automatic when 0). */
+int build_convert_opset(build *b, unsigned target, qrc_err *e);
 int build_export(build *b, qrc_err *e);
 
 /* Warns, at its recipe line, about every qconfig rule that decided no op. */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "build.h"
+#include "opset.h"
 
 export_quantizer *build_quantizers(const build *b, int *n, qrc_err *e)
 {
@@ -171,10 +172,40 @@ static int hash_data(build *b, hashes *h, qrc_err *e)
     return 0;
 }
 
+int build_convert_opset(build *b, unsigned target, qrc_err *e)
+{
+    int n;
+    export_quantizer *q = build_quantizers(b, &n, e);
+    if (!q)
+        return -1;
+    export_qdq_options o = {.bias_int32 = b->plan->export->bias_int32, .opset = target};
+    int64_t from = graph_opset_version(b->g, ""), to = export_qdq_opset(b->g, q, n, &o);
+    int rc = export_qdq_check_opset(b->g, q, n, &o, to, e);
+    free(q);
+    if (rc)
+        return -1;
+    /* the sim keeps pointers into b->g, so the export gets a converted copy */
+    graph *c = graph_clone(b->g, e);
+    int changed = c ? opset_upgrade(c, to, e) : -1;
+    if (changed < 0) {
+        graph_free(c);
+        return -1;
+    }
+    b->converted = c;
+    b->opset = to;
+    if (to == from)
+        build_say(b, "convert_opset", "opset %lld kept", (long long)from);
+    else
+        build_say(b, "convert_opset", "opset %lld -> %lld: %d nodes rewritten", (long long)from, (long long)to,
+                  changed);
+    return 0;
+}
+
 int build_export(build *b, qrc_err *e)
 {
     const Qrc__Export *x = b->plan->export;
-    export_options o = {.dir = x->dir_resolved, .prefix = x->prefix, .qdq = {.bias_int32 = x->bias_int32}};
+    export_options o = {.dir = x->dir_resolved, .prefix = x->prefix,
+                        .qdq = {.bias_int32 = x->bias_int32, .opset = b->opset}};
     if (export_enc_version_parse(x->encodings_version, &o.enc_version, e))
         return -1;
     static const unsigned bits[] = {
@@ -226,7 +257,7 @@ int build_export(build *b, qrc_err *e)
 
     int n, rc = -1;
     export_quantizer *q = build_quantizers(b, &n, e);
-    if (q && !make_dirs(o.dir, e) && !export_write_all(b->g, q, n, &o, e))
+    if (q && !make_dirs(o.dir, e) && !export_write_all(b->converted ? b->converted : b->g, q, n, &o, e))
         rc = 0;
     free(q);
     free(layers);

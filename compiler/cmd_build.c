@@ -110,6 +110,13 @@ static int st_adaround(build *b, const Qrc__Pass *p, qrc_err *e) { return build_
 static int st_calibrate(build *b, const Qrc__Pass *p, qrc_err *e) { return build_calibrate(b, e); }
 static int st_export(build *b, const Qrc__Pass *p, qrc_err *e) { return build_export(b, e); }
 
+static int st_convert_opset(build *b, const Qrc__Pass *p, qrc_err *e)
+{
+    if (!build_convert_opset(b, p->convert_opset->target, e))
+        return 0;
+    return p->loc ? err_wrap(e, "%s", p->loc) : -1;
+}
+
 static int st_compute(build *b, const Qrc__Pass *p, qrc_err *e)
 {
     return build_compute_encodings(b, e) || encodings_done(b, e) ? -1 : 0;
@@ -142,6 +149,7 @@ static const struct {
     {"load_encodings", st_load},
     {"bias_correction", st_bias_correction},
     {"evaluate", st_evaluate},
+    {"convert_opset", st_convert_opset},
     {"export", st_export},
 };
 
@@ -168,6 +176,7 @@ static void build_free(build *b)
     free(b->excluded);
     free(b->fused);
     pass_report_free(&b->rep);
+    graph_free(b->converted);
     graph_free(b->g);
     build_config_free(&b->cfg);
     arena_free(&b->a);

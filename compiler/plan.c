@@ -272,7 +272,7 @@ static bool rewrite_wanted(const recipe *r, const Qrc__Prepare *prep, const char
 
 /* The schedule. Prepare: bind, [trace], fold, name, unshare, [strip], fold_bn, fuse (eager keeps only the
  * rewrites it lists). Then cle, exclude, place_quantizers, adaround, calibrate or load_encodings,
- * compute_encodings, bias_correction, evaluate, export. */
+ * compute_encodings, bias_correction, evaluate, convert_opset, export. */
 static void build_passes(arena *a, const recipe *r, Qrc__Plan *p)
 {
     const Qrc__Prepare *prep = p->prepare;
@@ -332,6 +332,12 @@ static void build_passes(arena *a, const recipe *r, Qrc__Plan *p)
         ADD((Qrc__Pass *)bc);
     if (p->evaluate)
         ADD(new_pass(a, "evaluate"));
+    Qrc__Pass *convert = new_pass(a, "convert_opset");
+    convert->params_case = QRC__PASS__PARAMS_CONVERT_OPSET;
+    convert->convert_opset = NEW(a, Qrc__ConvertOpsetParams, QRC__CONVERT_OPSET_PARAMS__INIT);
+    convert->convert_opset->target = r->opset;
+    convert->loc = r->opset ? diag_loc_string(a, r->opset_at) : NULL;
+    ADD(convert);
     ADD(new_pass(a, "export"));
 #undef ADD
 }

@@ -152,6 +152,10 @@ static json_t *pass(const Qrc__Pass *p)
                            "warm_start", p->adaround->warm_start);
         break;
     case QRC__PASS__PARAMS_LOAD_ENCODINGS: params = json_pack("{s:s}", "path", p->load_encodings->path); break;
+    case QRC__PASS__PARAMS_CONVERT_OPSET:
+        params = p->convert_opset->target ? json_pack("{s:i}", "to", (json_int_t)p->convert_opset->target)
+                                          : json_pack("{s:s}", "to", "auto");
+        break;
     default: params = json_object(); break;
     }
     return json_pack("{s:s, s:o, s:o}", "name", p->name, "params", params, "loc", str_or_null(p->loc));

@@ -178,6 +178,12 @@ static void pass(FILE *f, size_t i, const Qrc__Pass *p)
                 p->adaround->reg, p->adaround->beta_start, p->adaround->beta_end, p->adaround->warm_start);
         break;
     case QRC__PASS__PARAMS_LOAD_ENCODINGS: fprintf(f, " path=%s", p->load_encodings->path); break;
+    case QRC__PASS__PARAMS_CONVERT_OPSET:
+        if (p->convert_opset->target)
+            fprintf(f, " to=%u", p->convert_opset->target);
+        else
+            fputs(" to=auto", f);
+        break;
     default: break;
     }
     if (p->loc)

@@ -99,9 +99,10 @@ typedef struct recipe {
     const char *labels, *labels_resolved;
     unsigned eval_batch, eval_samples;
 
-    ast_loc dir_at, prefix_at, version_at, artifacts_at, bias_at;
+    ast_loc dir_at, prefix_at, version_at, artifacts_at, bias_at, opset_at;
     const char *dir, *dir_resolved, *prefix, *version;
     bool bias_int32;
+    unsigned opset;                      /* export { opset N; }, 0 when automatic */
     Qrc__Artifact *artifacts;
     size_t n_artifacts;
 

@@ -3,6 +3,7 @@
 
 #include "sema_int.h"
 #include "util.h"
+#include "version.h"
 
 /* ---- quantsim ---- */
 
@@ -337,12 +338,20 @@ static void apply_bias(sema *s, const ast_stmt *st)
     s->r->bias_at = a->loc;
 }
 
+static void apply_opset(sema *s, const ast_stmt *st)
+{
+    const ast_atom *a = sema_single(s, st, "opset");
+    if (a && sema_uint(s, a, "'opset'", QRC_EXPORT_OPSET_MIN, QRC_EXPORT_OPSET_MAX, &s->r->opset))
+        s->r->opset_at = a->loc;
+}
+
 static const sema_key export_keys[] = {
     {"dir", apply_dir, false},
     {"prefix", apply_prefix, false},
     {"encodings", apply_version, false},
     {"artifacts", apply_artifacts, false},
     {"bias", apply_bias, false},
+    {"opset", apply_opset, false},
 };
 
 void sema_export(sema *s, const ast_stmt *st)

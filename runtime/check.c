@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "opset.h"
 #include "passes/util.h"
 
 static const char *const level_names[] = {"info", "warning", "error"};
@@ -45,6 +46,7 @@ static const char *const section_order[][2] = {
     {"float_region", "Float pre/post-processing (outside the quantized region)"},
     {"not_quantizable", "Tensors that cannot be quantized"},
     {"prepare", "Prepare"},
+    {"opset", "Opset and QDQ export"},
 };
 enum { N_SECTIONS = sizeof section_order / sizeof *section_order };
 
@@ -189,6 +191,59 @@ static void check_prepared(const graph *p, const pass_report *r, json_t *rep)
     }
 }
 
+typedef struct blocker_ctx {
+    json_t *rep;
+    int64_t from, to;
+    pass_level level;
+} blocker_ctx;
+
+static void blocker(void *ctx, const graph_node *nd, const char *why)
+{
+    const blocker_ctx *c = ctx;
+    char msg[512];
+    if (nd)
+        snprintf(msg, sizeof msg, "%s '%s' cannot be converted from opset %lld to %lld: %s", nd->op_type, nd->name,
+                 (long long)c->from, (long long)c->to, why);
+    else
+        snprintf(msg, sizeof msg, "the model cannot be converted from opset %lld to %lld: %s", (long long)c->from,
+                 (long long)c->to, why);
+    item(c->rep, "opset", c->level, nd ? nd->name : NULL, msg, NULL);
+}
+
+/* The opset the model imports and what the QDQ export will make of it. QuantizeLinear pairs need 10
+ * (nodes that cannot get there block any export: errors), per-channel pairs 13 (warnings), 16-bit types
+ * 21 (info: below it they fall back to com.microsoft pairs). Only the first target with blockers is
+ * reported, since every later one has them too. */
+static void check_opset(const graph *g, json_t *rep)
+{
+    int64_t from = graph_opset_version(g, "");
+    json_object_set_new(rep, "opset", json_integer(from));
+    static const struct {
+        int64_t to;
+        pass_level level;
+        const char *needs;
+    } steps[] = {{10, PASS_ERROR, "QuantizeLinear pairs"},
+                 {13, PASS_WARN, "per-channel quantizers"},
+                 {21, PASS_INFO, "standard 16-bit types"}};
+    char msg[256];
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        if (from >= steps[i].to)
+            continue;
+        blocker_ctx c = {rep, from, steps[i].to, steps[i].level};
+        if (opset_blockers(g, steps[i].to, blocker, &c) != 0) {
+            snprintf(msg, sizeof msg, "opset %lld: %s need opset %lld, which this model cannot be converted to",
+                     (long long)from, steps[i].needs, (long long)steps[i].to);
+            item(rep, "opset", steps[i].level, NULL, msg, NULL);
+            return;
+        }
+    }
+    if (from < 21) {
+        snprintf(msg, sizeof msg, "opset %lld: every node converts up to 21; the QDQ export raises the opset as far "
+                 "as its quantizers need (10, 13 per-channel, 21 16-bit)", (long long)from);
+        item(rep, "opset", PASS_INFO, NULL, msg, "`export { opset N; }` in the recipe chooses it instead");
+    }
+}
+
 json_t *check_model(const graph *g, const char *label, const prepare_opts *po, graph **prepared, qrc_err *e)
 {
     if (prepared)
@@ -232,6 +287,7 @@ json_t *check_model(const graph *g, const char *label, const prepare_opts *po, g
         json_object_set_new(rep, "prepared_nodes", json_integer(p->n_nodes));
     }
     pass_report_free(&r);
+    check_opset(p ? p : g, rep);
     if (prepared)
         *prepared = p;
     else
@@ -281,6 +337,7 @@ char *check_render_text(const json_t *rep)
     sb_printf(&b, "qrc model check\n===============\n");
     sb_printf(&b, "model:   %s\n", json_string_value(json_object_get(rep, "model")));
     sb_printf(&b, "method:  %s\n", json_string_value(json_object_get(rep, "method")));
+    sb_printf(&b, "opset:   %lld\n", (long long)json_integer_value(json_object_get(rep, "opset")));
     sb_printf(&b, "nodes:   %lld", (long long)json_integer_value(json_object_get(rep, "nodes")));
     if (json_object_get(rep, "prepared_nodes"))
         sb_printf(&b, " (%lld after prepare)", (long long)json_integer_value(json_object_get(rep, "prepared_nodes")));

@@ -83,16 +83,30 @@ typedef struct export_qdq_options {
                             scale = input scale x weight scale (zero point 0) */
     bool int4_native;    /* store 4-bit parameters as int4/uint4 (opset 21) instead of 8-bit containers */
     bool drop_float16;   /* leave float16 quantizers out instead of writing Cast pairs */
+    int64_t opset;       /* default-domain opset to write (the model is converted up to it), 0: automatic */
 } export_qdq_options;
+
+/* The lowest default-domain opset whose QuantizeLinear/DequantizeLinear express every integer quantizer
+ * of q: 10, 13 with per-axis pairs or int32 biases, 0 when q has none. (16-bit and int4 types are
+ * standard from 21 but have com.microsoft pairs below it, so they do not raise this.) */
+int64_t export_qdq_min_opset(const export_quantizer *q, int n, const export_qdq_options *o);
+/* The opset export_qdq writes for g: o->opset when set; otherwise the model's own opset raised to
+ * export_qdq_min_opset, and to 21 when 16-bit or native int4 types are used and every node of g
+ * converts to 21. */
+int64_t export_qdq_opset(const graph *g, const export_quantizer *q, int n, const export_qdq_options *o);
+/* Fails, saying why, when target cannot be written: below the model's opset (no downgrades), below
+ * export_qdq_min_opset, or above 21. */
+int export_qdq_check_opset(const graph *g, const export_quantizer *q, int n, const export_qdq_options *o,
+                           int64_t target, qrc_err *e);
 
 /* The QDQ model of g: QuantizeLinear/DequantizeLinear pairs after every quantized activation (graph inputs
  * keep their names; a quantized graph output keeps its name on the DequantizeLinear output), parameters
  * stored as integers feeding a DequantizeLinear (per-axis when per-channel). Integer containers: 8-bit for
  * bitwidths up to 8, 16-bit up to 16; symmetric encodings use signed types with zero point 0, others
  * unsigned with zero point -offset. An activation whose grid is narrower than its container gets a Clip
- * in front so ONNX Runtime saturates where the simulation does. 16-bit (and native int4) types need
- * opset 21 / IR 10: the opset import is raised when every other op of the model keeps its meaning at
- * 21, otherwise 16-bit pairs use the com.microsoft domain (and int4 falls back to 8-bit containers).
+ * in front so ONNX Runtime saturates where the simulation does. The model is converted to
+ * export_qdq_opset (opset_upgrade); below 21, 16-bit pairs use the com.microsoft domain (and int4
+ * falls back to 8-bit containers).
  * float16 quantizers become Cast(float16)->Cast(float) pairs (weights: stored as float16 + Cast).
  * The result (*out) is reindexed; g is not modified. */
 int export_qdq(const graph *g, const export_quantizer *q, int n, const export_qdq_options *o, graph **out,

@@ -5,39 +5,59 @@
 #include <string.h>
 
 #include "export.h"
+#include "opset.h"
 
-/* Ops whose meaning and signature do not change from the given opset up to 21, so a model using them can
- * have its opset import raised to 21 (where 16-bit and 4-bit Q/DQ types exist). */
-static const struct {
-    const char *op;
-    int since;
-} STABLE_TO_21[] = {
-    {"Conv", 11},       {"ConvTranspose", 11}, {"Relu", 7},      {"LeakyRelu", 7},       {"Sigmoid", 7},
-    {"Tanh", 7},        {"Gemm", 11},          {"MatMul", 9},    {"Add", 7},             {"Sub", 7},
-    {"Mul", 7},         {"Div", 7},            {"MaxPool", 12},  {"AveragePool", 11},    {"GlobalAveragePool", 7},
-    {"Flatten", 11},    {"Reshape", 14},       {"Softmax", 13},  {"Transpose", 7},       {"Concat", 11},
-    {"Clip", 11},       {"Identity", 7},       {"Gather", 11},   {"Unsqueeze", 13},      {"Squeeze", 13},
-    {"Shape", 7},       {"Cast", 13},          {"Erf", 9},       {"Sqrt", 7},            {"Pow", 7},
-    {"BatchNormalization", 15}, {"Constant", 13}, {"QuantizeLinear", 13}, {"DequantizeLinear", 13},
-    {"HardSigmoid", 7}, {"Exp", 7},            {"Neg", 7},       {"ReduceMean", 18},     {"LayerNormalization", 17},
-    {"Where", 9},       {"Equal", 11},         {"Split", 13},    {"Slice", 13},          {"Pad", 13},
-};
+/* Opset facts of QuantizeLinear/DequantizeLinear: the pair exists from 10, per-axis from 13, 16-bit and
+ * int4 types from 21 (and com.microsoft's pair takes 16-bit types at any opset). */
+enum { QDQ_OPSET = 10, QDQ_AXIS_OPSET = 13, QDQ_WIDE_OPSET = 21 };
 
-static bool can_raise_to_21(const graph *g)
+static bool is_int(const export_quantizer *q) { return q->encs[0].kind == QUANT_INT; }
+
+/* 16-bit activations or parameters, or native int4 parameters: types standard only from opset 21. */
+static bool wants_wide(const export_quantizer *q, int n, const export_qdq_options *o)
+{
+    bool wide = false;
+    for (int i = 0; i < n; i++)
+        wide |= is_int(&q[i]) && (q[i].encs[0].bitwidth > 8 || (o->int4_native && q[i].is_param &&
+                                                                 q[i].encs[0].bitwidth <= 4));
+    return wide;
+}
+
+int64_t export_qdq_min_opset(const export_quantizer *q, int n, const export_qdq_options *o)
+{
+    int64_t need = o->bias_int32 ? QDQ_AXIS_OPSET : 0;
+    for (int i = 0; i < n; i++)
+        if (is_int(&q[i]) && need < (q[i].axis >= 0 ? QDQ_AXIS_OPSET : QDQ_OPSET))
+            need = q[i].axis >= 0 ? QDQ_AXIS_OPSET : QDQ_OPSET;
+    return need;
+}
+
+int64_t export_qdq_opset(const graph *g, const export_quantizer *q, int n, const export_qdq_options *o)
 {
     int64_t cur = graph_opset_version(g, "");
-    for (int i = 0; i < g->n_nodes; i++) {
-        const graph_node *nd = &g->nodes[i];
-        if (nd->dead || (nd->domain && *nd->domain))
-            continue;
-        bool ok = false;
-        for (size_t k = 0; k < sizeof STABLE_TO_21 / sizeof *STABLE_TO_21; k++)
-            if (!strcmp(STABLE_TO_21[k].op, nd->op_type))
-                ok = cur >= STABLE_TO_21[k].since;
-        if (!ok)
-            return false;
-    }
-    return true;
+    if (o->opset)
+        return o->opset;
+    int64_t need = export_qdq_min_opset(q, n, o);
+    if (wants_wide(q, n, o) && cur < QDQ_WIDE_OPSET && opset_blockers(g, QDQ_WIDE_OPSET, NULL, NULL) == 0)
+        need = QDQ_WIDE_OPSET;
+    return need > cur ? need : cur;
+}
+
+int export_qdq_check_opset(const graph *g, const export_quantizer *q, int n, const export_qdq_options *o,
+                           int64_t target, qrc_err *e)
+{
+    int64_t cur = graph_opset_version(g, "");
+    if (target < cur)
+        return err_set(e, "opset %lld is below the model's opset %lld; models are converted only upward",
+                       (long long)target, (long long)cur);
+    int64_t need = export_qdq_min_opset(q, n, o);
+    if (target < need)
+        return err_set(e, "opset %lld cannot express this build's quantizers: %s need opset %lld", (long long)target,
+                       need == QDQ_AXIS_OPSET ? "per-channel quantizers and int32 biases" : "QuantizeLinear pairs",
+                       (long long)need);
+    if (target > QDQ_WIDE_OPSET)
+        return err_set(e, "opset %lld is newer than the newest qrc writes (%d)", (long long)target, QDQ_WIDE_OPSET);
+    return 0;
 }
 
 typedef struct qdq {
@@ -361,32 +381,15 @@ int export_qdq(const graph *src, const export_quantizer *q, int n, const export_
     qdq Q = {g, opt ? opt : &defaults, false, false, e};
     if (graph_reindex(g, e))
         goto fail;
-    bool wide = false;
-    for (int i = 0; i < n; i++)
-        wide |= q[i].encs[0].kind == QUANT_INT && (q[i].encs[0].bitwidth > 8 ||
-                                                   (Q.o->int4_native && q[i].is_param && q[i].encs[0].bitwidth <= 4));
-    int64_t opset = graph_opset_version(g, "");
-    if (opset >= 21) {
-        Q.opset21 = true;
-    } else if (wide && can_raise_to_21(g)) {
-        graph_opset_set(g, "", 21);
-        Q.opset21 = true;
-    } else if (wide) {
+    int64_t target = export_qdq_opset(g, q, n, Q.o);
+    if (export_qdq_check_opset(g, q, n, Q.o, target, e) || opset_upgrade(g, target, e) < 0) {
+        err_wrap(e, "QDQ export");
+        goto fail;
+    }
+    Q.opset21 = target >= QDQ_WIDE_OPSET;
+    if (wants_wide(q, n, Q.o) && !Q.opset21) {
         Q.ms16 = true;
         graph_opset_set(g, "com.microsoft", 1);
-    }
-    /* per-axis QuantizeLinear/DequantizeLinear (and the int32 bias pairs) need opset 13 */
-    bool per_axis = Q.o->bias_int32;
-    for (int i = 0; i < n; i++)
-        per_axis |= q[i].axis >= 0 && q[i].encs[0].kind == QUANT_INT;
-    if (!Q.opset21 && per_axis && graph_opset_version(g, "") < 13) {
-        if (!can_raise_to_21(g)) {
-            err_set(e, "QDQ export: per-channel quantizers need opset 13, and this model (opset %lld) uses ops "
-                       "whose meaning changed since",
-                    (long long)graph_opset_version(g, ""));
-            goto fail;
-        }
-        graph_opset_set(g, "", 13);
     }
     if (Q.opset21 && g->ir_version < 10)
         g->ir_version = 10;

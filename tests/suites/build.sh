@@ -70,6 +70,18 @@ case_ "checkpoint that is not one" 's#x#x#' 3 'bad.qck' --resume "$tmp/bad.qck"
 "$QRC" build --quiet recipes/cnn_w8a16.q --checkpoint "$tmp/w8a16.qck" >/dev/null 2>&1
 case_ "checkpoint of another recipe" 's#x#x#' 3 'not by this recipe' --resume "$tmp/w8a16.qck"
 case_ "adaround without calibration data" 's#^export \{#passes { adaround; }\nexport {#; s#data image = "data/calib_512.npy";#encodings "data/renamed.encodings";#' 3 'adaround needs calibration data'
+case_ "export opset below the model's" 's#encodings "1.0.0";#encodings "1.0.0"; opset 12;#' 3 \
+    "opset 12 is below the model's opset 13; models are converted only upward"
+
+# export { opset N; } converts the model: both exported models import opset N.
+sed -E 's#encodings "1.0.0";#encodings "1.0.0"; opset 17;#; s#"../out/demo"#"opset17"#' recipes/demo.q >"$tmp/r/opset17.q"
+"$QRC" build --quiet "$tmp/r/opset17.q" >"$tmp/stdout" 2>"$tmp/err"
+check "export { opset 17; } builds" $? "$(head -3 "$tmp/err")"
+for m in fmnist_cnn_w8a8.onnx fmnist_cnn_w8a8_float.onnx; do
+    got=$(node -e 'console.log(require("./tests/ort/onnx_edit").readModelOpset(require("fs").readFileSync(process.argv[1])))' \
+        "$tmp/r/opset17/$m" 2>&1)
+    check "export { opset 17; }: $m imports opset 17" "$([ "$got" = 17 ] && echo 0 || echo 1)" "opset $got"
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

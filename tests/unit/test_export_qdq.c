@@ -126,18 +126,29 @@ static void sixteen_bit_opsets(void **state)
     assert_int_equal(count_op(d, "Clip", ""), 1);
     assert_string_equal(producer_of(d, "logits_clipped")->op_type, "Clip");
     graph_free(d);
-    /* at opset 10 Conv predates its current form and per-axis pairs need 13: a clear error */
+    /* an opset-10 model is converted: up to 21, since every node converts there */
     g->opsets[0].version = 10;
-    assert_int_equal(export_qdq(g, f.q, 5, NULL, &d, &e), -1);
-    assert_non_null(strstr(e.msg, "need opset 13"));
-    /* an op outside the stable table (Celu) keeps the opset at 13: 16-bit pairs go through com.microsoft */
-    g->opsets[0].version = 13;
-    g->nodes[g->order[1]].op_type = graph_strdup(g, "Celu");
     d = export_ok(g, f.q, 5, NULL);
+    assert_int_equal(graph_opset_version(d, ""), 21);
+    graph_free(d);
+    /* asked for 13, 16-bit pairs go through com.microsoft */
+    export_qdq_options o13 = {.opset = 13};
+    d = export_ok(g, f.q, 5, &o13);
     assert_int_equal(graph_opset_version(d, ""), 13);
     assert_int_equal(graph_opset_version(d, "com.microsoft"), 1);
     assert_int_equal(count_op(d, "QuantizeLinear", "com.microsoft"), 1);
     assert_int_equal(count_op(d, "QuantizeLinear", ""), 2);
+    graph_free(d);
+    /* asked for 11, per-axis pairs cannot be written: a clear error */
+    export_qdq_options o11 = {.opset = 11};
+    assert_int_equal(export_qdq(g, f.q, 5, &o11, &d, &e), -1);
+    assert_non_null(strstr(e.msg, "need opset 13"));
+    /* an op the converter does not know keeps the model at 13: 16-bit pairs go through com.microsoft */
+    g->opsets[0].version = 13;
+    g->nodes[g->order[1]].op_type = graph_strdup(g, "MadeUpOp");
+    d = export_ok(g, f.q, 5, NULL);
+    assert_int_equal(graph_opset_version(d, ""), 13);
+    assert_int_equal(graph_opset_version(d, "com.microsoft"), 1);
     graph_free(d);
     graph_free(g);
 }
