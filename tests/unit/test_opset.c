@@ -258,15 +258,41 @@ static graph *resize10(const char *mode, const float *scales)
     return g;
 }
 
-static void resize_10_keeps_asymmetric_floor(void **state)
+static void resize_10_keeps_its_rounding(void **state)
 {
     (void)state;
-    static const float down[] = {1, 1, 0.6f, 0.7f}, up[] = {1, 1, 1.5f, 2.5f};
+    static const float down[] = {1, 1, 0.6f, 0.7f}, up[] = {1, 1, 1.5f, 2.5f}, mixed[] = {1, 1, 1.5f, 0.7f};
     const char *modes[] = {"nearest", "linear"};
     for (int m = 0; m < 2; m++) {
         assert_int_equal(converts_same(resize10(modes[m], down), 11), 1);
         assert_int_equal(converts_same(resize10(modes[m], up), 21), 1);
     }
+    assert_int_equal(converts_same(resize10("linear", mixed), 13), 1);
+    graph *g = resize10("nearest", down);
+    qrc_err e;
+    assert_int_equal(opset_upgrade(g, 11, &e), 1);
+    assert_string_equal(graph_attr_string(find_op(g, "Resize"), "nearest_mode", ""), "ceil");
+    graph_free(g);
+    /* one rounding for all axes cannot round one axis down and another up */
+    refuses(resize10("nearest", mixed), 11, "scales must be constant");
+}
+
+/* Upsample scales fed by a graph input are not known, but Upsample never shrinks: it converts. */
+static void upsample_with_scales_input(void **state)
+{
+    (void)state;
+    graph *g = mk(9);
+    input(g, "x", 4, NCHW);
+    int64_t four = 4;
+    input(g, "scales", 1, &four);
+    node(g, "Upsample", "x,scales", "y");
+    outputs(g, "y");
+    qrc_err e;
+    assert_int_equal(opset_upgrade(g, 13, &e), 1);
+    const graph_node *r = find_op(g, "Resize");
+    assert_int_equal(r->n_in, 3);
+    assert_string_equal(graph_attr_string(r, "nearest_mode", ""), "floor");
+    graph_free(g);
 }
 
 static graph *resize11_tf(const char *mode, const char *nearest)
@@ -590,7 +616,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(upsample_becomes_resize),
-        cmocka_unit_test(resize_10_keeps_asymmetric_floor),
+        cmocka_unit_test(resize_10_keeps_its_rounding),
+        cmocka_unit_test(upsample_with_scales_input),
         cmocka_unit_test(resize_tf_half_pixel_for_nn),
         cmocka_unit_test(slice_to_inputs),
         cmocka_unit_test(topk_k_becomes_input),
