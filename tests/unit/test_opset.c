@@ -1,7 +1,9 @@
 /* Opset converter tests: each adapter on a small graph built at the old opset, run through the executor
  * before and after conversion (and after a save/load round trip) on the same inputs; the outputs must
  * agree. Also: blockers for an op the converter does not know, nodes with no equivalent, the no-op and
- * the range checks. */
+ * the range checks. With QRC_OPSET_DUMP=dir in the environment, each graph checked is also written to
+ * dir as NNN_a.onnx (before) and NNN_b.onnx (converted), for ONNX Runtime to compare
+ * (tests/suites/conformance_upgrade.sh). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -167,7 +169,18 @@ static int converts_same(graph *g, int64_t target)
     int n = g->n_outputs;
     run(g, before);
     qrc_err e = {{0}};
+    static int dumped;
+    char path[512];
+    const char *dump = getenv("QRC_OPSET_DUMP");
+    if (dump) {
+        snprintf(path, sizeof path, "%s/%03d_a.onnx", dump, dumped);
+        onnx_save(g, path, &e);
+    }
     int rc = opset_upgrade(g, target, &e);
+    if (dump) {
+        snprintf(path, sizeof path, "%s/%03d_b.onnx", dump, dumped++);
+        onnx_save(g, path, &e);
+    }
     if (rc < 0)
         fail_msg("opset_upgrade: %s", e.msg);
     assert_int_equal(graph_opset_version(g, ""), target);
@@ -532,6 +545,7 @@ static void converts_subgraphs(void **state)
     for (int b = 0; b < 2; b++) {
         graph *s = graph_new();
         s->parent = g;
+        s->name = graph_strdup(s, branch[b]);
         int y = graph_value_get(s, b ? "ye" : "yt");
         int64_t four = 4;
         static const float sc[] = {1, 1, 2, 2};
