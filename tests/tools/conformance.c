@@ -505,8 +505,8 @@ int main(int argc, char **argv)
             if (conv_total[o])
                 printf("  opset %2d: %3d converted (%d nodes rewritten), %3d passed, %d failed, %d skipped (test data "
                        "unreadable)\n",
-                       o, conv_total[o], conv_nodes[o], conv_passed[o], conv_total[o] - conv_passed[o] - conv_skipped[o],
-                       conv_skipped[o]);
+                       o, conv_total[o], conv_nodes[o], conv_passed[o],
+                       conv_total[o] - conv_passed[o] - conv_skipped[o], conv_skipped[o]);
         if (save_root)
             printf("  not saved for a second runtime (test data with no .npy type): %d\n", n_unsaved);
     }
