@@ -46,8 +46,9 @@ static bool is_upsample(const graph_node *n)
     return !strcmp(n->op_type, "Upsample");
 }
 
-/* Attributes with their defaults; old Resize (opset 10) and Upsample map coordinates asymmetrically
- * and pick the nearest pixel by flooring. */
+/* Attributes with their defaults; old Resize (opset 10) and Upsample map coordinates asymmetrically.
+ * Upsample picks the nearest pixel by flooring; opset-10 Resize floors along axes it enlarges and rounds
+ * up along axes it shrinks (ONNX's own opset-10 tests and ONNX Runtime agree on this), "simple" here. */
 static int read_attrs(const graph_node *n, int64_t opset, resize_attrs *a, qrc_err *e)
 {
     const char *mode = graph_attr_string(n, "mode", "nearest");
@@ -61,14 +62,14 @@ static int read_attrs(const graph_node *n, int64_t opset, resize_attrs *a, qrc_e
         return kern_nn_err(e, n, "mode '%s' is not supported", mode);
     bool old = is_upsample(n) || (opset > 0 && opset < 11);
     a->ctm = old ? "asymmetric" : graph_attr_string(n, "coordinate_transformation_mode", "half_pixel");
-    a->nearest = old ? "floor" : graph_attr_string(n, "nearest_mode", "round_prefer_floor");
+    a->nearest = is_upsample(n) ? "floor" : old ? "simple" : graph_attr_string(n, "nearest_mode", "round_prefer_floor");
     a->cubic_a = graph_attr_float(n, "cubic_coeff_a", -0.75f);
     a->exclude_outside = graph_attr_int(n, "exclude_outside", 0) != 0;
     a->extrapolation = graph_attr_float(n, "extrapolation_value", 0.0f);
     a->policy = graph_attr_string(n, "keep_aspect_ratio_policy", "stretch");
     if (!in_list(a->ctm, ctm_names))
         return kern_nn_err(e, n, "coordinate_transformation_mode '%s' is not supported", a->ctm);
-    if (!in_list(a->nearest, nearest_names))
+    if (!old && !in_list(a->nearest, nearest_names))
         return kern_nn_err(e, n, "nearest_mode '%s' is not supported", a->nearest);
     if (!in_list(a->policy, policy_names))
         return kern_nn_err(e, n, "keep_aspect_ratio_policy '%s' is not supported", a->policy);
@@ -309,8 +310,10 @@ static void build_axis(const resize_attrs *a, int64_t lin, int64_t lout, double 
         }
         if (a->mode == MODE_NEAREST) {
             double f = floor(x), r;
-            if (!strcmp(a->nearest, "floor"))
+            if (!strcmp(a->nearest, "floor") || (!strcmp(a->nearest, "simple") && s >= 1))
                 r = f;
+            else if (!strcmp(a->nearest, "simple"))
+                r = ceil(x);
             else if (!strcmp(a->nearest, "ceil"))
                 r = ceil(x);
             else if (!strcmp(a->nearest, "round_prefer_ceil"))

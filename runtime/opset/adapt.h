@@ -20,6 +20,7 @@ typedef struct opset_step {
     graph *g;
     int node;
     int64_t at;            /* the version the change happens at */
+    int64_t to;            /* the conversion's target */
     const graph *types;    /* same values as g, with inferred dtypes and ranks (may know nothing) */
     qrc_err *e;
 } opset_step;
@@ -75,6 +76,8 @@ bool opset_value_used(const graph *g, int v);
 int opset_node_add(graph *g, int like, const char *op, int n_in, const int *in, int n_out, const int *out);
 /* The dtype of value v as far as it is known (declared, initializer, or inferred), else DT_UNDEFINED. */
 tensor_dtype opset_dtype(const opset_step *s, int v);
+/* The constant data of value v (an initializer or a Constant node's value), or NULL. */
+const tensor *opset_const_of(const graph *g, int v);
 /* The rank of value v as far as it is known, else -1. */
 int opset_rank(const opset_step *s, int v);
 

@@ -22,7 +22,7 @@ static int data_dtype(const opset_step *s, tensor_dtype *dt)
     const graph_node *nd = &s->g->nodes[s->node];
     *dt = opset_dtype(s, nd->in[0]);
     if (*dt == DT_UNDEFINED)
-        return err_set(s->e, "the type of input '%s' is not known, so its bounds cannot become inputs",
+        return err_set(s->e, "the type of input '%s' is not known, so no constant of it can be made",
                        s->g->values[nd->in[0]].name);
     return 0;
 }

@@ -146,3 +146,16 @@ int opset_attr_to_input(const opset_step *s, const char *name, tensor_dtype dt, 
     opset_attr_drop(s->g, s->node, name);
     return 1;
 }
+
+const tensor *opset_const_of(const graph *g, int v)
+{
+    if (v < 0)
+        return NULL;
+    if (g->values[v].init)
+        return g->values[v].init;
+    int p = graph_producer(g, v);
+    if (p < 0 || strcmp(g->nodes[p].op_type, "Constant"))
+        return NULL;
+    const graph_attr *a = graph_attr_find(&g->nodes[p], "value");
+    return a ? a->t : NULL;
+}

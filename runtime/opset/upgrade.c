@@ -138,7 +138,7 @@ static int walk_node(graph *g, int n, const graph *orig, const graph *types, wal
         if (a->at > k->to || (a->at <= k->from && !a->removed) || strcmp(a->op, g->nodes[n].op_type))
             continue;
         qrc_err ae = {{0}};
-        opset_step s = {g, n, a->at, types, &ae};
+        opset_step s = {g, n, a->at, k->to, types, &ae};
         int rc = a->fn(&s);
         if (rc < 0) {
             block(k, shown, ae.msg);
@@ -162,10 +162,11 @@ static int walk_graph(graph *g, const graph *orig, const graph *types, walk *k, 
         if (walk_node(g, n, orig, types, k) > 0)
             k->rewritten++;
     }
-    for (int i = 0; i < g->n_opsets; i++)
-        if (!strcmp(g->opsets[i].domain ? g->opsets[i].domain : "", "") ||
-            !strcmp(g->opsets[i].domain, "ai.onnx"))
+    for (int i = 0; i < g->n_opsets; i++) {
+        const char *d = g->opsets[i].domain ? g->opsets[i].domain : "";
+        if (!*d || !strcmp(d, "ai.onnx"))
             g->opsets[i].version = k->to;
+    }
     return k->blocked ? 0 : graph_reindex(g, e);
 }
 

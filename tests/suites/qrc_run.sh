@@ -5,19 +5,7 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 QRC=$BUILD/qrc
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-# expect STATUS DESCRIPTION CMD...: the command exits with STATUS and says something on stderr
-expect() {
-    local want=$1 what=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" -eq "$want" ] && { [ "$want" -eq 0 ] || [ -s "$tmp/err" ]; }; then ok; else
-        bad "$what: exit $rc, wanted $want: $(head -c 300 "$tmp/err")"; fi
-}
+. tests/suites/cli_checks.bash
 in=tests/models/ort_ref/input_64.npy
 
 for m in recipes/models/*.onnx; do
