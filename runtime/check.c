@@ -40,6 +40,7 @@ static const char *const section_order[][2] = {
     {"module_identity", "Ops without module identity (functional ops)"},
     {"reused_modules", "Reused modules and shared weights"},
     {"batchnorm", "BatchNorm folding"},
+    {"units", "Decomposed units (one module each, quantized at input and output only)"},
     {"supergroups", "Supergroups"},
     {"excluded", "Excluded ops"},
     {"float_region", "Float pre/post-processing (outside the quantized region)"},
@@ -139,6 +140,48 @@ static void notes_to(json_t *rep, const pass_report *r, const char *kind, const 
     }
 }
 
+/* The module of the live node called name, or name. */
+static const char *module_of(const graph *p, const char *name)
+{
+    for (int n = 0; n < p->n_nodes; n++)
+        if (!p->nodes[n].dead && p->nodes[n].module && !strcmp(p->nodes[n].name, name))
+            return p->nodes[n].module;
+    return name;
+}
+
+/* One item per unit kind found: how many, and their module names. */
+static void units_to(json_t *rep, const graph *p, const pass_report *r)
+{
+    const char *const *kinds = pass_unit_kinds();
+    for (int k = 0; kinds[k]; k++) {
+        int count = 0;
+        json_t *names = json_array();
+        char msg[2048];
+        size_t o = 0;
+        for (int i = 0; i < r->n_groups; i++) {
+            const pass_group *gr = &r->groups[i];
+            if (strcmp(gr->kind, kinds[k]))
+                continue;
+            json_array_append_new(names, json_string(module_of(p, gr->nodes[gr->n_nodes - 1])));
+            count++;
+        }
+        if (count) {
+            o = (size_t)snprintf(msg, sizeof msg, "%s: %d unit%s: ", kinds[k], count, count == 1 ? "" : "s");
+            for (size_t i = 0; i < json_array_size(names) && o < sizeof msg; i++)
+                o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%s", i ? ", " : "",
+                                      json_string_value(json_array_get(names, i)));
+            item(rep, "units", PASS_INFO, NULL, msg, NULL);
+            json_t *items = json_object_get(json_object_get(json_object_get(rep, "sections"), "units"), "items");
+            json_t *it = json_array_get(items, json_array_size(items) - 1);
+            json_object_set_new(it, "kind", json_string(kinds[k]));
+            json_object_set_new(it, "count", json_integer(count));
+            json_object_set_new(it, "modules", names);
+        } else {
+            json_decref(names);
+        }
+    }
+}
+
 static void check_prepared(const graph *p, const pass_report *r, json_t *rep)
 {
     notes_to(rep, r, "functional", "module_identity", NULL);
@@ -150,6 +193,7 @@ static void check_prepared(const graph *p, const pass_report *r, json_t *rep)
              "nothing to do: prepare gives each reader its own copy, quantized separately");
     notes_to(rep, r, "bn_folded", "batchnorm", NULL);
     notes_to(rep, r, "bn_not_folded", "batchnorm", NULL);
+    units_to(rep, p, r);
     notes_to(rep, r, "supergroup", "supergroups", NULL);
     notes_to(rep, r, "excluded", "excluded",
              "fix the selector in `exclude modules` / `exclude ops`: use one of the names suggested");

@@ -4,8 +4,8 @@
  * (so "layer1" and re"layer1" both cover layer1.0.conv1): PASS_SEL_NAME by equality (a name holding
  * * ? [ is a glob), PASS_SEL_GLOB with fnmatch ('*' crosses dots), PASS_SEL_REGEX as a POSIX
  * extended regex that must match the whole name. An op class is an ONNX op type or the kind of a
- * unit the fuse pass recognised ("LayerNorm", "GELU", "Conv+Relu"; "LayerNormalization" and "Gelu" also
- * name the decomposed units). Every selector that matches
+ * unit the fuse pass recognised ("LayerNorm", "HardSwish", "Conv+Relu"; the standard op of a unit,
+ * "LayerNormalization" or "Gelu", also names its decomposed form). Every selector that matches
  * nothing is an error naming the closest real names: a rename upstream must not silently re-include
  * a layer. */
 #include <fnmatch.h>
@@ -74,21 +74,12 @@ static bool match_module(const matcher *m, const char *module)
     }
 }
 
-/* Op types that name a unit the fuse pass recognises in decomposed form. */
-static const char *const unit_alias[][2] = {
-    {"LayerNorm", "LayerNormalization"},
-    {"GELU", "Gelu"},
-};
-
-/* True when op class `op` names the unit kind `kind` ("LayerNormalization" names "LayerNorm"). */
+/* True when op class `op` names the unit kind `kind`, also by the standard op computing the unit
+ * ("LayerNormalization" names "LayerNorm"). */
 static bool unit_named(const char *kind, const char *op)
 {
-    if (!strcasecmp(kind, op))
-        return true;
-    for (size_t i = 0; i < sizeof unit_alias / sizeof *unit_alias; i++)
-        if (!strcmp(kind, unit_alias[i][0]) && !strcmp(op, unit_alias[i][1]))
-            return true;
-    return false;
+    const char *std = pass_unit_onnx_op(kind);
+    return !strcasecmp(kind, op) || (std && !strcmp(op, std));
 }
 
 static const char *sel_text(arena *a, const pass_selector *s)
