@@ -14,6 +14,9 @@
 #include "pass_fixtures.h"
 #include "quant.h"
 
+/* Why an executor run failed (the tests assert they do not). */
+static qrc_err run_err;
+
 /* A graph x [2, 8] -> nodes -> y at opset `opset`, from lines "Op name in1,in2 out" separated by ';'.
  * "Clip@lo:hi" is a Clip with its bounds as attributes (before opset 11), "HardSigmoid@a:b" one with
  * alpha and beta. The last node's output is the graph output y; names in `extra_out` are graph
@@ -168,10 +171,15 @@ static const unit_case cases[] = {
 };
 enum { N_CASES = sizeof cases / sizeof *cases };
 
-/* The graph of case i when it holds a unit, else NULL. */
-static graph *unit_case_graph(int i)
+/* Calls fn on the graph of every case that holds a unit. */
+static void each_unit_case(void (*fn)(const unit_case *c, int i, graph *g))
 {
-    return cases[i].kind ? unit_graph(cases[i].spec, cases[i].opset, NULL) : NULL;
+    for (int i = 0; i < N_CASES; i++)
+        if (cases[i].kind) {
+            graph *g = unit_graph(cases[i].spec, cases[i].opset, NULL);
+            fn(&cases[i], i, g);
+            graph_free(g);
+        }
 }
 
 /* The unit matched anywhere in g (0 when none). */
@@ -205,88 +213,82 @@ static void every_form_and_near_miss(void **state)
 
 /* After name and fuse, a unit is one module and one group: the placement quantizes x and y and no
  * tensor in between. */
+static void check_unit_module(const unit_case *c, int i, graph *g)
+{
+    (void)i;
+    pass_report r;
+    pass_report_init(&r);
+    qrc_err e;
+    assert_int_equal(pass_name(g, NULL, &r, &e), 0);
+    assert_int_equal(pass_fuse(g, NULL, &r, &e), 0);
+    int y = graph_find_value(g, "y");
+    const graph_node *last = &g->nodes[pass_producer(g, y)];
+    char want[64];
+    pass_lower(c->kind, want, sizeof want);
+    if (r.n_groups != 1 || strcmp(r.groups[0].kind, c->kind) || strcmp(last->module, want))
+        fail_msg("%s: %d groups, module '%s'", c->what, r.n_groups, last->module);
+    for (int n = 0; n < g->n_nodes; n++)
+        if (!g->nodes[n].dead && strcmp(g->nodes[n].module, last->module))
+            fail_msg("%s: node %s in module '%s'", c->what, g->nodes[n].name, g->nodes[n].module);
+    assert_int_equal(pass_report_count(&r, "functional", PASS_INFO), 1);
+    bool excluded[64] = {false}, fused[64] = {false};
+    assert_true(g->n_nodes < 64);
+    assert_int_equal(quant_annotations_from_report(g, &r, excluded, fused, &e), 0);
+    quant_options o = {.excluded = excluded, .fused_with_next = fused};
+    quant_sim *s = quant_sim_create(g, NULL, 0, NULL, &o, &e);
+    assert_non_null(s);
+    int acts = 0;
+    for (int q = 0; q < quant_sim_count(s); q++) {
+        const quant_quantizer *qq = quant_sim_get(s, q);
+        if (qq->role == QUANT_ROLE_WEIGHT || qq->role == QUANT_ROLE_BIAS)
+            continue;
+        if (strcmp(qq->tensor, "x") && strcmp(qq->tensor, "y"))
+            fail_msg("%s: quantizer inside the unit on '%s'", c->what, qq->tensor);
+        acts++;
+    }
+    if (acts != 2)
+        fail_msg("%s: %d activation quantizers, wanted x and y", c->what, acts);
+    quant_sim_free(s);
+    pass_report_free(&r);
+}
+
 static void one_module_one_group_no_inner_quantizer(void **state)
 {
     (void)state;
-    for (int i = 0; i < N_CASES; i++) {
-        const unit_case *c = &cases[i];
-        graph *g = unit_case_graph(i);
-        if (!g)
-            continue;
-        pass_report r;
-        pass_report_init(&r);
-        qrc_err e;
-        assert_int_equal(pass_name(g, NULL, &r, &e), 0);
-        assert_int_equal(pass_fuse(g, NULL, &r, &e), 0);
-        int y = graph_find_value(g, "y");
-        const graph_node *last = &g->nodes[pass_producer(g, y)];
-        char want[64];
-        pass_lower(c->kind, want, sizeof want);
-        if (r.n_groups != 1 || strcmp(r.groups[0].kind, c->kind) || strcmp(last->module, want))
-            fail_msg("%s: %d groups, module '%s'", c->what, r.n_groups, last->module);
-        for (int n = 0; n < g->n_nodes; n++)
-            if (!g->nodes[n].dead && strcmp(g->nodes[n].module, last->module))
-                fail_msg("%s: node %s in module '%s'", c->what, g->nodes[n].name, g->nodes[n].module);
-        assert_int_equal(pass_report_count(&r, "functional", PASS_INFO), 1);
-        bool excluded[64] = {false}, fused[64] = {false};
-        assert_true(g->n_nodes < 64);
-        assert_int_equal(quant_annotations_from_report(g, &r, excluded, fused, &e), 0);
-        quant_options o = {.excluded = excluded, .fused_with_next = fused};
-        quant_sim *s = quant_sim_create(g, NULL, 0, NULL, &o, &e);
-        assert_non_null(s);
-        for (int q = 0; q < quant_sim_count(s); q++) {
-            const quant_quantizer *qq = quant_sim_get(s, q);
-            if (qq->role == QUANT_ROLE_WEIGHT || qq->role == QUANT_ROLE_BIAS)
-                continue;
-            if (strcmp(qq->tensor, "x") && strcmp(qq->tensor, "y"))
-                fail_msg("%s: quantizer inside the unit on '%s'", c->what, qq->tensor);
-        }
-        quant_sim_free(s);
-        pass_report_free(&r);
-        graph_free(g);
-    }
-}
-
-static tensor *run(graph *g, const tensor *x)
-{
-    qrc_err e;
-    tensor *t = nnh_run_graph(g, x, &e);
-    if (!t)
-        fail_msg("%s", e.msg);
-    return t;
+    each_unit_case(check_unit_module);
 }
 
 /* qrc run's single op computes the decomposed form within 1e-4; units it cannot express stay. */
+static void check_single_op(const unit_case *c, int i, graph *g)
+{
+    uint64_t seed = 17 + (uint64_t)i;
+    int64_t xd[2] = {2, 8};
+    tensor *x = nnh_tensor(2, xd, &seed, -5, 5);
+    tensor *want = nnh_run_graph(g, x, &run_err);
+    assert_non_null(want);
+    int fused = -1;
+    qrc_err e;
+    assert_int_equal(kern_nn_fuse_units(g, &fused, &e), 0);
+    if (fused != (c->single ? 1 : 0))
+        fail_msg("%s: fused %d", c->what, fused);
+    if (c->single && g->n_nodes != 1)
+        fail_msg("%s: %d nodes left", c->what, g->n_nodes);
+    tensor *got = nnh_run_graph(g, x, &run_err);
+    assert_non_null(got);
+    double worst = 0;
+    for (int64_t k = 0; k < tensor_numel(want); k++)
+        worst = fmax(worst, fabs(((float *)got->data)[k] - ((float *)want->data)[k]));
+    if (worst > 1e-4)
+        fail_msg("%s: max abs difference %g", c->what, worst);
+    tensor_free(got);
+    tensor_free(want);
+    tensor_free(x);
+}
+
 static void single_op_matches_decomposed(void **state)
 {
     (void)state;
-    for (int i = 0; i < N_CASES; i++) {
-        const unit_case *c = &cases[i];
-        graph *g = unit_case_graph(i);
-        if (!g)
-            continue;
-        uint64_t seed = 17 + (uint64_t)i;
-        int64_t xd[2] = {2, 8};
-        tensor *x = nnh_tensor(2, xd, &seed, -5, 5);
-        tensor *want = run(g, x);
-        int fused = -1;
-        qrc_err e;
-        assert_int_equal(kern_nn_fuse_units(g, &fused, &e), 0);
-        if (fused != (c->single ? 1 : 0))
-            fail_msg("%s: fused %d", c->what, fused);
-        if (c->single && g->n_nodes != 1)
-            fail_msg("%s: %d nodes left", c->what, g->n_nodes);
-        tensor *got = run(g, x);
-        double worst = 0;
-        for (int64_t k = 0; k < tensor_numel(want); k++)
-            worst = fmax(worst, fabs(((float *)got->data)[k] - ((float *)want->data)[k]));
-        if (worst > 1e-4)
-            fail_msg("%s: max abs difference %g", c->what, worst);
-        tensor_free(got);
-        tensor_free(want);
-        tensor_free(x);
-        graph_free(g);
-    }
+    each_unit_case(check_single_op);
 }
 
 int main(void)
