@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "quote.h"
 #include "passes/util.h"
 
 static const char *const level_names[] = {"info", "warning", "error"};
@@ -99,24 +100,44 @@ static void check_exported(const graph *g, json_t *rep)
             item(rep, "unsupported_ops", PASS_ERROR, nd->name, e.msg, "re-export the model without this attribute");
         }
     }
-    /* Dynamic dims on inputs and outputs. */
+    /* Dynamic dims on inputs and outputs. Each symbolic dim is suggested once, where it first shows,
+     * so that all the fixes pasted together still compile. */
+    const char *pinned[64];
+    int n_pinned = 0;
     for (int i = 0; i < g->n_inputs + g->n_outputs; i++) {
         bool in = i < g->n_inputs;
         const graph_value *x = &g->values[in ? g->inputs[i] : g->outputs[i - g->n_inputs]];
-        for (int d = 0; d < x->rank; d++)
-            if (x->dim_param[d] || x->dims[d] < 0) {
-                char desc[256], fix[256];
-                describe_value(x, desc, sizeof desc);
-                snprintf(msg, sizeof msg, "%s '%s' is %s: dim %d is %s", in ? "input" : "output", x->name, desc, d,
-                         x->dim_param[d] ? "symbolic" : "unknown");
-                if (x->dim_param[d])
-                    snprintf(fix, sizeof fix, "pin it in the prepare section: `concrete %s = <size>;` (calibration and "
-                             "evaluation batches must then have that size)", x->dim_param[d]);
-                else
-                    snprintf(fix, sizeof fix, "declare the input's shape in the recipe's model section");
-                item(rep, "dynamic_shapes", PASS_INFO, x->name, msg, fix);
-                break;
-            }
+        int d = 0;
+        while (d < x->rank && !x->dim_param[d] && x->dims[d] >= 0)
+            d++;
+        if (d == x->rank)
+            continue;
+        char desc[256], fix[1024] = "", code[768] = "";
+        int n_code = 0;
+        describe_value(x, desc, sizeof desc);
+        snprintf(msg, sizeof msg, "%s '%s' is %s: dim %d is %s", in ? "input" : "output", x->name, desc, d,
+                 x->dim_param[d] ? "symbolic" : "unknown");
+        for (int k = d; k < x->rank; k++) {
+            bool seen = !x->dim_param[k] || n_pinned == 64;
+            for (int j = 0; j < n_pinned && !seen; j++)
+                seen = !strcmp(pinned[j], x->dim_param[k]);
+            if (seen)
+                continue;
+            char q[128];
+            pinned[n_pinned++] = x->dim_param[k];
+            n_code++;
+            size_t o = strlen(code);
+            snprintf(code + o, sizeof code - o, "%sconcrete %s = <size>;", o ? " " : "",
+                     quote_name(q, sizeof q, x->dim_param[k]));
+        }
+        if (code[0])
+            snprintf(fix, sizeof fix, "pin %s in the prepare section: `%s` (calibration and evaluation batches "
+                     "must then have %s)", n_code > 1 ? "them" : "it", code, n_code > 1 ? "those sizes" : "that size");
+        else if (x->dim_param[d])
+            snprintf(fix, sizeof fix, "pinning the dims suggested above fixes it too");
+        else
+            snprintf(fix, sizeof fix, "declare the input's shape in the recipe's model section");
+        item(rep, "dynamic_shapes", PASS_INFO, x->name, msg, fix);
     }
     /* Control flow as exported. */
     for (int n = 0; n < g->n_nodes; n++) {

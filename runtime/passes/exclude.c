@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "quote.h"
 #include "util.h"
 
 #define PASS "exclude"
@@ -84,7 +85,9 @@ static bool unit_named(const char *kind, const char *op)
 
 static const char *sel_text(arena *a, const pass_selector *s)
 {
-    return s->kind == PASS_SEL_REGEX ? arena_printf(a, "re\"%s\"", s->text) : arena_printf(a, "\"%s\"", s->text);
+    char q[512];
+    return s->kind == PASS_SEL_REGEX ? arena_printf(a, "re\"%s\"", s->text)
+                                     : arena_strdup(a, quote_string(q, sizeof q, s->text));
 }
 
 int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
@@ -136,7 +139,7 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
             continue;
         }
         char sug[400];
-        pass_suggest(o->exclude[s].text, mods, N, sug, sizeof sug);
+        pass_suggest(o->exclude[s].text, mods, N, true, sug, sizeof sug);
         pass_note_add(r, PASS_ERROR, PASS, "excluded", label,
                       "module selector %s matches no module; closest module names: %s", label, sug);
         snprintf(errs + strlen(errs), sizeof errs - strlen(errs), "%smodule selector %s matches nothing (closest: %s)",
@@ -162,7 +165,7 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
             continue;
         }
         char sug[400];
-        pass_suggest(op, ops, n_ops, sug, sizeof sug);
+        pass_suggest(op, ops, n_ops, false, sug, sizeof sug);
         pass_note_add(r, PASS_ERROR, PASS, "excluded", op, "op class %s matches no op in the model; closest op types: %s",
                       op, sug);
         snprintf(errs + strlen(errs), sizeof errs - strlen(errs), "%sop class %s matches nothing (closest: %s)",
