@@ -161,29 +161,36 @@ static void notes_to(json_t *rep, const pass_report *r, const char *kind, const 
     }
 }
 
-/* The module of the live node called name, or name. */
-static const char *module_of(const graph *p, const char *name)
+/* The live node called name, or NULL. */
+static const graph_node *node_named(const graph *p, const char *name)
 {
     for (int n = 0; n < p->n_nodes; n++)
-        if (!p->nodes[n].dead && p->nodes[n].module && !strcmp(p->nodes[n].name, name))
-            return p->nodes[n].module;
-    return name;
+        if (!p->nodes[n].dead && !strcmp(p->nodes[n].name, name))
+            return &p->nodes[n];
+    return NULL;
 }
 
-/* One item per unit kind found: how many, and their module names. */
+/* One item per unit kind found: how many, and their module names; the JSON also lists the tensors
+ * inside the units (no quantizer may sit on them). */
 static void units_to(json_t *rep, const graph *p, const pass_report *r)
 {
     const char *const *kinds = pass_unit_kinds();
     for (int k = 0; kinds[k]; k++) {
         int count = 0;
-        json_t *names = json_array();
+        json_t *names = json_array(), *inner = json_array();
         char msg[2048];
         size_t o = 0;
         for (int i = 0; i < r->n_groups; i++) {
             const pass_group *gr = &r->groups[i];
             if (strcmp(gr->kind, kinds[k]))
                 continue;
-            json_array_append_new(names, json_string(module_of(p, gr->nodes[gr->n_nodes - 1])));
+            const graph_node *last = node_named(p, gr->nodes[gr->n_nodes - 1]);
+            json_array_append_new(names, json_string(last && last->module ? last->module : gr->nodes[gr->n_nodes - 1]));
+            for (int j = 0; j + 1 < gr->n_nodes; j++) {
+                const graph_node *nd = node_named(p, gr->nodes[j]);
+                if (nd && nd->n_out > 0 && nd->out[0] >= 0)
+                    json_array_append_new(inner, json_string(p->values[nd->out[0]].name));
+            }
             count++;
         }
         if (count) {
@@ -197,8 +204,10 @@ static void units_to(json_t *rep, const graph *p, const pass_report *r)
             json_object_set_new(it, "kind", json_string(kinds[k]));
             json_object_set_new(it, "count", json_integer(count));
             json_object_set_new(it, "modules", names);
+            json_object_set_new(it, "inner_tensors", inner);
         } else {
             json_decref(names);
+            json_decref(inner);
         }
     }
 }

@@ -6,17 +6,8 @@
 # prepared model must give the original's outputs (1e-5 absolute + relative) in qrc's runtime (`qrc
 # run`) and in ONNX Runtime; the check report must show the rewrite the pattern is about.
 # Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-qrc=$BUILD/qrc
-passed=0 failed=0
-ok()  { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-if ! command -v node >/dev/null || [ ! -d tests/ort/node_modules/onnxruntime-node ]; then
-    echo "node or tests/ort/node_modules/onnxruntime-node missing: run make deps"
-    echo "0 passed, 1 failed"; exit 1
-fi
+# shellcheck source=tests/suites/ort_suite.sh
+. "$(dirname "$0")/ort_suite.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$BUILD/tools/pattern_models" "$tmp" || { echo "0 passed, 1 failed"; exit 1; }
