@@ -112,6 +112,8 @@ static const unit_case cases[] = {
     {"near miss: Div 5", NULL, 0, 13, "Add a x,three t1;Clip c t1,zero,six t2;Mul m x,t2 t3;Div d t3,five y", NULL,
      false},
     {"near miss: HardSigmoid alpha 0.2 times x", NULL, 0, 9, "HardSigmoid h x t1;Mul m x,t1 y", NULL, false},
+    {"near miss: HardSwish's Clip output also read by a Relu", NULL, 0, 13,
+     "Add a x,three t1;Clip c t1,zero,six t2;Relu r t2 u;Mul m x,t2 t3;Div d t3,six y", "u", false},
     {"near miss: HardSwish gate on another tensor", NULL, 0, 13,
      "Relu r x u;Add a x,three t1;Clip c t1,zero,six t2;Mul m u,t2 t3;Div d t3,six y", NULL, false},
     /* HardSigmoid */
