@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "onnx_ops.h"
+#include "pass.h"
 #include "quote.h"
 #include "sema_int.h"
 #include "util.h"
@@ -273,13 +274,13 @@ Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n)
     return sel;
 }
 
-Qrc__OpTypeRef *sema_op_type(sema *s, const ast_atom *a)
+Qrc__OpTypeRef *sema_op_type(sema *s, const ast_atom *a, bool units)
 {
     if (a->kind != ATOM_NAME && a->kind != ATOM_STRING) {
         diag_error(s->d, a->loc, "expected an op type, not %s", sema_describe(s, a));
         return NULL;
     }
-    if (a->kind == ATOM_NAME && !onnx_op_known(a->text)) {
+    if (a->kind == ATOM_NAME && !onnx_op_known(a->text) && !(units && pass_is_unit_kind(a->text))) {
         diag *d = diag_error(s->d, a->loc, "unknown ONNX op type '%s'", a->text);
         const char *guess = util_suggest(a->text, onnx_op_types, onnx_op_types_count);
         char q[256];
