@@ -80,8 +80,11 @@ int build_prepare(build *b, qrc_err *e)
         warnings++;
         fprintf(stderr, "qrc build: warning: %s%s%s\n", n->node ? n->node : "", n->node ? ": " : "", n->msg);
     }
-    build_say(b, "prepare", "%s: %d nodes, %d supergroups, %d rewrites%s, %d warnings",
-              prepare_method_name(b->cfg.prepare.opts.method), b->g->n_nodes, b->rep.n_groups, b->rep.changes,
+    int units = 0;
+    for (int i = 0; i < b->rep.n_groups; i++)
+        units += pass_is_unit_kind(b->rep.groups[i].kind);
+    build_say(b, "prepare", "%s: %d nodes, %d supergroups (%d decomposed units), %d rewrites%s, %d warnings",
+              prepare_method_name(b->cfg.prepare.opts.method), b->g->n_nodes, b->rep.n_groups, units, b->rep.changes,
               !resolved       ? ""
               : resolved == 1 ? " (1 reused module or weight unshared)"
                               : arena_printf(&b->a, " (%d reused modules or weights unshared)", resolved),

@@ -1,6 +1,7 @@
 /* plan_text.c — the readable form of a plan printed by `qrc plan`. */
 #include <inttypes.h>
 
+#include "pass.h"
 #include "plan.h"
 
 static void quoted(FILE *f, const char *s)
@@ -168,7 +169,11 @@ static void pass(FILE *f, size_t i, const Qrc__Pass *p)
     case QRC__PASS__PARAMS_STRIP:
         fprintf(f, " start=%s end=%s", p->strip->start ? p->strip->start : "-", p->strip->end ? p->strip->end : "-");
         break;
-    case QRC__PASS__PARAMS_FUSE: fprintf(f, " supergroups=%s", p->fuse->from_config ? "config" : "builtin"); break;
+    case QRC__PASS__PARAMS_FUSE:
+        fprintf(f, " supergroups=%s units=", p->fuse->from_config ? "config" : "builtin");
+        for (const char *const *k = pass_unit_kinds(); *k; k++)
+            fprintf(f, "%s%s", k == pass_unit_kinds() ? "" : ",", *k);
+        break;
     case QRC__PASS__PARAMS_CLE:
         fprintf(f, " high_bias_absorption=%s", p->cle->high_bias_absorption ? "true" : "false");
         break;

@@ -1,6 +1,7 @@
 /* sema_checks.c — checks over the merged recipe: required sections, names across sections, conflicts. */
 #include <string.h>
 
+#include "quote.h"
 #include "sema_int.h"
 #include "util.h"
 
@@ -65,7 +66,8 @@ static void check_data_names(sema *s, Qrc__InputData **data, size_t n, ast_loc s
                              what, data[i]->name);
         const char *guess = util_suggest(data[i]->name, names, r->n_inputs);
         if (guess) {
-            diag_hint(s->d, d, "did you mean '%s'?", guess);
+            char q[256];
+            diag_hint(s->d, d, "did you mean %s?", quote_in_text(q, sizeof q, guess));
             if (s->n_guessed < 16)
                 s->guessed[s->n_guessed++] = guess;
         }
@@ -77,7 +79,8 @@ static void check_data_names(sema *s, Qrc__InputData **data, size_t n, ast_loc s
             fed |= !strcmp(data[j]->name, name);
         if (!fed && !guessed(s, name)) {
             diag *d = diag_error(s->d, section, "no %s data for input '%s'", what, name);
-            diag_hint(s->d, d, "add: data %s = \"file.npy\";", name);
+            char q[256];
+            diag_hint(s->d, d, "add: data %s = \"file.npy\";", quote_name(q, sizeof q, name));
         }
     }
 }

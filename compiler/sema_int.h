@@ -70,8 +70,9 @@ ast_loc sema_get_loc(const sema *s, const void *key);
 const char *sema_loc(sema *s, ast_loc loc);
 /* A module selector from "exact", "glob*", re"regex" or `under "prefix"` (atoms of one group). */
 Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n);
-/* An op type reference from a name (checked against the ONNX op table) or a string (taken as written). */
-Qrc__OpTypeRef *sema_op_type(sema *s, const ast_atom *a);
+/* An op type reference from a name (checked against the ONNX op table, and when units is set also the
+ * unit kinds of the fuse pass: LayerNorm, HardSwish, ...) or a string (taken as written). */
+Qrc__OpTypeRef *sema_op_type(sema *s, const ast_atom *a, bool units);
 /* Describes an atom for messages ("name 'x'", "string \"x\"", "integer 3"). */
 const char *sema_describe(sema *s, const ast_atom *a);
 

@@ -97,7 +97,7 @@ static void apply_exclude(sema *s, const ast_stmt *st)
                 diag_error(s->d, a->loc, "expected ',' between op types");
                 break;
             }
-            Qrc__OpTypeRef *op = sema_op_type(s, a);
+            Qrc__OpTypeRef *op = sema_op_type(s, a, true);
             if (op)
                 util_push(s->a, &r->excl_ops, &r->n_excl_ops, op);
         }

@@ -234,7 +234,7 @@ static bool parse_selector(sema *s, const ast_stmt *st, qrule *rule)
             ok = false;
             continue;
         }
-        Qrc__OpTypeRef *op = sema_op_type(s, first);
+        Qrc__OpTypeRef *op = sema_op_type(s, first, false);
         if (op)
             util_push(s->a, &rule->ops, &rule->n_ops, op);
         ok &= op != NULL;

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "onnx_ops.h"
+#include "pass.h"
+#include "quote.h"
 #include "sema_int.h"
 #include "util.h"
 
@@ -137,8 +139,9 @@ const char *sema_string(sema *s, const ast_atom *a, const char *what)
 {
     if (a->kind != ATOM_STRING) {
         diag *d = diag_error(s->d, a->loc, "%s must be a string, not %s", what, sema_describe(s, a));
+        char q[256];
         if (a->kind == ATOM_NAME)
-            diag_hint(s->d, d, "write it in quotes: \"%s\"", a->text);
+            diag_hint(s->d, d, "write it in quotes: %s", quote_string(q, sizeof q, a->text));
         return NULL;
     }
     if (!a->text[0]) {
@@ -253,8 +256,9 @@ Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n)
     if (a->kind != ATOM_STRING) {
         diag *d = diag_error(s->d, a->loc, "expected a module name in quotes, a re\"regex\" or 'under', not %s",
                              sema_describe(s, a));
+        char q[256];
         if (a->kind == ATOM_NAME)
-            diag_hint(s->d, d, "write it in quotes: \"%s\"", a->text);
+            diag_hint(s->d, d, "write it in quotes: %s", quote_string(q, sizeof q, a->text));
         return NULL;
     }
     if (!a->text[0]) {
@@ -270,19 +274,20 @@ Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n)
     return sel;
 }
 
-Qrc__OpTypeRef *sema_op_type(sema *s, const ast_atom *a)
+Qrc__OpTypeRef *sema_op_type(sema *s, const ast_atom *a, bool units)
 {
     if (a->kind != ATOM_NAME && a->kind != ATOM_STRING) {
         diag_error(s->d, a->loc, "expected an op type, not %s", sema_describe(s, a));
         return NULL;
     }
-    if (a->kind == ATOM_NAME && !onnx_op_known(a->text)) {
+    if (a->kind == ATOM_NAME && !onnx_op_known(a->text) && !(units && pass_is_unit_kind(a->text))) {
         diag *d = diag_error(s->d, a->loc, "unknown ONNX op type '%s'", a->text);
         const char *guess = util_suggest(a->text, onnx_op_types, onnx_op_types_count);
+        char q[256];
         if (guess)
             diag_hint(s->d, d, "did you mean '%s'?", guess);
         else
-            diag_hint(s->d, d, "op types of other domains go in quotes: \"%s\"", a->text);
+            diag_hint(s->d, d, "op types of other domains go in quotes: %s", quote_string(q, sizeof q, a->text));
         return NULL;
     }
     if (a->kind == ATOM_STRING && !a->text[0]) {

@@ -8,6 +8,7 @@
 
 #include "op.h"
 #include "opset.h"
+#include "quote.h"
 #include "passes/util.h"
 
 static const char *const level_names[] = {"info", "warning", "error"};
@@ -41,6 +42,7 @@ static const char *const section_order[][2] = {
     {"module_identity", "Ops without module identity (functional ops)"},
     {"reused_modules", "Reused modules and shared weights"},
     {"batchnorm", "BatchNorm folding"},
+    {"units", "Decomposed units (one module each, quantized at input and output only)"},
     {"supergroups", "Supergroups"},
     {"excluded", "Excluded ops"},
     {"float_region", "Float pre/post-processing (outside the quantized region)"},
@@ -100,24 +102,44 @@ static void check_exported(const graph *g, json_t *rep)
             item(rep, "unsupported_ops", PASS_ERROR, nd->name, e.msg, "re-export the model without this attribute");
         }
     }
-    /* Dynamic dims on inputs and outputs. */
+    /* Dynamic dims on inputs and outputs. Each symbolic dim is suggested once, where it first shows,
+     * so that all the fixes pasted together still compile. */
+    const char *pinned[64];
+    int n_pinned = 0;
     for (int i = 0; i < g->n_inputs + g->n_outputs; i++) {
         bool in = i < g->n_inputs;
         const graph_value *x = &g->values[in ? g->inputs[i] : g->outputs[i - g->n_inputs]];
-        for (int d = 0; d < x->rank; d++)
-            if (x->dim_param[d] || x->dims[d] < 0) {
-                char desc[256], fix[256];
-                describe_value(x, desc, sizeof desc);
-                snprintf(msg, sizeof msg, "%s '%s' is %s: dim %d is %s", in ? "input" : "output", x->name, desc, d,
-                         x->dim_param[d] ? "symbolic" : "unknown");
-                if (x->dim_param[d])
-                    snprintf(fix, sizeof fix, "pin it in the prepare section: `concrete %s = <size>;` (calibration and "
-                             "evaluation batches must then have that size)", x->dim_param[d]);
-                else
-                    snprintf(fix, sizeof fix, "declare the input's shape in the recipe's model section");
-                item(rep, "dynamic_shapes", PASS_INFO, x->name, msg, fix);
-                break;
-            }
+        int d = 0;
+        while (d < x->rank && !x->dim_param[d] && x->dims[d] >= 0)
+            d++;
+        if (d == x->rank)
+            continue;
+        char desc[256], fix[1024] = "", code[768] = "";
+        int n_code = 0;
+        describe_value(x, desc, sizeof desc);
+        snprintf(msg, sizeof msg, "%s '%s' is %s: dim %d is %s", in ? "input" : "output", x->name, desc, d,
+                 x->dim_param[d] ? "symbolic" : "unknown");
+        for (int k = d; k < x->rank; k++) {
+            bool seen = !x->dim_param[k] || n_pinned == 64;
+            for (int j = 0; j < n_pinned && !seen; j++)
+                seen = !strcmp(pinned[j], x->dim_param[k]);
+            if (seen)
+                continue;
+            char q[128];
+            pinned[n_pinned++] = x->dim_param[k];
+            n_code++;
+            size_t o = strlen(code);
+            snprintf(code + o, sizeof code - o, "%sconcrete %s = <size>;", o ? " " : "",
+                     quote_name(q, sizeof q, x->dim_param[k]));
+        }
+        if (code[0])
+            snprintf(fix, sizeof fix, "pin %s in the prepare section: `%s` (calibration and evaluation batches "
+                     "must then have %s)", n_code > 1 ? "them" : "it", code, n_code > 1 ? "those sizes" : "that size");
+        else if (x->dim_param[d])
+            snprintf(fix, sizeof fix, "pinning the dims suggested above fixes it too");
+        else
+            snprintf(fix, sizeof fix, "declare the input's shape in the recipe's model section");
+        item(rep, "dynamic_shapes", PASS_INFO, x->name, msg, fix);
     }
     /* Control flow as exported. */
     for (int n = 0; n < g->n_nodes; n++) {
@@ -141,6 +163,57 @@ static void notes_to(json_t *rep, const pass_report *r, const char *kind, const 
     }
 }
 
+/* The live node called name, or NULL. */
+static const graph_node *node_named(const graph *p, const char *name)
+{
+    for (int n = 0; n < p->n_nodes; n++)
+        if (!p->nodes[n].dead && !strcmp(p->nodes[n].name, name))
+            return &p->nodes[n];
+    return NULL;
+}
+
+/* One item per unit kind found: how many, and their module names; the JSON also lists the tensors
+ * inside the units (no quantizer may sit on them). */
+static void units_to(json_t *rep, const graph *p, const pass_report *r)
+{
+    const char *const *kinds = pass_unit_kinds();
+    for (int k = 0; kinds[k]; k++) {
+        int count = 0;
+        json_t *names = json_array(), *inner = json_array();
+        char msg[2048];
+        size_t o = 0;
+        for (int i = 0; i < r->n_groups; i++) {
+            const pass_group *gr = &r->groups[i];
+            if (strcmp(gr->kind, kinds[k]))
+                continue;
+            const graph_node *last = node_named(p, gr->nodes[gr->n_nodes - 1]);
+            json_array_append_new(names, json_string(last && last->module ? last->module : gr->nodes[gr->n_nodes - 1]));
+            for (int j = 0; j + 1 < gr->n_nodes; j++) {
+                const graph_node *nd = node_named(p, gr->nodes[j]);
+                if (nd && nd->n_out > 0 && nd->out[0] >= 0)
+                    json_array_append_new(inner, json_string(p->values[nd->out[0]].name));
+            }
+            count++;
+        }
+        if (count) {
+            o = (size_t)snprintf(msg, sizeof msg, "%s: %d unit%s: ", kinds[k], count, count == 1 ? "" : "s");
+            for (size_t i = 0; i < json_array_size(names) && o < sizeof msg; i++)
+                o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%s", i ? ", " : "",
+                                      json_string_value(json_array_get(names, i)));
+            item(rep, "units", PASS_INFO, NULL, msg, NULL);
+            json_t *items = json_object_get(json_object_get(json_object_get(rep, "sections"), "units"), "items");
+            json_t *it = json_array_get(items, json_array_size(items) - 1);
+            json_object_set_new(it, "kind", json_string(kinds[k]));
+            json_object_set_new(it, "count", json_integer(count));
+            json_object_set_new(it, "modules", names);
+            json_object_set_new(it, "inner_tensors", inner);
+        } else {
+            json_decref(names);
+            json_decref(inner);
+        }
+    }
+}
+
 static void check_prepared(const graph *p, const pass_report *r, json_t *rep)
 {
     notes_to(rep, r, "functional", "module_identity", NULL);
@@ -152,6 +225,7 @@ static void check_prepared(const graph *p, const pass_report *r, json_t *rep)
              "nothing to do: prepare gives each reader its own copy, quantized separately");
     notes_to(rep, r, "bn_folded", "batchnorm", NULL);
     notes_to(rep, r, "bn_not_folded", "batchnorm", NULL);
+    units_to(rep, p, r);
     notes_to(rep, r, "supergroup", "supergroups", NULL);
     notes_to(rep, r, "excluded", "excluded",
              "fix the selector in `exclude modules` / `exclude ops`: use one of the names suggested");

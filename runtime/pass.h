@@ -147,16 +147,37 @@ int pass_unshare(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
 int pass_strip(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
 /* fold_bn: BatchNormalization into the neighbouring Conv / ConvTranspose / Gemm / MatMul (fold_bn.c). */
 int pass_fold_bn(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
-/* fuse: supergroups and decomposed LayerNorm / GELU units (fuse.c). */
+/* fuse: decomposed units (pass_unit_match), then supergroup chains (fuse.c). */
 int pass_fuse(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
-/* The nodes of the decomposed LayerNorm starting at ReduceMean node m1, in order: ReduceMean, Sub,
- * Pow 2, ReduceMean, Add, Sqrt, Div [, Mul by a constant [, Add of a constant]] (room for 9 in nodes).
- * Returns how many, 0 when m1 starts none; nodes marked in grouped (may be NULL) are never taken. */
-int pass_layernorm_nodes(const graph *g, int m1, const int *grouped, int *nodes);
-/* The nodes of the decomposed GELU around Erf node erf, in order: Div by sqrt 2 or Mul by 1/sqrt 2, Erf,
- * Add 1, Mul by x [, Mul 0.5] — or Mul x by 0.5 first, then the four (room for 5 in nodes); *x gets the
- * input. Returns how many, 0 when erf is in none; four means no 0.5 (twice GELU). */
-int pass_gelu_nodes(const graph *g, int erf, const int *grouped, int *nodes, int *x);
+
+/* A unit written out op by op (units.c): HardSwish, HardSigmoid, SiLU, Swish, GELU (erf and tanh
+ * forms), Mish, LayerNorm, RMSNorm. Node and value indices are into the graph matched. */
+enum { PASS_UNIT_MAX = 12 };
+enum { PASS_UNIT_EPS = 0, PASS_UNIT_SCALE, PASS_UNIT_SHIFT, PASS_UNIT_CAPS };
+typedef struct pass_unit {
+    const char *kind;          /* "HardSwish", "LayerNorm", ... (static) */
+    const char *onnx_op;       /* the standard op computing it ("LayerNormalization"), or NULL */
+    bool exact;                /* that op computes exactly this form (not: epsilon outside the Sqrt, GELU
+                                  without its 0.5) */
+    int form;                  /* which spelling matched (a row of the form table) */
+    int n;
+    int nodes[PASS_UNIT_MAX];  /* in execution order; the last one produces the unit's output */
+    int x, out;                /* the unit's input and output values */
+    int cap[PASS_UNIT_CAPS];   /* constants read: epsilon, scale (gamma, HardSigmoid alpha, Swish beta),
+                                  shift (beta); -1 when the form has none */
+} pass_unit;
+
+/* Matches a decomposed unit starting at node (its first step: ReduceMean for LayerNorm, Add 3 for
+ * HardSwish, ...). Constants are checked (Clip 0..6, Add 3, Pow 2, GELU's 0.044715), every tensor
+ * between the unit's nodes must be read only inside the unit, and nodes marked in grouped (may be
+ * NULL) or dead are never taken. Returns the number of nodes and fills u, or 0. */
+int pass_unit_match(const graph *g, int node, const int *grouped, pass_unit *u);
+/* The unit kinds, NULL-terminated. */
+const char *const *pass_unit_kinds(void);
+/* True when kind (a pass_group kind) is a unit kind. */
+bool pass_is_unit_kind(const char *kind);
+/* The standard op computing unit kind `kind`, or NULL. */
+const char *pass_unit_onnx_op(const char *kind);
 /* exclude: resolves excluded module selectors and op classes (exclude.c). */
 int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
 

@@ -27,6 +27,7 @@ int kern_check_flatten(const graph *g, const graph_node *n, qrc_err *e);
 int kern_check_gather(const graph *g, const graph_node *n, qrc_err *e);
 int kern_check_gather_nd(const graph *g, const graph_node *n, qrc_err *e);
 int kern_check_gelu(const graph *g, const graph_node *n, qrc_err *e);
+int kern_check_fast_gelu(const graph *g, const graph_node *n, qrc_err *e);
 int kern_check_hardmax(const graph *g, const graph_node *n, qrc_err *e);
 int kern_check_identity(const graph *g, const graph_node *n, qrc_err *e);
 int kern_check_isinf(const graph *g, const graph_node *n, qrc_err *e);

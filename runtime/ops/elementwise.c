@@ -282,6 +282,8 @@ UNARY_CHECK(unary_alpha, kern_dt_floats, "alpha", NULL)
 UNARY_CHECK(unary_alpha_beta, kern_dt_floats, "alpha", "beta", NULL)
 UNARY_CHECK(unary_alpha_gamma, kern_dt_floats, "alpha", "gamma", NULL)
 UNARY_CHECK(unary_shrink, kern_dt_floats, "lambd", "bias", NULL)
+/* com.microsoft FastGelu without its optional bias input: the tanh form of GELU. */
+UNARY_CHECK(fast_gelu, kern_dt_floats, NULL)
 
 int kern_check_gelu(const graph *g, const graph_node *n, qrc_err *e)
 {

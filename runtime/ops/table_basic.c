@@ -19,6 +19,7 @@ const op_def ops_basic[] = {
     UNARY_ROW("Erf", 9, unary_float, erf),
     UNARY_ROW("Gelu", 20, gelu, gelu),
     {"com.microsoft", "Gelu", 1, kern_check_gelu, kern_infer_unary, kern_run_gelu, NULL},
+    {"com.microsoft", "FastGelu", 1, kern_check_fast_gelu, kern_infer_unary, kern_run_gelu_tanh, NULL},
     UNARY_ROW("Softplus", 1, unary_float, softplus),
     UNARY_ROW("Softsign", 1, unary_float, softsign),
     UNARY_ROW("Elu", 1, unary_alpha, elu),

@@ -4,8 +4,8 @@
  * (so "layer1" and re"layer1" both cover layer1.0.conv1): PASS_SEL_NAME by equality (a name holding
  * * ? [ is a glob), PASS_SEL_GLOB with fnmatch ('*' crosses dots), PASS_SEL_REGEX as a POSIX
  * extended regex that must match the whole name. An op class is an ONNX op type or the kind of a
- * unit the fuse pass recognised ("LayerNorm", "GELU", "Conv+Relu"; "LayerNormalization" and "Gelu" also
- * name the decomposed units). Every selector that matches
+ * unit the fuse pass recognised ("LayerNorm", "HardSwish", "Conv+Relu"; the standard op of a unit,
+ * "LayerNormalization" or "Gelu", also names its decomposed form). Every selector that matches
  * nothing is an error naming the closest real names: a rename upstream must not silently re-include
  * a layer. */
 #include <fnmatch.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "quote.h"
 #include "util.h"
 
 #define PASS "exclude"
@@ -74,26 +75,19 @@ static bool match_module(const matcher *m, const char *module)
     }
 }
 
-/* Op types that name a unit the fuse pass recognises in decomposed form. */
-static const char *const unit_alias[][2] = {
-    {"LayerNorm", "LayerNormalization"},
-    {"GELU", "Gelu"},
-};
-
-/* True when op class `op` names the unit kind `kind` ("LayerNormalization" names "LayerNorm"). */
+/* True when op class `op` names the unit kind `kind`, also by the standard op computing the unit
+ * ("LayerNormalization" names "LayerNorm"). */
 static bool unit_named(const char *kind, const char *op)
 {
-    if (!strcasecmp(kind, op))
-        return true;
-    for (size_t i = 0; i < sizeof unit_alias / sizeof *unit_alias; i++)
-        if (!strcmp(kind, unit_alias[i][0]) && !strcmp(op, unit_alias[i][1]))
-            return true;
-    return false;
+    const char *std = pass_unit_onnx_op(kind);
+    return !strcasecmp(kind, op) || (std && !strcmp(op, std));
 }
 
 static const char *sel_text(arena *a, const pass_selector *s)
 {
-    return s->kind == PASS_SEL_REGEX ? arena_printf(a, "re\"%s\"", s->text) : arena_printf(a, "\"%s\"", s->text);
+    char q[512];
+    return s->kind == PASS_SEL_REGEX ? arena_printf(a, "re\"%s\"", s->text)
+                                     : arena_strdup(a, quote_string(q, sizeof q, s->text));
 }
 
 int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
@@ -145,7 +139,7 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
             continue;
         }
         char sug[400];
-        pass_suggest(o->exclude[s].text, mods, N, sug, sizeof sug);
+        pass_suggest(o->exclude[s].text, mods, N, true, sug, sizeof sug);
         pass_note_add(r, PASS_ERROR, PASS, "excluded", label,
                       "module selector %s matches no module; closest module names: %s", label, sug);
         snprintf(errs + strlen(errs), sizeof errs - strlen(errs), "%smodule selector %s matches nothing (closest: %s)",
@@ -171,7 +165,7 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
             continue;
         }
         char sug[400];
-        pass_suggest(op, ops, n_ops, sug, sizeof sug);
+        pass_suggest(op, ops, n_ops, false, sug, sizeof sug);
         pass_note_add(r, PASS_ERROR, PASS, "excluded", op, "op class %s matches no op in the model; closest op types: %s",
                       op, sug);
         snprintf(errs + strlen(errs), sizeof errs - strlen(errs), "%sop class %s matches nothing (closest: %s)",

@@ -3,11 +3,10 @@
  * Chains (Conv+Relu, Conv+Add+Relu, Gemm+Relu, Add+Relu, ...) come from the `supergroups` op_lists of an
  * AIMET quantsim config JSON when one is given, otherwise from the built-in table below. A chain
  * matches when each op's output feeds only the next op of the chain (and is not a graph output).
- * Decomposed LayerNorm (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div [, Mul, Add]) and GELU
- * (Div, Erf, Add, Mul [, Mul]) are recognised first, as units of their own. Groups are recorded in the
- * report (pass_report.groups, pass_node_info.group / group_output). */
+ * Decomposed units (HardSwish, GELU, LayerNorm, ... : units.c) are recognised first, each a group of
+ * its own, so quantizers land only on a unit's input and output. Groups are recorded in the report
+ * (pass_report.groups, pass_node_info.group / group_output). */
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,7 @@
 #include "util.h"
 
 #define PASS "fuse"
-enum { MAX_CHAIN = 8, MAX_UNIT = 12 };
+enum { MAX_CHAIN = 8, MAX_UNIT = PASS_UNIT_MAX };
 
 typedef struct chain {
     int n;
@@ -57,26 +56,6 @@ static int only_reader(const graph *g, int v)
     return c[0];
 }
 
-/* Index (0/1) of the input of binary node nd that is v, or -1. */
-static int input_slot(const graph_node *nd, int v)
-{
-    for (int i = 0; i < nd->n_in && i < 2; i++)
-        if (nd->in[i] == v)
-            return i;
-    return -1;
-}
-
-/* True when the other input of binary node nd (not slot) is a scalar constant near want. */
-static bool const_near(const graph *g, const graph_node *nd, int slot, double want, double tol)
-{
-    if (nd->n_in != 2)
-        return false;
-    const tensor *t = pass_const(g, nd->in[1 - slot]);
-    if (!t || t->dtype != DT_FLOAT || tensor_numel(t) != 1)
-        return false;
-    return fabs(((const float *)t->data)[0] - want) <= tol;
-}
-
 /* Nodes grouped so far (-1 free). */
 typedef struct fuse_state {
     graph *g;
@@ -92,124 +71,24 @@ static void add_group(fuse_state *st, const char *kind, int n, const int *nodes)
         st->grouped[nodes[i]] = 1;
     }
     pass_report_group(st->r, kind, n, names);
-    pass_note_add(st->r, PASS_INFO, PASS, "supergroup", names[n - 1], "%s: %s .. %s", kind, names[0], names[n - 1]);
+    if (pass_is_unit_kind(kind))
+        pass_note_add(st->r, PASS_INFO, PASS, "supergroup", names[n - 1],
+                      "%s: %s .. %s, %d ops fused into one unit '%s' (quantized at its input and output only)", kind,
+                      names[0], names[n - 1], n, st->g->nodes[nodes[n - 1]].module ? st->g->nodes[nodes[n - 1]].module
+                                                                                     : names[n - 1]);
+    else
+        pass_note_add(st->r, PASS_INFO, PASS, "supergroup", names[n - 1], "%s: %s .. %s", kind, names[0],
+                      names[n - 1]);
 }
 
-int pass_layernorm_nodes(const graph *g, int m1, const int *grouped, int *nodes)
+/* A decomposed unit starting at node n becomes one supergroup. */
+static int match_unit(fuse_state *st, int n)
 {
-    const graph_node *a = &g->nodes[m1];
-    if (!is_op(a, "ReduceMean") || a->n_in < 1 || a->n_out < 1)
+    pass_unit u;
+    if (!pass_unit_match(st->g, n, st->grouped, &u))
         return 0;
-    int x = a->in[0], mean = a->out[0];
-    int c[3];
-    int nc = pass_consumers(g, mean, c, 3);
-    if (nc != 1 || pass_pinned(g, mean) || !is_op(&g->nodes[c[0]], "Sub"))
-        return 0;
-    int sub = c[0];
-    if (g->nodes[sub].in[0] != x || g->nodes[sub].in[1] != mean)
-        return 0;
-    int d = g->nodes[sub].out[0];
-    if (pass_consumers(g, d, c, 3) != 2 || pass_pinned(g, d))
-        return 0;
-    int pw = is_op(&g->nodes[c[0]], "Pow") ? c[0] : c[1], dv = pw == c[0] ? c[1] : c[0];
-    if (!is_op(&g->nodes[pw], "Pow") || !is_op(&g->nodes[dv], "Div") || g->nodes[dv].in[0] != d ||
-        !const_near(g, &g->nodes[pw], 0, 2.0, 0.0))
-        return 0;
-    int m2 = only_reader(g, g->nodes[pw].out[0]);
-    if (m2 < 0 || !is_op(&g->nodes[m2], "ReduceMean"))
-        return 0;
-    int add = only_reader(g, g->nodes[m2].out[0]);
-    if (add < 0 || !is_op(&g->nodes[add], "Add"))
-        return 0;
-    int sq = only_reader(g, g->nodes[add].out[0]);
-    if (sq < 0 || !is_op(&g->nodes[sq], "Sqrt") || only_reader(g, g->nodes[sq].out[0]) != dv)
-        return 0;
-    int n = 0;
-    for (int i = 0, core[7] = {m1, sub, pw, m2, add, sq, dv}; i < 7; i++)
-        nodes[n++] = core[i];
-    int mul = only_reader(g, g->nodes[dv].out[0]);
-    if (mul >= 0 && is_op(&g->nodes[mul], "Mul") && !(grouped && grouped[mul])) {
-        int slot = input_slot(&g->nodes[mul], g->nodes[dv].out[0]);
-        if (slot >= 0 && pass_const(g, g->nodes[mul].in[1 - slot])) {
-            nodes[n++] = mul;
-            int ad = only_reader(g, g->nodes[mul].out[0]);
-            if (ad >= 0 && is_op(&g->nodes[ad], "Add") && !(grouped && grouped[ad])) {
-                int s2 = input_slot(&g->nodes[ad], g->nodes[mul].out[0]);
-                if (s2 >= 0 && pass_const(g, g->nodes[ad].in[1 - s2]))
-                    nodes[n++] = ad;
-            }
-        }
-    }
-    for (int i = 0; grouped && i < n; i++)
-        if (grouped[nodes[i]])
-            return 0;
-    return n;
-}
-
-/* A decomposed LayerNorm starting at m1 becomes one supergroup. */
-static int match_layernorm(fuse_state *st, int m1)
-{
-    int nodes[MAX_UNIT];
-    int n = pass_layernorm_nodes(st->g, m1, st->grouped, nodes);
-    if (n)
-        add_group(st, "LayerNorm", n, nodes);
-    return n > 0;
-}
-
-int pass_gelu_nodes(const graph *g, int erf, const int *grouped, int *nodes, int *x_out)
-{
-    const graph_node *e = &g->nodes[erf];
-    if (!is_op(e, "Erf") || e->n_in < 1 || e->n_out < 1)
-        return 0;
-    int pre = pass_producer(g, e->in[0]);
-    if (pre < 0 || only_reader(g, e->in[0]) != erf)
-        return 0;
-    const graph_node *p = &g->nodes[pre];
-    bool ok = (is_op(p, "Div") && const_near(g, p, 0, sqrt(2.0), 1e-3)) ||
-              (is_op(p, "Mul") && (const_near(g, p, 0, sqrt(0.5), 1e-3) || const_near(g, p, 1, sqrt(0.5), 1e-3)));
-    if (!ok)
-        return 0;
-    int x = is_op(p, "Div") || pass_const(g, p->in[1]) ? p->in[0] : p->in[1];
-    int add = only_reader(g, e->out[0]);
-    if (add < 0 || !is_op(&g->nodes[add], "Add") ||
-        !const_near(g, &g->nodes[add], input_slot(&g->nodes[add], e->out[0]), 1.0, 1e-6))
-        return 0;
-    int mul = only_reader(g, g->nodes[add].out[0]);
-    if (mul < 0 || !is_op(&g->nodes[mul], "Mul"))
-        return 0;
-    int other = g->nodes[mul].in[1 - input_slot(&g->nodes[mul], g->nodes[add].out[0])];
-    int n = 0;
-    for (int i = 0, core[4] = {pre, erf, add, mul}; i < 4; i++)
-        nodes[n++] = core[i];
-    if (other == x) {
-        int half = only_reader(g, g->nodes[mul].out[0]);
-        if (half >= 0 && is_op(&g->nodes[half], "Mul") &&
-            const_near(g, &g->nodes[half], input_slot(&g->nodes[half], g->nodes[mul].out[0]), 0.5, 1e-6))
-            nodes[n++] = half;
-    } else {
-        int hm = pass_producer(g, other);
-        if (hm < 0 || !is_op(&g->nodes[hm], "Mul") || only_reader(g, other) != mul ||
-            input_slot(&g->nodes[hm], x) < 0 || !const_near(g, &g->nodes[hm], input_slot(&g->nodes[hm], x), 0.5, 1e-6))
-            return 0;
-        memmove(nodes + 1, nodes, 4 * sizeof *nodes);
-        nodes[0] = hm;
-        n = 5;
-    }
-    for (int i = 0; grouped && i < n; i++)
-        if (grouped[nodes[i]])
-            return 0;
-    *x_out = x;
-    return n;
-}
-
-/* A decomposed GELU around Erf node erf becomes one supergroup. */
-static int match_gelu(fuse_state *st, int erf)
-{
-    int nodes[MAX_UNIT], x;
-    int n = pass_gelu_nodes(st->g, erf, st->grouped, nodes, &x);
-    if (n)
-        add_group(st, "GELU", n, nodes);
-    return n > 0;
+    add_group(st, u.kind, u.n, u.nodes);
+    return 1;
 }
 
 /* The chain starting at node a, filled into nodes; returns its length or 0. */
@@ -299,9 +178,7 @@ int pass_fuse(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
     }
     int made = 0;
     for (int k = 0; k < g->n_nodes; k++)
-        made += match_layernorm(&st, g->order[k]);
-    for (int k = 0; k < g->n_nodes; k++)
-        made += match_gelu(&st, g->order[k]);
+        made += match_unit(&st, g->order[k]);
     for (int c = 0; c < n_chains; c++)
         for (int k = 0; k < g->n_nodes; k++) {
             int nodes[MAX_CHAIN];

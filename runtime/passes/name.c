@@ -7,7 +7,10 @@
  * its scope says "/ln1_1". Ops called directly in a forward (functional ops: "/Relu_3",
  * "/layer1/layer1.0/Add") get the name "<scope>.<op type>[_k]", numbered per scope and op type in
  * execution order, so names are stable across runs and re-exports and do not depend on the exporter's
- * counters. Node names are made unique and non-empty. */
+ * counters. A unit written out op by op (pass_unit_match: HardSwish as Add, Clip, Mul, Div) is one
+ * module: named "<scope>.<unit kind>[_k]" like a functional op when none of its ops has a module, or
+ * the module its ops with parameters name (a LayerNorm's gamma and beta). Node names are made unique
+ * and non-empty. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,8 @@ typedef struct node_scope {
     char *canon;     /* the key with reused-module suffixes removed ("/layer1/layer1.0/relu") */
     char *path;      /* module path from canon ("layer1.0.relu") */
     char *param;     /* module path from the parameters it reads, or NULL */
+    bool scalar;     /* param comes from scalar constants only (an exporter's helper constant such as
+                        "p2o.helper.constant.2" holding the 3 of a HardSwish looks like one) */
 } node_scope;
 
 /* The scope part of a node name: everything before the last '/', for names that start with '/'. */
@@ -111,10 +116,12 @@ static char *module_path(arena *a, const char *key)
     return path;
 }
 
-/* Module of the parameters (dotted initializer names) node reads, when they agree; else NULL. */
-static char *param_module(arena *a, const graph *g, const graph_node *nd)
+/* Module of the parameters (dotted initializer names) node reads, when they agree; else NULL. *scalar
+ * tells whether they are all scalars. */
+static char *param_module(arena *a, const graph *g, const graph_node *nd, bool *scalar)
 {
     char *found = NULL;
+    *scalar = true;
     for (int i = 0; i < nd->n_in; i++) {
         int v = nd->in[i];
         if (v < 0 || !pass_const(g, v))
@@ -126,6 +133,7 @@ static char *param_module(arena *a, const graph *g, const graph_node *nd)
         size_t len = (size_t)(dot - name);
         if (found && (strlen(found) != len || strncmp(found, name, len)))
             return NULL;
+        *scalar &= tensor_numel(pass_const(g, v)) == 1;
         if (!found)
             found = arena_strndup(a, name, len);
     }
@@ -171,6 +179,55 @@ static int unique_node_names(graph *g, pass_report *r)
     return renamed;
 }
 
+/* unit[n]: the index of the decomposed unit node n is in (units[] filled, in execution order), or -1. */
+static int find_units(const graph *g, arena *a, int *unit, pass_unit **units_out)
+{
+    int N = g->n_nodes, n_units = 0;
+    int *grouped = arena_alloc(a, (size_t)(N + 1) * sizeof *grouped);
+    pass_unit *units = arena_alloc(a, (size_t)(N + 1) * sizeof *units);
+    for (int n = 0; n < N; n++)
+        unit[n] = -1;
+    for (int k = 0; k < N; k++) {
+        pass_unit *u = &units[n_units];
+        if (!pass_unit_match(g, g->order[k], grouped, u))
+            continue;
+        for (int i = 0; i < u->n; i++) {
+            grouped[u->nodes[i]] = 1;
+            unit[u->nodes[i]] = n_units;
+        }
+        n_units++;
+    }
+    *units_out = units;
+    return n_units;
+}
+
+/* A unit whose ops with a module agree on one: all its ops join that module. A unit whose ops disagree
+ * is no unit for naming (unit[] cleared). The units left in unit[] are made all functional. A module
+ * known only from scalar constants is no evidence inside a unit: those are the unit's own constants. */
+static void join_modules(const pass_unit *units, int n_units, const node_scope *s, int *unit, char **mods,
+                         bool *functional)
+{
+    for (int i = 0; i < n_units; i++) {
+        const pass_unit *u = &units[i];
+        char *m = NULL;
+        bool agree = true;
+        for (int k = 0; k < u->n && agree; k++)
+            if (!functional[u->nodes[k]] && !(s[u->nodes[k]].param && s[u->nodes[k]].scalar)) {
+                agree = !m || !strcmp(m, mods[u->nodes[k]]);
+                m = mods[u->nodes[k]];
+            }
+        for (int k = 0; m && k < u->n; k++) {
+            if (agree) {
+                mods[u->nodes[k]] = m;
+                functional[u->nodes[k]] = false;
+            }
+            unit[u->nodes[k]] = -1;
+        }
+        for (int k = 0; !m && k < u->n; k++)
+            functional[u->nodes[k]] = true;
+    }
+}
+
 int pass_name(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
 {
     (void)o;
@@ -183,7 +240,7 @@ int pass_name(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
     bool *functional = arena_alloc(&a, (size_t)(N + 1) * sizeof *functional);
     for (int n = 0; n < N; n++) {
         s[n].key = scope_key(&a, g->nodes[n].name);
-        s[n].param = param_module(&a, g, &g->nodes[n]);
+        s[n].param = param_module(&a, g, &g->nodes[n], &s[n].scalar);
     }
     for (int n = 0; n < N; n++) {
         s[n].canon = canonical(&a, s, N, s[n].key);
@@ -218,15 +275,24 @@ int pass_name(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         else
             functional[n] = true;
     }
-    /* Functional ops in execution order: "<scope>.<op>" then "_1", "_2", ... skipping taken names. */
+    /* A unit's ops with a module agree on it: the unit's functional ops join them. */
+    int *unit = arena_alloc(&a, (size_t)(N + 1) * sizeof *unit);
+    pass_unit *units = NULL;
+    int n_units = find_units(g, &a, unit, &units);
+    join_modules(units, n_units, s, unit, mods, functional);
+    /* Functional ops in execution order: "<scope>.<op>" then "_1", "_2", ... skipping taken names; the
+     * ops of a functional unit share one name, "<scope>.<unit kind>". */
     int n_functional = 0;
     char **fnames = arena_alloc(&a, (size_t)(N + 1) * sizeof *fnames);
     for (int k = 0; k < N; k++) {
         int n = g->order[k];
         if (!functional[n])
             continue;
+        int un = unit[n];
+        if (un >= 0 && units[un].nodes[0] != n)
+            continue;   /* named with the unit's first node */
         char op[64];
-        pass_lower(g->nodes[n].op_type, op, sizeof op);
+        pass_lower(un >= 0 ? units[un].kind : g->nodes[n].op_type, op, sizeof op);
         char *base = s[n].path[0] ? arena_printf(&a, "%s.%s", s[n].path, op) : arena_strdup(&a, op);
         char *cand = base;
         for (int i = 1; taken(mods, N, cand) || taken(fnames, n_functional, cand); i++)
@@ -234,6 +300,9 @@ int pass_name(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         fnames[n_functional++] = cand;
         mods[n] = cand;
     }
+    for (int n = 0; n < N; n++)
+        if (unit[n] >= 0)
+            mods[n] = mods[units[unit[n]].nodes[0]];
     /* Reused modules: one module reached from several scopes (instances). */
     int reused = 0;
     for (int n = 0; n < N; n++) {
@@ -272,9 +341,14 @@ int pass_name(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
     for (int n = 0; n < N; n++) {
         graph_node *nd = &g->nodes[n];
         nd->module = graph_strdup(g, mods[n]);
-        if (functional[n])
+        const pass_unit *u = unit[n] >= 0 ? &units[unit[n]] : NULL;
+        if (functional[n] && !u)
             pass_note_add(r, PASS_INFO, PASS, "functional", nd->name, "functional %s '%s' named module '%s'",
                           nd->op_type, nd->name, mods[n]);
+        else if (functional[n] && u->nodes[u->n - 1] == n)
+            pass_note_add(r, PASS_INFO, PASS, "functional", nd->name,
+                          "functional %s unit ('%s' .. '%s', %d ops) named module '%s'", u->kind,
+                          g->nodes[u->nodes[0]].name, nd->name, u->n, mods[n]);
     }
     int renamed = unique_node_names(g, r);
     r->changes += n_functional + renamed;

@@ -11,7 +11,7 @@ const pass_def pass_table[] = {
     {"unshare", pass_unshare, "reused modules and shared weights become independent instances"},
     {"strip", pass_strip, "pre- and post-processing outside [start -> end] stays in float"},
     {"fold_bn", pass_fold_bn, "fold BatchNormalization into the neighbouring Conv / Gemm / MatMul"},
-    {"fuse", pass_fuse, "supergroups (Conv+Relu, ...) and decomposed LayerNorm / GELU units"},
+    {"fuse", pass_fuse, "decomposed units (HardSwish, GELU, LayerNorm, ...) and supergroups (Conv+Relu, ...)"},
     {"exclude", pass_exclude, "resolve excluded modules and op classes"},
 };
 const int pass_table_count = sizeof pass_table / sizeof *pass_table;

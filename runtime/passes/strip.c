@@ -73,7 +73,7 @@ static int resolve(const graph *g, const char *what, const char *const *names, i
             for (int q = 0; q < g->n_nodes; q++)
                 if (g->nodes[q].module)
                     cands[nc++] = g->nodes[q].module;
-            pass_suggest(names[i], cands, nc, sug, sizeof sug);
+            pass_suggest(names[i], cands, nc, false, sug, sizeof sug);
             free(cands);
         }
         return err_set(e, "strip: the %s '%s' is neither a tensor nor a module of the model; closest names: %s", what,

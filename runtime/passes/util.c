@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "quote.h"
 
 const tensor *pass_const(const graph *g, int v)
 {
@@ -212,7 +213,7 @@ int pass_edit_distance(const char *a, const char *b)
     return d;
 }
 
-void pass_suggest(const char *query, const char *const *cands, int n, char *buf, size_t size)
+void pass_suggest(const char *query, const char *const *cands, int n, bool strings, char *buf, size_t size)
 {
     int best[3] = {-1, -1, -1}, dist[3] = {0, 0, 0};
     for (int i = 0; i < n; i++) {
@@ -238,7 +239,9 @@ void pass_suggest(const char *query, const char *const *cands, int n, char *buf,
     size_t off = 0;
     buf[0] = 0;
     for (int k = 0; k < 3 && best[k] >= 0 && off < size; k++) {
-        int w = snprintf(buf + off, size - off, "%s%s", k ? ", " : "", cands[best[k]]);
+        char q[512];
+        const char *c = strings ? quote_string(q, sizeof q, cands[best[k]]) : quote_name(q, sizeof q, cands[best[k]]);
+        int w = snprintf(buf + off, size - off, "%s%s", k ? ", " : "", c);
         if (w < 0)
             break;
         off += (size_t)w;

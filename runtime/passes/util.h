@@ -45,9 +45,9 @@ int pass_eval(const graph *g, int v, const pass_example *ex, tensor **out, qrc_e
 /* Levenshtein distance between a and b. */
 int pass_edit_distance(const char *a, const char *b);
 /* Writes up to 3 of the n candidates closest to query (by edit distance, much closer when one name
- * contains the other; ties by order) into buf as
- * "a, b, c". */
-void pass_suggest(const char *query, const char *const *cands, int n, char *buf, size_t size);
+ * contains the other; ties by order) into buf as "a, b, c", each spelled as a recipe takes it
+ * (quote.h): always in quotes when strings (module selectors), else bare when a plain name. */
+void pass_suggest(const char *query, const char *const *cands, int n, bool strings, char *buf, size_t size);
 /* Lower-case copy of an op type into buf ("MatMul" -> "matmul"). */
 void pass_lower(const char *s, char *buf, size_t size);
 

@@ -43,6 +43,27 @@ golden resnet_exclude.recipe 1 --recipe tests/golden/check/resnet_exclude.q
 golden vit_jit_strip.recipe 0 --recipe tests/golden/check/vit_jit_strip.q
 golden bad_recipe.recipe 1 --recipe tests/golden/check/bad_recipe.q
 
+# Suggestions paste: a model whose symbolic dims have dots (made by tests/tools/pattern_models), its
+# report against the golden one, and every `code` of its fix: lines written into a recipe that compiles.
+mkdir -p "$tmp/fx"
+"$BUILD/tools/pattern_models" "$tmp/fx" || bad "pattern_models failed"
+(cd "$tmp/fx" && "$OLDPWD/$qrc" check dotted_dims.onnx) >"$tmp/dotted_dims.txt" 2>&1
+[ -n "${UPDATE_GOLDEN:-}" ] && cp "$tmp/dotted_dims.txt" "$gold/dotted_dims.txt"
+if diff -u "$gold/dotted_dims.txt" "$tmp/dotted_dims.txt" >"$tmp/diff" 2>&1; then ok; else
+    bad "dotted_dims.txt differs from $gold/dotted_dims.txt"; head -20 "$tmp/diff"
+fi
+pasted=$(grep -E '^ +fix: ' "$tmp/dotted_dims.txt" | grep -o '`[^`]*`' | tr -d '`' | sed 's/<size>/8/g')
+[ "$(grep -c 'concrete' <<<"$pasted")" -ge 1 ] && ok || bad "dotted_dims: no fix to paste"
+printf 'model "dotted_dims.onnx";\nprepare {\n%s\n}\ncalibrate { data x = "c.npy"; }\n' "$pasted" >"$tmp/fx/pasted.q"
+if "$qrc" compile "$tmp/fx/pasted.q" >"$tmp/out" 2>&1; then ok; else
+    bad "the pasted fixes do not compile:"; cat "$tmp/fx/pasted.q" "$tmp/out"
+fi
+# ... and the model prepared with that recipe has no dynamic dims left.
+"$qrc" check --recipe "$tmp/fx/pasted.q" --save "$tmp/fx/pinned.onnx" >/dev/null 2>&1
+if "$qrc" check "$tmp/fx/pinned.onnx" 2>&1 | grep -q '^\[ok\] Dynamic shapes: 0 items'; then ok; else
+    bad "the pasted fixes leave dynamic dims"; "$qrc" check "$tmp/fx/pinned.onnx" 2>&1 | sed -n 1,20p
+fi
+
 # Exit statuses: unreadable model 3, bad usage 2, the JSON parses and agrees with the exit status.
 printf 'not a model' >"$tmp/bad.onnx"
 "$qrc" check "$tmp/bad.onnx" >/dev/null 2>&1; rc=$?

@@ -1,21 +1,13 @@
 #!/usr/bin/env bash
 # Prepare on small models built for one pattern each (tests/tools/pattern_models.c): functional ops and
 # a reused module with a shared weight, an If on a bool input, BatchNorms that fold forward and ones
-# that cannot fold, a decomposed LayerNorm and GELU. For each, `qrc check --save` prepares it, and the
+# that cannot fold, a decomposed LayerNorm and GELU, and the units other exporters write out op by op
+# (HardSwish, Swish, GELU tanh, Mish, RMSNorm at opset 9). For each, `qrc check --save` prepares it, and the
 # prepared model must give the original's outputs (1e-5 absolute + relative) in qrc's runtime (`qrc
 # run`) and in ONNX Runtime; the check report must show the rewrite the pattern is about.
 # Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-qrc=$BUILD/qrc
-passed=0 failed=0
-ok()  { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-if ! command -v node >/dev/null || [ ! -d tests/ort/node_modules/onnxruntime-node ]; then
-    echo "node or tests/ort/node_modules/onnxruntime-node missing: run make deps"
-    echo "0 passed, 1 failed"; exit 1
-fi
+# shellcheck source=tests/suites/ort_suite.sh
+. "$(dirname "$0")/ort_suite.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$BUILD/tools/pattern_models" "$tmp" || { echo "0 passed, 1 failed"; exit 1; }
@@ -67,6 +59,14 @@ pattern if_jit if_bool "then_branch is never taken" --method jit --example "x=$t
 pattern bn_forward bn_forward "folded into '/fc/Gemm'"
 pattern bn_stuck bn_stuck "BatchNorm '/bn/BatchNormalization' stays: .*pads"
 pattern layernorm layernorm "LayerNorm: /ln/ReduceMean .. /ln/Add_1"
+pattern units units "RMSNorm: 1 unit: norm"
+# Every unit of that model is found, each one module with one line among the functional ops.
+out=$("$qrc" check "$tmp/units.onnx" 2>&1)
+for want in "HardSwish: 2 units: hardswish, hardswish_1" "Swish: 1 unit: swish" "GELU: 1 unit: gelu" \
+    "Mish: 1 unit: mish" "GELU: p2o.Pow.0 .. p2o.Mul.7, 8 ops fused into one unit 'gelu'" \
+    "functional ops\): 5 items"; do
+    grep -qE "$want" <<<"$out" && ok || bad "units: report lacks /$want/"
+done
 
 # The prepared If model has no If left, and the reused model's second call has its own weight.
 "$qrc" check "$tmp/if_bool.onnx" --concrete flag=true --save "$tmp/t.onnx" >/dev/null 2>&1

@@ -2,9 +2,10 @@
  *   pattern_models DIR
  * DIR/<name>.onnx and DIR/<name>.<input>.npy for: functional ops and reused modules with a shared
  * weight (reused), an If on a bool input (if_bool), BatchNorms that cannot fold backward (bn_forward,
- * bn_stuck), a decomposed LayerNorm and GELU around a MatMul (layernorm). tests/suites/prepare_patterns.sh
- * prepares each with qrc and checks that qrc's runtime and ONNX Runtime give the same outputs before
- * and after. */
+ * bn_stuck), a decomposed LayerNorm and GELU around a MatMul (layernorm), the activations and norms
+ * other exporters write out op by op, at opset 9 (units), and symbolic dims whose names have dots
+ * (dotted_dims). tests/suites/prepare_patterns.sh prepares each with qrc and checks that qrc's runtime
+ * and ONNX Runtime give the same outputs before and after. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,22 @@ static int node(graph *g, const char *op, const char *name, const char *ins, con
     int in[16], out[16];
     int ni = ins[0] ? vals(g, ins, in) : 0, no = vals(g, outs, out);
     return graph_node_add(g, op, name, ni, in, no, out);
+}
+
+/* Nodes from "Op name in1,in2 out; ..." (one output each), in order. */
+static void nodes(graph *g, const char *spec)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *save = NULL;
+    for (char *line = strtok_r(buf, ";", &save); line; line = strtok_r(NULL, ";", &save)) {
+        char op[64], name[64], ins[256], out[64];
+        if (sscanf(line, " %63s %63s %255s %63s", op, name, ins, out) != 4) {
+            fprintf(stderr, "pattern_models: bad node line '%s'\n", line);
+            exit(1);
+        }
+        node(g, op, name, ins, out);
+    }
 }
 
 /* A float initializer of the given shape: random, or all `fill` when fill is not NaN, or positive. */
@@ -286,6 +303,72 @@ static void layernorm(void)
     input_npy("layernorm", "x", DT_FLOAT, 3, xd, 0);
 }
 
+/* Opset 9, paddle2onnx style (helper constants named "p2o.helper.constant.N", Clip bounds as
+ * attributes): a Conv, then HardSwish, Swish with beta, x * HardSigmoid(x), GELU (tanh form), Mish
+ * (log(exp(x) + 1)) and RMSNorm with gamma over the last axis, each written out op by op. */
+static void units(void)
+{
+    graph *g = model();
+    g->opsets[0].version = 9;
+    int64_t xd[4] = {1, 4, 3, 8}, wd[4] = {4, 4, 1, 1}, c = 4, r = 8, one = 1;
+    int in = io(g, "x", DT_FLOAT, 4, xd);
+    init(g, "conv.w_0", 4, wd, NAN, false);
+    init(g, "conv.b_0", 1, &c, NAN, false);
+    init(g, "norm.w_0", 1, &r, NAN, true);
+    const struct {
+        const char *name;
+        float v;
+    } k[] = {{"p2o.helper.constant.0", 3}, {"p2o.helper.constant.1", 6}, {"p2o.helper.constant.2", 1.5f},
+             {"p2o.helper.constant.3", 3}, {"p2o.helper.constant.4", 0.044715f},
+             {"p2o.helper.constant.5", 0.7978846f}, {"p2o.helper.constant.6", 1}, {"p2o.helper.constant.7", 0.5f},
+             {"p2o.helper.constant.8", 2}, {"p2o.helper.constant.9", 1e-6f}};
+    for (size_t i = 0; i < sizeof k / sizeof *k; i++)
+        init(g, k[i].name, 0, &one, k[i].v, false);
+    nodes(g, "Conv p2o.Conv.0 x,conv.w_0,conv.b_0 c0;"
+             "Add p2o.Add.0 c0,p2o.helper.constant.0 a1; Clip p2o.Clip.0 a1 a2; Mul p2o.Mul.0 c0,a2 a3;"
+             "Div p2o.Div.0 a3,p2o.helper.constant.1 hs;"
+             "Mul p2o.Mul.1 hs,p2o.helper.constant.2 s1; Sigmoid p2o.Sigmoid.0 s1 s2; Mul p2o.Mul.2 hs,s2 sw;"
+             "HardSigmoid p2o.HardSigmoid.0 sw h1; Mul p2o.Mul.3 sw,h1 hs2;"
+             "Pow p2o.Pow.0 hs2,p2o.helper.constant.3 g1; Mul p2o.Mul.4 g1,p2o.helper.constant.4 g2;"
+             "Add p2o.Add.1 hs2,g2 g3; Mul p2o.Mul.5 g3,p2o.helper.constant.5 g4; Tanh p2o.Tanh.0 g4 g5;"
+             "Add p2o.Add.2 g5,p2o.helper.constant.6 g6; Mul p2o.Mul.6 hs2,g6 g7;"
+             "Mul p2o.Mul.7 g7,p2o.helper.constant.7 ge;"
+             "Exp p2o.Exp.0 ge m1; Add p2o.Add.3 m1,p2o.helper.constant.6 m2; Log p2o.Log.0 m2 m3;"
+             "Tanh p2o.Tanh.1 m3 m4; Mul p2o.Mul.8 ge,m4 mi;"
+             "Pow p2o.Pow.1 mi,p2o.helper.constant.8 r1; ReduceMean p2o.ReduceMean.0 r1 r2;"
+             "Add p2o.Add.4 r2,p2o.helper.constant.9 r3; Sqrt p2o.Sqrt.0 r3 r4; Div p2o.Div.1 mi,r4 r5;"
+             "Mul p2o.Mul.9 r5,norm.w_0 y");
+    for (int n = 0; n < g->n_nodes; n++) {
+        const char *op = g->nodes[n].op_type;
+        bool clip = !strcmp(op, "Clip");
+        if (clip || !strcmp(op, "HardSigmoid")) {
+            graph_attr_set(g, n, clip ? "min" : "alpha", ATTR_FLOAT)->f = clip ? 0.0f : 1.0f / 6;
+            graph_attr_set(g, n, clip ? "max" : "beta", ATTR_FLOAT)->f = clip ? 6.0f : 0.5f;
+        }
+        if (!strcmp(op, "ReduceMean"))
+            ints_attr(g, n, "axes", 1, (const int64_t[]){-1});
+    }
+    int out = io(g, "y", DT_FLOAT, 4, xd);
+    save(g, "units", 1, &in, 1, &out);
+    input_npy("units", "x", DT_FLOAT, 4, xd, 0);
+}
+
+/* x [p2o.DynamicDimension.0, 3, p2o.DynamicDimension.1] -> Relu -> y of the same shape: symbolic dims
+ * named as paddle2onnx names them, which a recipe must quote. */
+static void dotted_dims(void)
+{
+    graph *g = model();
+    int64_t d[3] = {-1, 3, -1};
+    int in = io(g, "x", DT_FLOAT, 3, d), out = io(g, "y", DT_FLOAT, 3, d);
+    for (int i = 0; i < 2; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "p2o.DynamicDimension.%d", i);
+        g->values[in].dim_param[2 * i] = g->values[out].dim_param[2 * i] = graph_strdup(g, name);
+    }
+    node(g, "Relu", "p2o.Relu.0", "x", "y");
+    save(g, "dotted_dims", 1, &in, 1, &out);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -298,5 +381,7 @@ int main(int argc, char **argv)
     bn_forward();
     bn_stuck();
     layernorm();
+    units();
+    dotted_dims();
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec.h"
 #include "graph.h"
 #include "op.h"
 #include "tensor.h"
@@ -111,6 +112,20 @@ static inline void nnh_floats(nnh *h, const char *name, int n, const float *v)
     a->n = n;
     a->floats = graph_alloc(h->g, (size_t)n * sizeof *v + 1);
     memcpy(a->floats, v, (size_t)n * sizeof *v);
+}
+
+/* Runs graph g, whose one input is "x", on x with the executor (threads 1). Its first output, or NULL
+ * with e filled. */
+static inline tensor *nnh_run_graph(graph *g, const tensor *x, qrc_err *e)
+{
+    exec *ex;
+    if (exec_new(g, 1, &ex, e))
+        return NULL;
+    const char *names[1] = {"x"};
+    tensor *out[1] = {NULL};
+    int rc = exec_run(ex, 1, names, &x, out, e);
+    exec_free(ex);
+    return rc ? NULL : out[0];
 }
 
 /* check, infer, run. Returns 0 or -1 (h->err and h->stage tell why). Shapes inferred from fully

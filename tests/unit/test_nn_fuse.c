@@ -9,6 +9,9 @@
 #include "nn_harness.h"
 #include "ops/nn_ops.h"
 
+/* Why an executor run failed (the tests assert they do not). */
+static qrc_err run_err;
+
 static int value(graph *g, const char *name, tensor *init)
 {
     int v = graph_value_get(g, name);
@@ -91,20 +94,6 @@ static graph *build(int64_t group, int act, uint64_t *seed)
     return finish(g, x, y);
 }
 
-static tensor *run(graph *g, const tensor *x)
-{
-    exec *ex;
-    qrc_err e;
-    if (exec_new(g, 2, &ex, &e))
-        fail_msg("%s", e.msg);
-    const char *names[1] = {"x"};
-    tensor *out[1] = {NULL};
-    if (exec_run(ex, 1, names, &x, out, &e))
-        fail_msg("%s", e.msg);
-    exec_free(ex);
-    return out[0];
-}
-
 static void fused_graph_matches(void **state)
 {
     (void)state;
@@ -114,7 +103,8 @@ static void fused_graph_matches(void **state)
             graph *g = build(group, act, &seed);
             int64_t xd[4] = {2, 8, 9, 9};
             tensor *x = nnh_tensor(4, xd, &seed, -1, 1);
-            tensor *want = run(g, x);
+            tensor *want = nnh_run_graph(g, x, &run_err);
+            assert_non_null(want);
             int fused = 0;
             qrc_err e;
             assert_int_equal(kern_nn_fuse_conv(g, &fused, &e), 0);
@@ -125,7 +115,8 @@ static void fused_graph_matches(void **state)
                 n_live++;
             }
             assert_int_equal(n_live, 2);
-            tensor *got = run(g, x);
+            tensor *got = nnh_run_graph(g, x, &run_err);
+            assert_non_null(got);
             assert_true(nnh_err(got, want->data, tensor_numel(want), 1e-5, 1e-4) <= 1.0);
             tensor_free(got);
             tensor_free(want);
@@ -150,7 +141,8 @@ static void split_runs_match(void **state)
     g->values[g->inputs[0]].dims[0] = -1;   /* any batch */
     int64_t xd[4] = {5, 8, 9, 9};
     tensor *x = nnh_tensor(4, xd, &seed, -1, 1);
-    tensor *whole = run(g, x);
+    tensor *whole = nnh_run_graph(g, x, &run_err);
+    assert_non_null(whole);
     exec *ex;
     qrc_err e;
     assert_int_equal(exec_new(g, 2, &ex, &e), 0);
@@ -222,7 +214,8 @@ static void layernorm_fused_and_equal(void **state)
         graph *g = layernorm_graph(axes[t / 2], t % 2, &seed);
         int64_t xd[3] = {2, 5, 8};
         tensor *x = nnh_tensor(3, xd, &seed, -2, 3);
-        tensor *want = run(g, x);
+        tensor *want = nnh_run_graph(g, x, &run_err);
+        assert_non_null(want);
         int fused = -1, before = g->n_nodes;
         qrc_err e;
         assert_int_equal(kern_nn_fuse_units(g, &fused, &e), 0);
@@ -231,7 +224,8 @@ static void layernorm_fused_and_equal(void **state)
         assert_int_equal(g->n_nodes, last ? 1 : before);
         if (last)
             assert_string_equal(g->nodes[0].op_type, "LayerNormalization");
-        tensor *got = run(g, x);
+        tensor *got = nnh_run_graph(g, x, &run_err);
+        assert_non_null(got);
         double err = nnh_err(got, want->data, tensor_numel(want), 1e-5, 1e-4);
         if (err > 1.0)
             fail_msg("axis %lld, affine %d: error ratio %g", (long long)axes[t / 2], t % 2, err);
@@ -279,7 +273,8 @@ static void gelu_fused_and_equal(void **state)
         graph *g = gelu_graph(variant);
         int64_t xd[2] = {3, 7};
         tensor *x = nnh_tensor(2, xd, &seed, -4, 4);
-        tensor *want = run(g, x);
+        tensor *want = nnh_run_graph(g, x, &run_err);
+        assert_non_null(want);
         int fused = -1;
         qrc_err e;
         assert_int_equal(kern_nn_fuse_units(g, &fused, &e), 0);
@@ -288,7 +283,8 @@ static void gelu_fused_and_equal(void **state)
             assert_int_equal(g->n_nodes, 1);
             assert_string_equal(g->nodes[0].op_type, "Gelu");
         }
-        tensor *got = run(g, x);
+        tensor *got = nnh_run_graph(g, x, &run_err);
+        assert_non_null(got);
         double err = nnh_err(got, want->data, tensor_numel(want), 1e-6, 1e-5);
         if (err > 1.0)
             fail_msg("variant %d: error ratio %g", variant, err);
