@@ -96,7 +96,7 @@ static void apply_import(sema *s, const ast_stmt *st)
     }
     /* The imported file gets its own per-file state; the importer's is restored after. */
     const ast_source *saved_src = s->src;
-    sema_seen *saved_seen = s->seen;
+    util_map *saved_seen = s->seen;
     qrule **saved_rules = s->file_rules;
     size_t saved_n = s->n_file_rules;
     s->stack[s->depth] = arena_strdup(s->a, canon);
@@ -192,7 +192,8 @@ static void apply_file(sema *s, const ast_source *src)
     if (parse_source(s->a, s->d, src, &file))
         s->syntax_errors = true;
     s->src = src;
-    s->seen = NULL;
+    s->seen = arena_alloc(s->a, sizeof *s->seen);
+    s->seen->a = s->a;
     s->file_rules = NULL;
     s->n_file_rules = 0;
     bool past_imports = false;

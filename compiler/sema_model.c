@@ -97,13 +97,7 @@ static void apply_input(sema *s, const ast_stmt *st)
     if (!sema_first_time(s, arena_printf(s->a, "input %s", name), arena_printf(s->a, "input '%s'", name),
                          g->atoms->next->loc))
         return;
-    recipe *r = s->r;
-    for (size_t i = 0; i < r->n_inputs; i++)
-        if (!strcmp(r->inputs[i]->name, name)) {
-            r->inputs[i] = in;   /* an importing file redeclares it */
-            return;
-        }
-    util_push(s->a, &r->inputs, &r->n_inputs, in);
+    sema_put_named(s, &s->r->inputs, &s->r->n_inputs, name, in);   /* an importing file redeclares it */
 }
 
 /* output NAME, NAME; */
@@ -128,11 +122,7 @@ static void apply_output(sema *s, const ast_stmt *st)
         if (!sema_first_time(s, arena_printf(s->a, "output %s", name), arena_printf(s->a, "output '%s'", name),
                              a->loc))
             return;
-        bool known = false;
-        for (size_t i = 0; i < s->r->n_outputs; i++)
-            known |= !strcmp(s->r->outputs[i], name);
-        if (!known)
-            util_push(s->a, &s->r->outputs, &s->r->n_outputs, (void *)name);
+        sema_put_named(s, &s->r->outputs, &s->r->n_outputs, name, (void *)name);
     }
 }
 

@@ -115,9 +115,7 @@ static void yyerror(YYLTYPE *l, yyscan_t scanner, const char *m)
 /* A newline between two atoms of one group almost always means a ';' was forgotten. */
 static ast_group *group_add(parse_ctx *c, ast_group *g, ast_atom *a)
 {
-    const ast_atom *last = g->atoms;
-    while (last->next)
-        last = last->next;
+    const ast_atom *last = g->last;
     if (last->bad || a->bad)
         g->broken = true;
     if (a->loc.line > g->loc.end_line && !g->broken) {
