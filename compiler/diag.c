@@ -144,13 +144,20 @@ static void render_excerpt(util_map *cache, const ast_loc *loc, FILE *f)
     const char *text = line_text(cache, loc->src, loc->line, &len);
     if (!text)
         return;
-    fprintf(f, "%5d | %.*s\n", loc->line, (int)len, text);
-    fprintf(f, "      | ");
     int col = loc->col < 1 ? 1 : loc->col;
     int end = loc->end_line == loc->line ? loc->end_col : (int)len;
+    /* A very long line is shown as a window around the column, so one diagnostic stays a few lines. */
+    enum { WINDOW = 160, BEFORE = 60 };
+    size_t first = len > WINDOW && (size_t)col > BEFORE ? (size_t)col - BEFORE : 0;
+    size_t shown = len - first > WINDOW ? WINDOW : len - first;
+    const char *dots = first ? "..." : "";
+    fprintf(f, "%5d | %s%.*s%s\n", loc->line, dots, (int)shown, text + first, first + shown < len ? "..." : "");
+    fprintf(f, "      | %s", first ? "   " : "");
+    if (end > (int)(first + shown))
+        end = (int)(first + shown);
     if (end < col)
         end = col;
-    for (int c = 1; c < col; c++)
+    for (int c = (int)first + 1; c < col; c++)
         fputc((size_t)(c - 1) < len && text[c - 1] == '\t' ? '\t' : ' ', f);
     fputc('^', f);
     for (int c = col + 1; c <= end; c++)

@@ -1,7 +1,6 @@
 /* fmt.c — printing an AST back in canonical form, with its comments. */
 #include "fmt.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,9 +239,10 @@ char *fmt_file(arena *a, const ast_file *file)
 
 char *fmt_path(arena *a, diag_list *d, const char *path, const char **original)
 {
-    ast_source *src = sema_read_source(a, path, (ast_loc){0});
+    const char *why;
+    ast_source *src = sema_read_source(a, path, (ast_loc){0}, &why);
     if (!src) {
-        diag_error(d, (ast_loc){0}, "cannot read recipe '%s': %s", path, strerror(errno));
+        diag_error(d, (ast_loc){0}, "cannot read recipe '%s': %s", path, why);
         return NULL;
     }
     *original = src->text;
