@@ -74,7 +74,7 @@ static void check_concretes(sema *s)
         concrete *c = r->concretes[i];
         c->is_dim = util_map_get(&dims, c->name) != NULL;
         if (c->is_dim) {
-            if (c->value->kind != ATOM_INT || c->value->ival < 1) {
+            if (c->value->kind != ATOM_INT || c->value->ival < 1 || c->value->ival > ((int64_t)1 << 40)) {
                 diag_error(s->d, c->value->loc, "dimension '%s' must be pinned to a positive integer, not %s",
                            c->name, sema_describe(s, c->value));
             }

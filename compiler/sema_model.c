@@ -16,11 +16,22 @@ static const Qrc__DType dtype_values[] = {
 _Static_assert(sizeof dtype_names / sizeof *dtype_names == sizeof dtype_values / sizeof *dtype_values,
                "dtype tables differ in length");
 
+/* The runtime's limits on a model's declared shapes (rank, and one dim), checked here so that a recipe
+ * that cannot describe any loadable model fails at compile time with a location. */
+enum { MAX_RANK = 8 };
+#define MAX_DIM ((int64_t)1 << 40)
+
 static bool parse_dims(sema *s, const ast_atom *shape, Qrc__Input *in)
 {
     bool ok = true;
+    int rank = 0;
     for (const ast_group *g = shape->args ? shape->args->groups : NULL; g; g = g->next) {
         const ast_atom *a = g->atoms;
+        if (++rank > MAX_RANK) {
+            diag_error(s->d, ast_loc_span(a->loc, shape->args->loc), "a shape has at most %d dimensions, this one %d",
+                       MAX_RANK, shape->args->n);
+            return false;
+        }
         if (g->n > 1) {
             diag_error(s->d, a->next->loc, "expected ',' between dimensions");
             ok = false;
@@ -31,6 +42,11 @@ static bool parse_dims(sema *s, const ast_atom *shape, Qrc__Input *in)
         if (a->kind == ATOM_INT) {
             if (a->ival < 1) {
                 diag_error(s->d, a->loc, "dimension must be at least 1, not %lld", (long long)a->ival);
+                ok = false;
+                continue;
+            }
+            if (a->ival > MAX_DIM) {
+                diag_error(s->d, a->loc, "dimension %lld is implausibly large (at most 2^40)", (long long)a->ival);
                 ok = false;
                 continue;
             }
