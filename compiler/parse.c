@@ -158,6 +158,7 @@ ast_atom *parse_atom(parse_ctx *c, int kind, const char *text, int len, const vo
         if (errno == ERANGE) {
             diag_error(c->diags, loc, "integer out of range");
             c->syntax_errors++;
+            a->bad = true;   /* reported: the statement is not checked again with a clamped value */
         }
         break;
     }
@@ -168,6 +169,7 @@ ast_atom *parse_atom(parse_ctx *c, int kind, const char *text, int len, const vo
             diag_error(c->diags, loc, "number out of range");
             c->syntax_errors++;
             a->num = 0;
+            a->bad = true;
         }
         break;
     default:
