@@ -139,16 +139,7 @@ static bool any_subgraph(const graph *g)
 /* pass_pinned, without its scan of every node for subgraph reads when the graph has no subgraph. */
 static bool pinned(const graph *g, bool subgraphs, int v)
 {
-    if (subgraphs)
-        return pass_pinned(g, v);
-    if (v < 0)
-        return false;
-    if (g->values[v].is_output)
-        return true;
-    for (int i = 0; i < g->n_outputs; i++)
-        if (g->outputs[i] == v)
-            return true;
-    return false;
+    return subgraphs ? pass_pinned(g, v) : pass_is_output(g, v);
 }
 
 /* Removes a pass-through node (output = input 0). Returns true when it could. */

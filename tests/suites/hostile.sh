@@ -6,12 +6,10 @@
 # a time limit, and `make asan` runs this suite under the sanitizers).
 set -u
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-QRC=$BUILD/qrc
+BUILD=${BUILD:-build} LIMIT=${HOSTILE_TIMEOUT:-60}
+QRC=$BUILD/qrc pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-LIMIT=${HOSTILE_TIMEOUT:-60}
 
 # expect NAME STATUS MESSAGE OUTPUT CMD...: CMD exits with STATUS, prints MESSAGE on stderr (or stdout),
 # and leaves no file at OUTPUT ("-" when the command writes nothing).
@@ -337,6 +335,14 @@ cp "$N/shape_overflow.npy" "$B/data/overflow.npy"
 build "calibration data of an overflowing shape" 3 "overflow.npy" 's#calib_512.npy#overflow.npy#'
 mkfifo "$B/data/fifo.npy"
 build "calibration data from a FIFO" 3 "fifo.npy: not a regular file" 's#calib_512.npy#fifo.npy#'
+
+# errors the runtime finds at a recipe's location read as recipe diagnostics, with the line and a caret
+build "unmatched selector at its recipe location" 3 "case.q:11:36: error: exclude: module selector \"fc9\" matches nothing" \
+    's#method symbolic;#method symbolic; exclude modules "fc9";#'
+grep -qF '   11 |   method symbolic; exclude modules "fc9";' "$tmp/stderr" && grep -qE '^ +\| +\^~~~~$' "$tmp/stderr" &&
+    pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL unmatched selector: no source line and caret"; }
+build "unknown concrete name at its recipe location" 3 "case.q:11:20: error: concrete batchsize: the model has no input" \
+    's#method symbolic;#method symbolic; concrete batchsize = 3;#'
 
 # encodings files that do not fit
 encs='s#data image = "data/calib_512.npy";#encodings "data/NAME.encodings";#'
