@@ -15,6 +15,7 @@ ast_group *ast_group_new(arena *a, ast_atom *first)
 {
     ast_group *g = arena_alloc(a, sizeof *g);
     g->atoms = first;
+    g->last = first;
     g->n = 1;
     g->loc = first->loc;
     return g;
@@ -22,10 +23,8 @@ ast_group *ast_group_new(arena *a, ast_atom *first)
 
 void ast_group_add(ast_group *g, ast_atom *atom)
 {
-    ast_atom **p = &g->atoms;
-    while (*p)
-        p = &(*p)->next;
-    *p = atom;
+    g->last->next = atom;
+    g->last = atom;
     g->n++;
     g->loc = ast_loc_span(g->loc, atom->loc);
 }
@@ -34,6 +33,7 @@ ast_terms *ast_terms_new(arena *a, ast_group *first)
 {
     ast_terms *t = arena_alloc(a, sizeof *t);
     t->groups = first;
+    t->last = first;
     t->n = 1;
     t->loc = first->loc;
     return t;
@@ -41,10 +41,8 @@ ast_terms *ast_terms_new(arena *a, ast_group *first)
 
 void ast_terms_add(ast_terms *t, ast_group *g)
 {
-    ast_group **p = &t->groups;
-    while (*p)
-        p = &(*p)->next;
-    *p = g;
+    t->last->next = g;
+    t->last = g;
     t->n++;
     t->loc = ast_loc_span(t->loc, g->loc);
 }
@@ -61,9 +59,11 @@ ast_stmt *ast_stmt_new(arena *a, ast_terms *head, char sep, ast_terms *rhs, ast_
 
 void ast_stmt_append(ast_stmt **head, ast_stmt *s)
 {
-    while (*head)
-        head = &(*head)->next;
-    *head = s;
+    if (*head)
+        (*head)->tail->next = s;
+    else
+        *head = s;
+    (*head)->tail = s;
 }
 
 ast_loc ast_loc_span(ast_loc a, ast_loc b)

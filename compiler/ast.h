@@ -52,6 +52,7 @@ typedef struct ast_atom {
 /* Atoms side by side: `weight int8 per_channel`. */
 typedef struct ast_group {
     ast_atom *atoms;
+    ast_atom *last;         /* the last atom, so appending stays O(1) */
     int n;
     ast_loc loc;
     bool broken;            /* a syntax error was reported inside it */
@@ -61,6 +62,7 @@ typedef struct ast_group {
 /* Groups separated by commas: `act int16, weight int8`. */
 struct ast_terms {
     ast_group *groups;
+    ast_group *last;        /* the last group, so appending stays O(1) */
     int n;
     ast_loc loc;
 };
@@ -75,6 +77,7 @@ typedef struct ast_stmt {
     ast_loc sep_loc;
     ast_loc open_loc, close_loc;   /* the braces of the block */
     struct ast_stmt *next;
+    struct ast_stmt *tail;  /* on the first statement of a list: its last one (O(1) appends) */
 } ast_stmt;
 
 typedef struct ast_comment {
@@ -105,7 +108,8 @@ void ast_group_add(ast_group *g, ast_atom *atom);
 ast_terms *ast_terms_new(arena *a, ast_group *first);
 void ast_terms_add(ast_terms *t, ast_group *g);
 ast_stmt *ast_stmt_new(arena *a, ast_terms *head, char sep, ast_terms *rhs, ast_loc loc);
-/* Appends s to the list starting at *head (O(n), statement lists are short). */
+/* Appends the single statement s to the list starting at *head, in constant time (the list's first
+ * statement keeps the tail; lists must be built with this function only). */
 void ast_stmt_append(ast_stmt **head, ast_stmt *s);
 
 /* Spans from a's start to b's end. */

@@ -6,6 +6,7 @@
  * Loads the model and runs the plan's passes in order, one stage per pass (build.h). Each stage's
  * outcome is one line of the summary on stdout; diagnostics and errors go to stderr. Exit status as in
  * compile.h: 1 recipe errors, 2 usage, 3 model/data/runtime. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "commands.h"
 #include "compile.h"
 #include "onnx.h"
+#include "sema.h"
 
 static const char USAGE[] = "usage: qrc build recipe.q|plan.qp [--quiet] [--list] [--threads N] [--checkpoint F.qck] "
                             "[--resume F.qck] [--save-outputs DIR]\n";
@@ -182,6 +184,52 @@ static void build_free(build *b)
     arena_free(&b->a);
 }
 
+/* Length of the token starting at text (a quoted string or regex, or a run of name characters). */
+static int token_len(const char *text)
+{
+    const char *p = text;
+    if (p[0] == 'r' && p[1] == 'e' && p[2] == '"')
+        p += 2;
+    if (*p == '"') {
+        for (p++; *p && *p != '"' && *p != '\n'; p += p[0] == '\\' && p[1] ? 2 : 1)
+            ;
+        return (int)(p - text) + (*p == '"');
+    }
+    while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
+        p++;
+    return p > text ? (int)(p - text) : 1;
+}
+
+/* A runtime error that the plan located in one of the recipe's files ("r.q:3:27: message") is shown as a
+ * recipe diagnostic, with the source line and a caret; anything else as a plain error. */
+static void print_error(const Qrc__Plan *plan, const char *msg)
+{
+    for (size_t i = 0; i < plan->n_sources + 1; i++) {
+        const char *path = i < plan->n_sources ? plan->sources[i] : plan->recipe;
+        size_t n = path ? strlen(path) : 0;
+        int line, col, used = 0;
+        if (!n || strncmp(msg, path, n) || sscanf(msg + n, ":%d:%d: %n", &line, &col, &used) != 2 || !used)
+            continue;
+        arena a = {0};
+        diag_list d;
+        diag_init(&d, &a);
+        const char *why;
+        ast_source *src = sema_read_source(&a, path, (ast_loc){0}, &why);
+        if (src) {
+            const char *at = src->text;
+            for (int l = 1; l < line && (at = strchr(at, '\n')); l++)
+                at++;
+            int len = at && (size_t)col <= strcspn(at, "\n") ? token_len(at + col - 1) : 1;
+            diag_error(&d, (ast_loc){src, line, col, line, col + len - 1}, "%s", msg + n + used);
+            diag_render(&d, stderr);
+        }
+        arena_free(&a);
+        if (src)
+            return;
+    }
+    fprintf(stderr, "qrc build: error: %s\n", msg);
+}
+
 /* Everything after the plan: the runtime stages. Returns an exit status. */
 static int run_plan(const Qrc__Plan *plan, const build_args *a)
 {
@@ -213,7 +261,7 @@ static int run_plan(const Qrc__Plan *plan, const build_args *a)
 fail:
     fflush(stdout);
     if (status != QRC_EXIT_OK)
-        fprintf(stderr, "qrc build: error: %s\n", e.msg);
+        print_error(plan, e.msg);
     build_free(&b);
     return status;
 }

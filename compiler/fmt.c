@@ -1,7 +1,6 @@
 /* fmt.c — printing an AST back in canonical form, with its comments. */
 #include "fmt.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,28 +132,29 @@ static char *head_text(arena *a, const ast_stmt *s)
     return o.buf ? o.buf : "";
 }
 
-/* True if an own-line comment (not one trailing p) lies between statements p and q. */
-static bool comment_between(const ast_comment *c, const ast_stmt *p, const ast_stmt *q)
-{
-    for (; c && before(c->loc, q->loc.line, q->loc.col); c = c->next)
-        if (c->loc.line > p->loc.end_line)
-            return true;
-    return false;
-}
-
-/* Rules in a run of consecutive ':' statements (no blank line or comment line between) align their values. */
-static size_t run_width(arena *a, const ast_stmt *s, const ast_comment *next)
+/* A run of consecutive ':' statements (no blank line or comment line between) aligns its values: returns
+ * the run's last statement and its widest head. The comment cursor only moves forward, so a run costs
+ * time linear in its statements and the comments inside it. */
+static const ast_stmt *colon_run(arena *a, const ast_stmt *s, const ast_comment *c, size_t *width)
 {
     size_t w = 0;
-    for (const ast_stmt *p = s; p && p->sep == ':' && !p->has_block; p = p->next) {
+    const ast_stmt *p = s;
+    for (;;) {
         size_t len = strlen(head_text(a, p));
         if (len > w)
             w = len;
         const ast_stmt *q = p->next;
-        if (!q || q->loc.line > p->loc.end_line + 1 || comment_between(next, p, q))
+        if (!q || q->sep != ':' || q->has_block || q->loc.line > p->loc.end_line + 1)
             break;
+        bool own_line = false;
+        for (; c && before(c->loc, q->loc.line, q->loc.col); c = c->next)
+            own_line |= c->loc.line > p->loc.end_line;
+        if (own_line)
+            break;
+        p = q;
     }
-    return w;
+    *width = w;
+    return p;
 }
 
 static void block(fmt *f, const ast_stmt *first, int depth, ast_loc close);
@@ -213,15 +213,8 @@ static void block(fmt *f, const ast_stmt *first, int depth, ast_loc close)
         blank_line_if_gap(f, s->loc.line, is_first);
         is_first = false;
         if (s->sep == ':' && !s->has_block) {
-            if (!run_end || had_comment) {
-                align = run_width(f->o.a, s, f->next);
-                run_end = s;
-                for (const ast_stmt *p = s; p->next && p->next->sep == ':' && !p->next->has_block &&
-                                            p->next->loc.line <= p->loc.end_line + 1 &&
-                                            !comment_between(f->next, p, p->next);
-                     p = p->next)
-                    run_end = p->next;
-            }
+            if (!run_end || had_comment)
+                run_end = colon_run(f->o.a, s, f->next, &align);
         } else {
             align = 0;
         }
@@ -246,9 +239,10 @@ char *fmt_file(arena *a, const ast_file *file)
 
 char *fmt_path(arena *a, diag_list *d, const char *path, const char **original)
 {
-    ast_source *src = sema_read_source(a, path, (ast_loc){0});
+    const char *why;
+    ast_source *src = sema_read_source(a, path, (ast_loc){0}, &why);
     if (!src) {
-        diag_error(d, (ast_loc){0}, "cannot read recipe '%s': %s", path, strerror(errno));
+        diag_error(d, (ast_loc){0}, "cannot read recipe '%s': %s", path, why);
         return NULL;
     }
     *original = src->text;

@@ -41,6 +41,45 @@ void parse_advance(parse_ctx *c, void *lloc, const char *text, int len)
     }
 }
 
+int parse_open(parse_ctx *c, const void *lloc)
+{
+    if (++c->depth <= PARSE_MAX_DEPTH)
+        return 0;
+    diag_error(c->diags, parse_loc(c, lloc), "brackets and braces nest deeper than %d levels", PARSE_MAX_DEPTH);
+    c->syntax_errors++;
+    c->stopped = true;
+    return 1;
+}
+
+void parse_close(parse_ctx *c)
+{
+    if (c->depth > 0)
+        c->depth--;
+}
+
+/* Offset of the first NUL byte or invalid UTF-8 sequence in s[0..n), or n when there is none. */
+static size_t bad_text_at(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned c = u[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (c == 0 || len == 0 || i + len > n)
+            return i;
+        unsigned cp = len == 1 ? c : c & (0x7fu >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((u[i + k] & 0xc0) != 0x80)
+                return i;
+            cp = cp << 6 | (u[i + k] & 0x3f);
+        }
+        static const unsigned min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;   /* overlong, beyond Unicode, or a surrogate */
+        i += len;
+    }
+    return n;
+}
+
 void parse_comment(parse_ctx *c, const char *text, int len, const void *lloc)
 {
     ast_comment *cm = arena_alloc(c->a, sizeof *cm);
@@ -85,6 +124,22 @@ ast_atom *parse_atom(parse_ctx *c, int kind, const char *text, int len, const vo
     const char *raw = arena_strndup(c->a, text, (size_t)len);
     ast_atom *a = ast_atom_new(c->a, (ast_atom_kind)kind, raw, loc);
     size_t n = (size_t)len;
+    if (a->kind == ATOM_STRING || a->kind == ATOM_REGEX) {
+        size_t bad = bad_text_at(raw, n);
+        if (bad < n) {
+            ast_loc at = loc;
+            at.col += (int)bad;
+            at.end_line = at.line;
+            at.end_col = at.col;
+            if (raw[bad])
+                diag_error(c->diags, at, "invalid UTF-8 (byte 0x%02x) in a %s", (unsigned char)raw[bad],
+                           a->kind == ATOM_STRING ? "string" : "regex");
+            else
+                diag_error(c->diags, at, "NUL byte in a %s", a->kind == ATOM_STRING ? "string" : "regex");
+            c->syntax_errors++;
+            a->bad = true;
+        }
+    }
     switch (a->kind) {
     case ATOM_STRING: {
         size_t body = n - 1 - (n >= 2 && raw[n - 1] == '"' ? 1 : 0);
@@ -103,6 +158,7 @@ ast_atom *parse_atom(parse_ctx *c, int kind, const char *text, int len, const vo
         if (errno == ERANGE) {
             diag_error(c->diags, loc, "integer out of range");
             c->syntax_errors++;
+            a->bad = true;   /* reported: the statement is not checked again with a clamped value */
         }
         break;
     }
@@ -113,6 +169,7 @@ ast_atom *parse_atom(parse_ctx *c, int kind, const char *text, int len, const vo
             diag_error(c->diags, loc, "number out of range");
             c->syntax_errors++;
             a->num = 0;
+            a->bad = true;
         }
         break;
     default:

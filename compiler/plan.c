@@ -33,15 +33,6 @@ static Qrc__Model *build_model(arena *a, const recipe *r)
     return m;
 }
 
-static bool is_dim(const recipe *r, const char *name)
-{
-    for (size_t i = 0; i < r->n_inputs; i++)
-        for (size_t j = 0; j < r->inputs[i]->n_dims; j++)
-            if (r->inputs[i]->dims[j]->symbol && !strcmp(r->inputs[i]->dims[j]->symbol, name))
-                return true;
-    return false;
-}
-
 static Qrc__Value *value_of(arena *a, const ast_atom *v)
 {
     Qrc__Value *val = NEW(a, Qrc__Value, QRC__VALUE__INIT);
@@ -79,7 +70,7 @@ static Qrc__Prepare *build_prepare(arena *a, const recipe *r)
     for (size_t i = 0; i < r->n_concretes; i++) {
         const concrete *c = r->concretes[i];
         char *loc = diag_loc_string(a, c->loc);
-        if (is_dim(r, c->name)) {
+        if (c->is_dim) {
             Qrc__ConcreteDim *d = NEW(a, Qrc__ConcreteDim, QRC__CONCRETE_DIM__INIT);
             d->name = (char *)c->name;
             d->value = c->value->ival;

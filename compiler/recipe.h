@@ -13,6 +13,7 @@
 
 #include "ast.h"
 #include "plan.pb-c.h"
+#include "util.h"
 
 typedef struct qsetting {
     ast_loc dtype_at, sym_at, gran_at;   /* where each part was set */
@@ -38,17 +39,11 @@ typedef struct concrete {
     const char *name;
     const ast_atom *value;
     ast_loc loc;
+    bool is_dim;            /* it pins a symbolic dim of a declared input (set by the final checks) */
 } concrete;
 
-/* Where a plan message (an input, a data binding) was written, for later checks. */
-typedef struct recipe_loc {
-    const void *key;
-    ast_loc loc;
-    struct recipe_loc *next;
-} recipe_loc;
-
 typedef struct recipe {
-    recipe_loc *locs;
+    util_map locs;                       /* where a plan message (an input, a data binding) was written */
     const ast_source *root;
     const ast_source **sources;          /* every file, in the order applied (imports first) */
     size_t n_sources;

@@ -2,10 +2,13 @@
 #include "sema.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "parse.h"
 #include "sema_int.h"
@@ -13,11 +16,35 @@
 
 enum { MAX_IMPORT_DEPTH = 32, MAX_RECIPE_BYTES = 16 << 20 };
 
-ast_source *sema_read_source(arena *a, const char *path, ast_loc import_loc)
+/* What kind of file st is, for refusing anything but a regular file. */
+static const char *not_regular(const struct stat *st)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    return S_ISDIR(st->st_mode) ? "it is a directory" : S_ISFIFO(st->st_mode) ? "it is a FIFO, not a regular file"
+         : S_ISSOCK(st->st_mode) ? "it is a socket, not a regular file" : "it is a device, not a regular file";
+}
+
+ast_source *sema_read_source(arena *a, const char *path, ast_loc import_loc, const char **why)
+{
+    /* Non-blocking, so that opening a FIFO nobody writes to returns at once; it is refused below. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st)) {
+        *why = strerror(errno);
+        if (fd >= 0)
+            close(fd);
         return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *why = not_regular(&st);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        *why = strerror(errno);
+        close(fd);
+        return NULL;
+    }
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     for (;;) {
@@ -42,7 +69,7 @@ ast_source *sema_read_source(arena *a, const char *path, ast_loc import_loc)
     fclose(f);
     if (failed) {
         free(buf);
-        errno = len > MAX_RECIPE_BYTES ? EFBIG : EIO;
+        *why = len > MAX_RECIPE_BYTES ? "larger than 16 MiB" : strerror(EIO);
         return NULL;
     }
     ast_source *src = arena_alloc(a, sizeof *src);
@@ -89,14 +116,15 @@ static void apply_import(sema *s, const ast_stmt *st)
     ast_loc from = st->loc;
     from.col = arg->loc.col;
     from.line = arg->loc.line;
-    ast_source *src = sema_read_source(s->a, path, from);
+    const char *why;
+    ast_source *src = sema_read_source(s->a, path, from, &why);
     if (!src) {
-        diag_error(s->d, arg->loc, "cannot read imported file '%s': %s", path, strerror(errno));
+        diag_error(s->d, arg->loc, "cannot read imported file '%s': %s", path, why);
         return;
     }
     /* The imported file gets its own per-file state; the importer's is restored after. */
     const ast_source *saved_src = s->src;
-    sema_seen *saved_seen = s->seen;
+    util_map *saved_seen = s->seen;
     qrule **saved_rules = s->file_rules;
     size_t saved_n = s->n_file_rules;
     s->stack[s->depth] = arena_strdup(s->a, canon);
@@ -192,7 +220,8 @@ static void apply_file(sema *s, const ast_source *src)
     if (parse_source(s->a, s->d, src, &file))
         s->syntax_errors = true;
     s->src = src;
-    s->seen = NULL;
+    s->seen = arena_alloc(s->a, sizeof *s->seen);
+    s->seen->a = s->a;
     s->file_rules = NULL;
     s->n_file_rules = 0;
     bool past_imports = false;
@@ -224,9 +253,10 @@ int sema_load(arena *a, diag_list *d, const char *root_path, recipe *r)
     sema s = {.a = a, .d = d, .r = r};
     s.stack = arena_alloc(a, MAX_IMPORT_DEPTH * sizeof *s.stack);
     s.stack_src = arena_alloc(a, MAX_IMPORT_DEPTH * sizeof *s.stack_src);
-    ast_source *root = sema_read_source(a, root_path, (ast_loc){0});
+    const char *why;
+    ast_source *root = sema_read_source(a, root_path, (ast_loc){0}, &why);
     if (!root) {
-        diag_error(d, (ast_loc){0}, "cannot read recipe '%s': %s", root_path, strerror(errno));
+        diag_error(d, (ast_loc){0}, "cannot read recipe '%s': %s", root_path, why);
         return -1;
     }
     r->root = root;

@@ -16,7 +16,8 @@
  * first, the importing file overriding). All problems go to d. Returns 0 when d has no errors, else -1. */
 int sema_load(arena *a, diag_list *d, const char *root_path, recipe *r);
 
-/* Reads a whole file into a NUL-terminated source owned by a. Returns NULL (errno set) on failure. */
-ast_source *sema_read_source(arena *a, const char *path, ast_loc import_loc);
+/* Reads a whole regular file into a NUL-terminated source owned by a. Returns NULL on failure with *why
+ * saying why (a directory, a FIFO or a device is refused without blocking on it). */
+ast_source *sema_read_source(arena *a, const char *path, ast_loc import_loc, const char **why);
 
 #endif

@@ -26,33 +26,15 @@ static bool guessed(const sema *s, const char *name)
     return false;
 }
 
-static const Qrc__Input *find_input(const recipe *r, const char *name)
+static const Qrc__Input *find_input(sema *s, const char *name)
 {
-    for (size_t i = 0; i < r->n_inputs; i++)
-        if (!strcmp(r->inputs[i]->name, name))
-            return r->inputs[i];
-    return NULL;
+    long i = sema_slot(s, &s->r->inputs, name);
+    return i >= 0 ? s->r->inputs[i] : NULL;
 }
 
-static bool is_symbolic_dim(const recipe *r, const char *name)
+static void check_data_names(sema *s, Qrc__InputData ***list, size_t n, ast_loc section, const char *what)
 {
-    for (size_t i = 0; i < r->n_inputs; i++)
-        for (size_t j = 0; j < r->inputs[i]->n_dims; j++)
-            if (r->inputs[i]->dims[j]->symbol && !strcmp(r->inputs[i]->dims[j]->symbol, name))
-                return true;
-    return false;
-}
-
-static const concrete *find_concrete(const recipe *r, const char *name)
-{
-    for (size_t i = 0; i < r->n_concretes; i++)
-        if (!strcmp(r->concretes[i]->name, name))
-            return r->concretes[i];
-    return NULL;
-}
-
-static void check_data_names(sema *s, Qrc__InputData **data, size_t n, ast_loc section, const char *what)
-{
+    Qrc__InputData **data = *list;
     recipe *r = s->r;
     if (!r->n_inputs)
         return;   /* inputs not declared: the runtime checks the names against the model */
@@ -60,7 +42,7 @@ static void check_data_names(sema *s, Qrc__InputData **data, size_t n, ast_loc s
     for (size_t i = 0; i < r->n_inputs; i++)
         names[i] = r->inputs[i]->name;
     for (size_t i = 0; i < n; i++) {
-        if (find_input(r, data[i]->name))
+        if (find_input(s, data[i]->name))
             continue;
         diag *d = diag_error(s->d, sema_get_loc(s, data[i]), "%s data for '%s', which is not a declared input",
                              what, data[i]->name);
@@ -74,9 +56,7 @@ static void check_data_names(sema *s, Qrc__InputData **data, size_t n, ast_loc s
     }
     for (size_t i = 0; i < r->n_inputs; i++) {
         const char *name = r->inputs[i]->name;
-        bool fed = find_concrete(r, name) != NULL;
-        for (size_t j = 0; j < n; j++)
-            fed |= !strcmp(data[j]->name, name);
+        bool fed = sema_slot(s, &r->concretes, name) >= 0 || sema_slot(s, list, name) >= 0;
         if (!fed && !guessed(s, name)) {
             diag *d = diag_error(s->d, section, "no %s data for input '%s'", what, name);
             char q[256];
@@ -88,16 +68,22 @@ static void check_data_names(sema *s, Qrc__InputData **data, size_t n, ast_loc s
 static void check_concretes(sema *s)
 {
     recipe *r = s->r;
+    util_map dims = {.a = s->a};
+    for (size_t i = 0; i < r->n_inputs; i++)
+        for (size_t j = 0; j < r->inputs[i]->n_dims; j++)
+            if (r->inputs[i]->dims[j]->symbol)
+                util_map_put(&dims, r->inputs[i]->dims[j]->symbol, r->inputs[i]);
     for (size_t i = 0; i < r->n_concretes; i++) {
-        const concrete *c = r->concretes[i];
-        if (is_symbolic_dim(r, c->name)) {
-            if (c->value->kind != ATOM_INT || c->value->ival < 1) {
+        concrete *c = r->concretes[i];
+        c->is_dim = util_map_get(&dims, c->name) != NULL;
+        if (c->is_dim) {
+            if (c->value->kind != ATOM_INT || c->value->ival < 1 || c->value->ival > ((int64_t)1 << 40)) {
                 diag_error(s->d, c->value->loc, "dimension '%s' must be pinned to a positive integer, not %s",
                            c->name, sema_describe(s, c->value));
             }
             continue;
         }
-        const Qrc__Input *in = find_input(r, c->name);
+        const Qrc__Input *in = find_input(s, c->name);
         if (in) {
             bool is_bool = c->value->kind == ATOM_NAME;
             bool is_float = in->dtype == QRC__DTYPE__FLOAT32 || in->dtype == QRC__DTYPE__FLOAT16 ||
@@ -108,12 +94,12 @@ static void check_concretes(sema *s)
                 diag_hint(s->d, d, "'%s' is declared at %s", c->name, in->loc);
             }
         }
-        for (size_t j = 0; j < r->n_cal_data; j++)
-            if (!strcmp(r->cal_data[j]->name, c->name)) {
-                diag *d = diag_error(s->d, c->loc, "input '%s' is bound to a constant and also fed calibration data",
-                                     c->name);
-                diag_hint(s->d, d, "calibration data for '%s' is at %s", c->name, r->cal_data[j]->loc);
-            }
+        long j = sema_slot(s, &r->cal_data, c->name);
+        if (j >= 0) {
+            diag *d = diag_error(s->d, c->loc, "input '%s' is bound to a constant and also fed calibration data",
+                                 c->name);
+            diag_hint(s->d, d, "calibration data for '%s' is at %s", c->name, r->cal_data[j]->loc);
+        }
     }
 }
 
@@ -177,7 +163,7 @@ void sema_finish(sema *s)
             diag_hint(s->d, diag_error(s->d, r->calibrate_at, "'calibrate' needs data or an encodings file"),
                       "add: data INPUT = \"file.npy\";");
         } else if (!r->encodings_at.src) {
-            check_data_names(s, r->cal_data, r->n_cal_data, r->calibrate_at, "calibration");
+            check_data_names(s, &r->cal_data, r->n_cal_data, r->calibrate_at, "calibration");
         }
         if (r->samples_at.src && r->batch_at.src && r->batch > r->samples) {
             diag *d = diag_error(s->d, r->batch_at, "batch %u is larger than samples %u", r->batch, r->samples);
@@ -189,6 +175,6 @@ void sema_finish(sema *s)
             diag_hint(s->d, diag_error(s->d, r->evaluate_at, "'evaluate' needs data"),
                       "add: data INPUT = \"file.npy\";");
         else
-            check_data_names(s, r->eval_data, r->n_eval_data, r->evaluate_at, "evaluation");
+            check_data_names(s, &r->eval_data, r->n_eval_data, r->evaluate_at, "evaluation");
     }
 }

@@ -8,11 +8,10 @@
 #include "ast.h"
 #include "diag.h"
 #include "recipe.h"
+#include "util.h"
 
 typedef struct sema_seen {
-    const char *key;
     ast_loc loc;
-    struct sema_seen *next;
 } sema_seen;
 
 typedef struct sema {
@@ -20,7 +19,8 @@ typedef struct sema {
     diag_list *d;
     recipe *r;
     const ast_source *src;       /* file being applied */
-    sema_seen *seen;             /* sections and keys set in that file */
+    util_map *seen;              /* sections and keys set in that file -> sema_seen */
+    util_map slots;              /* "list name" -> position + 1 in the merged recipe's named lists */
     qrule **file_rules;          /* that file's qconfig rules, in order */
     size_t n_file_rules;
     const char **stack;          /* canonical paths of the files being imported (cycle detection) */
@@ -50,6 +50,14 @@ typedef struct sema_key {
 void sema_apply_keys(sema *s, const char *section, const ast_stmt *body, const sema_key *keys, size_t n);
 /* Records key as set at loc in the current file; if it already was, reports a duplicate and returns false. */
 bool sema_first_time(sema *s, const char *key, const char *what, ast_loc loc);
+/* Where key was set in the current file, or NULL. */
+const sema_seen *sema_seen_get(const sema *s, const char *key);
+/* Position of the entry called name in the merged recipe list list_id (the address of the recipe's
+ * field), or -1: keeps "the same name replaces" constant time. sema_slot_set records it (-1 forgets). */
+long sema_slot(sema *s, const void *list_id, const char *name);
+void sema_slot_set(sema *s, const void *list_id, const char *name, long i);
+/* Appends item to the named list at list_id, or replaces the entry of the same name. */
+void sema_put_named(sema *s, void *list_id, size_t *n, const char *name, void *item);
 
 /* Value helpers: each reports its own error and returns false (or NULL / -1) on bad input. */
 const ast_atom *sema_single(sema *s, const ast_stmt *st, const char *what);

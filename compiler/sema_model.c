@@ -16,11 +16,22 @@ static const Qrc__DType dtype_values[] = {
 _Static_assert(sizeof dtype_names / sizeof *dtype_names == sizeof dtype_values / sizeof *dtype_values,
                "dtype tables differ in length");
 
+/* The runtime's limits on a model's declared shapes (rank, and one dim), checked here so that a recipe
+ * that cannot describe any loadable model fails at compile time with a location. */
+enum { MAX_RANK = 8 };
+#define MAX_DIM ((int64_t)1 << 40)
+
 static bool parse_dims(sema *s, const ast_atom *shape, Qrc__Input *in)
 {
     bool ok = true;
+    int rank = 0;
     for (const ast_group *g = shape->args ? shape->args->groups : NULL; g; g = g->next) {
         const ast_atom *a = g->atoms;
+        if (++rank > MAX_RANK) {
+            diag_error(s->d, ast_loc_span(a->loc, shape->args->loc), "a shape has at most %d dimensions, this one %d",
+                       MAX_RANK, shape->args->n);
+            return false;
+        }
         if (g->n > 1) {
             diag_error(s->d, a->next->loc, "expected ',' between dimensions");
             ok = false;
@@ -31,6 +42,11 @@ static bool parse_dims(sema *s, const ast_atom *shape, Qrc__Input *in)
         if (a->kind == ATOM_INT) {
             if (a->ival < 1) {
                 diag_error(s->d, a->loc, "dimension must be at least 1, not %lld", (long long)a->ival);
+                ok = false;
+                continue;
+            }
+            if (a->ival > MAX_DIM) {
+                diag_error(s->d, a->loc, "dimension %lld is implausibly large (at most 2^40)", (long long)a->ival);
                 ok = false;
                 continue;
             }
@@ -97,13 +113,7 @@ static void apply_input(sema *s, const ast_stmt *st)
     if (!sema_first_time(s, arena_printf(s->a, "input %s", name), arena_printf(s->a, "input '%s'", name),
                          g->atoms->next->loc))
         return;
-    recipe *r = s->r;
-    for (size_t i = 0; i < r->n_inputs; i++)
-        if (!strcmp(r->inputs[i]->name, name)) {
-            r->inputs[i] = in;   /* an importing file redeclares it */
-            return;
-        }
-    util_push(s->a, &r->inputs, &r->n_inputs, in);
+    sema_put_named(s, &s->r->inputs, &s->r->n_inputs, name, in);   /* an importing file redeclares it */
 }
 
 /* output NAME, NAME; */
@@ -128,11 +138,7 @@ static void apply_output(sema *s, const ast_stmt *st)
         if (!sema_first_time(s, arena_printf(s->a, "output %s", name), arena_printf(s->a, "output '%s'", name),
                              a->loc))
             return;
-        bool known = false;
-        for (size_t i = 0; i < s->r->n_outputs; i++)
-            known |= !strcmp(s->r->outputs[i], name);
-        if (!known)
-            util_push(s->a, &s->r->outputs, &s->r->n_outputs, (void *)name);
+        sema_put_named(s, &s->r->outputs, &s->r->n_outputs, name, (void *)name);
     }
 }
 

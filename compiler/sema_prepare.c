@@ -161,13 +161,7 @@ static void apply_concrete(sema *s, const ast_stmt *st)
     c->name = name;
     c->value = v;
     c->loc = st->loc;
-    recipe *r = s->r;
-    for (size_t i = 0; i < r->n_concretes; i++)
-        if (!strcmp(r->concretes[i]->name, name)) {
-            r->concretes[i] = c;
-            return;
-        }
-    util_push(s->a, &r->concretes, &r->n_concretes, c);
+    sema_put_named(s, &s->r->concretes, &s->r->n_concretes, name, c);
 }
 
 /* rewrite fold_bn, fuse;  (eager only) */

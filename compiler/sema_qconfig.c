@@ -267,12 +267,12 @@ static void apply_rule(sema *s, const ast_stmt *st)
         s->r->default_rule = rule;
         return;
     }
-    for (sema_seen *p = s->seen; p; p = p->next)
-        if (!strcmp(p->key, "qconfig default")) {
-            diag *d = diag_error(s->d, kw->loc, "rule after 'default' never matches");
-            diag_note(s->d, d, p->loc, "'default' is here; put it last");
-            return;
-        }
+    const sema_seen *p = sema_seen_get(s, "qconfig default");
+    if (p) {
+        diag *d = diag_error(s->d, kw->loc, "rule after 'default' never matches");
+        diag_note(s->d, d, p->loc, "'default' is here; put it last");
+        return;
+    }
     util_push(s->a, &s->file_rules, &s->n_file_rules, rule);
 }
 

@@ -142,12 +142,7 @@ void sema_data(sema *s, const ast_stmt *st, Qrc__InputData ***list, size_t *n)
     if (!sema_first_time(s, arena_printf(s->a, "data %p %s", (void *)list, name),
                          arena_printf(s->a, "data for input '%s'", name), g->atoms->next->loc))
         return;
-    for (size_t i = 0; i < *n; i++)
-        if (!strcmp((*list)[i]->name, name)) {
-            (*list)[i] = in;
-            return;
-        }
-    util_push(s->a, list, n, in);
+    sema_put_named(s, list, n, name, in);
 }
 
 static void apply_cal_data(sema *s, const ast_stmt *st)
@@ -188,9 +183,12 @@ static void apply_encodings_file(sema *s, const ast_stmt *st)
         return;
     recipe *r = s->r;
     size_t kept = 0;   /* an encodings file here overrides imported calibration data */
-    for (size_t i = 0; i < r->n_cal_data; i++)
-        if (sema_get_loc(s, r->cal_data[i]).src == s->src)
+    for (size_t i = 0; i < r->n_cal_data; i++) {
+        bool keep = sema_get_loc(s, r->cal_data[i]).src == s->src;
+        sema_slot_set(s, &r->cal_data, r->cal_data[i]->name, keep ? (long)kept : -1);
+        if (keep)
             r->cal_data[kept++] = r->cal_data[i];
+    }
     r->n_cal_data = kept;
     s->r->encodings = p;
     s->r->encodings_resolved = util_path_resolve(s->a, s->src->path, p);

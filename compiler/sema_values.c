@@ -1,5 +1,6 @@
 /* sema_values.c — checking the values of statements: counts, types, ranges, names, selectors. */
 #include <regex.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "onnx_ops.h"
@@ -15,19 +16,17 @@ const char *sema_loc(sema *s, ast_loc loc)
 
 void sema_set_loc(sema *s, const void *key, ast_loc loc)
 {
-    recipe_loc *l = arena_alloc(s->a, sizeof *l);
-    l->key = key;
-    l->loc = loc;
-    l->next = s->r->locs;
-    s->r->locs = l;
+    ast_loc *l = arena_alloc(s->a, sizeof *l);
+    *l = loc;
+    s->r->locs.a = s->a;
+    s->r->locs.by_pointer = true;
+    util_map_put(&s->r->locs, key, l);
 }
 
 ast_loc sema_get_loc(const sema *s, const void *key)
 {
-    for (const recipe_loc *l = s->r->locs; l; l = l->next)
-        if (l->key == key)
-            return l->loc;
-    return (ast_loc){0};
+    const ast_loc *l = util_map_get(&s->r->locs, key);
+    return l ? *l : (ast_loc){0};
 }
 
 const char *sema_describe(sema *s, const ast_atom *a)
@@ -48,18 +47,49 @@ const char *sema_describe(sema *s, const ast_atom *a)
 
 bool sema_first_time(sema *s, const char *key, const char *what, ast_loc loc)
 {
-    for (sema_seen *p = s->seen; p; p = p->next)
-        if (!strcmp(p->key, key)) {
-            diag *d = diag_error(s->d, loc, "duplicate %s", what);
-            diag_note(s->d, d, p->loc, "first set here");
-            return false;
-        }
+    const sema_seen *p = sema_seen_get(s, key);
+    if (p) {
+        diag *d = diag_error(s->d, loc, "duplicate %s", what);
+        diag_note(s->d, d, p->loc, "first set here");
+        return false;
+    }
     sema_seen *n = arena_alloc(s->a, sizeof *n);
-    n->key = arena_strdup(s->a, key);
     n->loc = loc;
-    n->next = s->seen;
-    s->seen = n;
+    util_map_put(s->seen, arena_strdup(s->a, key), n);
     return true;
+}
+
+const sema_seen *sema_seen_get(const sema *s, const char *key)
+{
+    return util_map_get(s->seen, key);
+}
+
+static const char *slot_key(sema *s, const void *list_id, const char *name)
+{
+    return arena_printf(s->a, "%p %s", list_id, name);
+}
+
+long sema_slot(sema *s, const void *list_id, const char *name)
+{
+    s->slots.a = s->a;
+    return (long)(uintptr_t)util_map_get(&s->slots, slot_key(s, list_id, name)) - 1;
+}
+
+void sema_slot_set(sema *s, const void *list_id, const char *name, long i)
+{
+    s->slots.a = s->a;
+    util_map_put(&s->slots, slot_key(s, list_id, name), (void *)(uintptr_t)(i + 1));
+}
+
+void sema_put_named(sema *s, void *list_id, size_t *n, const char *name, void *item)
+{
+    long i = sema_slot(s, list_id, name);
+    if (i >= 0) {
+        (*(void ***)list_id)[i] = item;
+        return;
+    }
+    sema_slot_set(s, list_id, name, (long)*n);
+    util_push(s->a, list_id, n, item);
 }
 
 bool sema_no_block(sema *s, const ast_stmt *st, const char *what)

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 void util_push(arena *a, void *items_ptr, size_t *n, void *item)
@@ -16,6 +17,62 @@ void util_push(arena *a, void *items_ptr, size_t *n, void *item)
     }
     (*items)[k] = item;
     *n = k + 1;
+}
+
+static size_t map_hash(const util_map *m, const void *key)
+{
+    if (m->by_pointer) {
+        uint64_t h = (uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15ull;
+        return (size_t)(h >> 17);
+    }
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = key; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static bool map_same(const util_map *m, const void *a, const void *b)
+{
+    return m->by_pointer ? a == b : !strcmp(a, b);
+}
+
+/* The slot holding key, or the empty slot where it would go (the table is never full). */
+static size_t map_slot(const util_map *m, const void *key)
+{
+    size_t mask = m->cap - 1, i = map_hash(m, key) & mask;
+    while (m->keys[i] && !map_same(m, m->keys[i], key))
+        i = (i + 1) & mask;
+    return i;
+}
+
+void *util_map_get(const util_map *m, const void *key)
+{
+    if (!m->cap)
+        return NULL;
+    size_t i = map_slot(m, key);
+    return m->keys[i] ? m->vals[i] : NULL;
+}
+
+void util_map_put(util_map *m, const void *key, void *val)
+{
+    if (2 * (m->n + 1) > m->cap) {   /* at most half full: probes stay short */
+        util_map old = *m;
+        m->cap = old.cap ? 2 * old.cap : 16;
+        m->keys = arena_alloc(m->a, m->cap * sizeof *m->keys);
+        m->vals = arena_alloc(m->a, m->cap * sizeof *m->vals);
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.keys[i]) {
+                size_t j = map_slot(m, old.keys[i]);
+                m->keys[j] = old.keys[i];
+                m->vals[j] = old.vals[i];
+            }
+    }
+    size_t i = map_slot(m, key);
+    if (!m->keys[i]) {
+        m->keys[i] = key;
+        m->n++;
+    }
+    m->vals[i] = val;
 }
 
 char *util_path_resolve(arena *a, const char *base_file, const char *rel)

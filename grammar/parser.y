@@ -109,15 +109,15 @@ static void yyerror(YYLTYPE *l, yyscan_t scanner, const char *m)
 {
     parse_ctx *c = CTX;
     c->syntax_errors++;
+    if (c->stopped)
+        return;
     diag_error(c->diags, parse_loc(c, l), "%s", m);
 }
 
 /* A newline between two atoms of one group almost always means a ';' was forgotten. */
 static ast_group *group_add(parse_ctx *c, ast_group *g, ast_atom *a)
 {
-    const ast_atom *last = g->atoms;
-    while (last->next)
-        last = last->next;
+    const ast_atom *last = g->last;
     if (last->bad || a->bad)
         g->broken = true;
     if (a->loc.line > g->loc.end_line && !g->broken) {
@@ -168,6 +168,8 @@ static int yyreport_syntax_error(const yypcontext_t *pc, yyscan_t scanner)
 {
     parse_ctx *c = CTX;
     c->syntax_errors++;
+    if (c->stopped)
+        return 0;   /* the input was cut short on purpose; its error is already reported */
     yysymbol_kind_t expected[YYNTOKENS];
     int n = yypcontext_expected_tokens(pc, expected, YYNTOKENS);
     yysymbol_kind_t tok = yypcontext_token(pc);

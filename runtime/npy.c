@@ -211,9 +211,9 @@ static int read_header(FILE *f, const char *path, tensor_dtype *dt, int *rank, i
 int npy_read(const char *path, tensor **out, qrc_err *e)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
+    FILE *f = onnx_open_regular(path, e);
     if (!f)
-        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
     tensor_dtype dt;
     int rank;
     int64_t dims[TENSOR_MAX_RANK];
@@ -279,9 +279,9 @@ int npy_write(const char *path, const tensor *t, qrc_err *e)
 int npy_open(const char *path, npy_reader **out, qrc_err *e)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
+    FILE *f = onnx_open_regular(path, e);
     if (!f)
-        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
     npy_reader *r = calloc(1, sizeof *r);
     if (!r) {
         fclose(f);

@@ -1,5 +1,6 @@
 /* onnx_file.c — whole-file reads and atomic writes for model and tensor files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,17 +9,36 @@
 
 #include "onnx.h"
 
+FILE *onnx_open_regular(const char *path, qrc_err *e)
+{
+    /* Non-blocking, so that a FIFO with no writer is refused instead of waited on. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        err_set(e, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    FILE *f = NULL;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+        err_set(e, "%s: not a regular file", path);
+    else if (fcntl(fd, F_SETFL, 0) || !(f = fdopen(fd, "rb")))
+        err_set(e, "%s: cannot open: %s", path, strerror(errno));
+    if (!f)
+        close(fd);
+    return f;
+}
+
 int onnx_read_file(const char *path, void **buf, size_t *n, qrc_err *e)
 {
     *buf = NULL;
     *n = 0;
-    FILE *f = fopen(path, "rb");
+    FILE *f = onnx_open_regular(path, e);
     if (!f)
-        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
     struct stat st;
-    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+    if (fstat(fileno(f), &st)) {
         fclose(f);
-        return err_set(e, "%s: not a regular file", path);
+        return err_set(e, "%s: cannot stat: %s", path, strerror(errno));
     }
     size_t size = (size_t)st.st_size;
     unsigned char *p = malloc(size ? size : 1);

@@ -360,7 +360,7 @@ int onnx_load(const char *path, graph **out, qrc_err *e)
 {
     *out = NULL;
     /* map the file rather than copy it: the decoded message already holds a copy of every byte */
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);   /* a FIFO is refused below, not waited on */
     if (fd < 0)
         return err_set(e, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;

@@ -1,7 +1,10 @@
 /* op.c — the registry: every ops table file contributes one array of rows. */
 #include "op.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "checked.h"
 
 #include "ops/tables.h"
 
@@ -72,6 +75,19 @@ tensor *op_output(op_ctx *ctx, int i, tensor_dtype dt, int rank, const int64_t *
 {
     if (i < 0 || i >= ctx->n_out) {
         err_set(ctx->err, "node '%s' (%s): output %d does not exist", ctx->node->name, ctx->node->op_type, i);
+        return NULL;
+    }
+    int64_t bytes;
+    if (rank < 0 || rank > TENSOR_MAX_RANK || !checked_bytes(tensor_dtype_size(dt), rank, dims, &bytes)) {
+        const graph_node *n = ctx->node;
+        int v = i < n->n_out ? n->out[i] : -1;
+        char shape[160] = "";
+        int len = 0;
+        for (int d = 0; d < rank && d < TENSOR_MAX_RANK && len < (int)sizeof shape - 24; d++)
+            len += snprintf(shape + len, sizeof shape - (size_t)len, "%s%lld", d ? "," : "", (long long)dims[d]);
+        err_set(ctx->err, "node '%s' (%s): output '%s' of shape [%s] (%s) is too large: the limit is 16 GiB",
+                n->name, n->op_type, ctx->graph && v >= 0 ? ctx->graph->values[v].name : "?", shape,
+                tensor_dtype_name(dt));
         return NULL;
     }
     if (ctx->alloc)

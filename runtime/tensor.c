@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checked.h"
+
 static const struct {
     const char *name;
     size_t size;
@@ -45,15 +47,12 @@ static int check_shape(tensor_dtype dt, int rank, const int64_t *dims, qrc_err *
         return err_set(e, "unsupported tensor dtype %s (%d)", tensor_dtype_name(dt), (int)dt);
     if (rank < 0 || rank > TENSOR_MAX_RANK)
         return err_set(e, "tensor rank %d is outside 0..%d", rank, TENSOR_MAX_RANK);
-    const int64_t limit = (int64_t)16 << 30;
-    int64_t bytes = (int64_t)tensor_dtype_size(dt);
-    for (int i = 0; i < rank; i++) {
+    for (int i = 0; i < rank; i++)
         if (dims[i] < 0)
             return err_set(e, "tensor dim %d is negative (%lld)", i, (long long)dims[i]);
-        if (dims[i] > 0 && bytes > limit / dims[i])
-            return err_set(e, "tensor of shape dim %d = %lld exceeds 16 GiB", i, (long long)dims[i]);
-        bytes *= dims[i] ? dims[i] : 1;
-    }
+    int64_t bytes;
+    if (!checked_bytes(tensor_dtype_size(dt), rank, dims, &bytes))
+        return err_set(e, "tensor of %d dims exceeds 16 GiB", rank);
     return 0;
 }
 

@@ -1,4 +1,5 @@
 /* encodings_read.c — AIMET encodings JSON of either version back into quantizers, checked against the model. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,9 @@ static int make_int(reader *R, const char *tname, int64_t bw, bool sym, double s
             return err_set(R->e, "%s: tensor '%s': symmetric %lld-bit encoding with offset %lld", R->what, tname,
                            (long long)bw, (long long)offset);
     }
+    /* A scale that float32 cannot hold as a normal number would divide into infinities or lose the grid. */
+    if (!(scale >= FLT_MIN && scale <= FLT_MAX))
+        return err_set(R->e, "%s: tensor '%s': scale %g is not a positive normal float32", R->what, tname, scale);
     if (quant_encoding_from_scale_offset(&f, scale, (int32_t)offset, out, R->e))
         return err_wrap(R->e, "%s: tensor '%s'", R->what, tname);
     return 0;
@@ -335,6 +339,14 @@ int export_encodings_parse(const char *text, size_t len, const char *what, const
     if (export_quantizers_check(g, R.set->q, R.set->n, e)) {
         err_wrap(e, "%s: does not match the model", what);
         goto done;
+    }
+    for (int i = 0; g && i < R.set->n; i++) {
+        int at = graph_find_value(g, R.set->q[i].tensor);
+        if (!R.set->q[i].is_param && at >= 0 && g->values[at].init) {
+            err_set(e, "%s: tensor '%s' is a parameter of the model but has an activation encoding", what,
+                    R.set->q[i].tensor);
+            goto done;
+        }
     }
     rc = 0;
 done:

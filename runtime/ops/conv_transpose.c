@@ -116,6 +116,8 @@ int kern_nn_convt_check(const graph *g, const graph_node *node, qrc_err *e)
 
 int kern_nn_convt_infer(const graph *g, const graph_node *node, qrc_err *e)
 {
+    if (kern_nn_infer_needs(node, 2, e))
+        return -1;
     graph_value *x = kern_nn_in(g, node, 0), *w = kern_nn_in(g, node, 1);
     int rank = x->rank >= 0 ? x->rank : w->rank;
     if (rank < 0) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checked.h"
 #include "ops/basic.h"
 #include "ops/kern.h"
 
@@ -745,8 +746,14 @@ int kern_infer_tile(const graph *g, const graph_node *n, qrc_err *e)
     int k = kern_const_ints(g, n, 1, rep, TENSOR_MAX_RANK);
     if (k >= 0 && k != x->rank)
         return kern_node_err(e, n, "repeats has %d entries for rank %d", k, x->rank);
-    for (int d = 0; d < x->rank; d++)
-        dims[d] = k < 0 || x->dims[d] < 0 ? -1 : x->dims[d] * rep[d];
+    for (int d = 0; d < x->rank; d++) {
+        if (k >= 0 && rep[d] < 0)
+            return kern_node_err(e, n, "repeat %d is negative", d);
+        if (k < 0 || x->dims[d] < 0)
+            dims[d] = -1;
+        else if (!checked_mul(x->dims[d], rep[d], &dims[d]))
+            return kern_node_err(e, n, "dim %d times %lld repeats overflows", d, (long long)rep[d]);
+    }
     return kern_set_out(g, n, 0, dt, x->rank, dims);
 }
 
@@ -762,7 +769,8 @@ int kern_run_tile(op_ctx *ctx)
     for (int d = 0; d < k; d++) {
         if (rep[d] < 0)
             return kern_fail(ctx, "repeat %d is negative", d);
-        dims[d] = x->dims[d] * rep[d];
+        if (!checked_mul(x->dims[d], rep[d], &dims[d]))
+            return kern_fail(ctx, "dim %d times %lld repeats overflows", d, (long long)rep[d]);
     }
     tensor *y = op_output(ctx, 0, x->dtype, x->rank, dims);
     if (!y)
@@ -867,8 +875,16 @@ int kern_infer_pad(const graph *g, const graph_node *n, qrc_err *e)
     }
     if (pad_amounts(n, x->rank, pads, np, na >= 0 ? axes : NULL, na, begin, end, e))
         return -1;
-    for (int d = 0; d < x->rank; d++)
-        dims[d] = x->dims[d] < 0 ? -1 : x->dims[d] + begin[d] + end[d];
+    for (int d = 0; d < x->rank; d++) {
+        if (x->dims[d] < 0) {
+            dims[d] = -1;
+            continue;
+        }
+        if (!checked_add(x->dims[d], begin[d], &dims[d]) || !checked_add(dims[d], end[d], &dims[d]) ||
+            dims[d] < 0)
+            return kern_node_err(e, n, "pads %lld and %lld do not fit dim %d of %lld", (long long)begin[d],
+                                 (long long)end[d], d, (long long)x->dims[d]);
+    }
     return kern_set_out(g, n, 0, dt, x->rank, dims);
 }
 
@@ -923,7 +939,8 @@ int kern_run_pad(op_ctx *ctx)
         return -1;
     int64_t dims[TENSOR_MAX_RANK];
     for (int d = 0; d < rank; d++) {
-        dims[d] = x->dims[d] + begin[d] + end[d];
+        if (!checked_add(x->dims[d], begin[d], &dims[d]) || !checked_add(dims[d], end[d], &dims[d]))
+            return kern_fail(ctx, "pads %lld and %lld overflow dim %d", (long long)begin[d], (long long)end[d], d);
         if (dims[d] < 0)
             return kern_fail(ctx, "pads make dim %d negative", d);
         if (mode && x->dims[d] == 0 && dims[d] > 0)

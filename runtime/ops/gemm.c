@@ -25,6 +25,8 @@ int kern_nn_gemm_check(const graph *g, const graph_node *node, qrc_err *e)
 
 int kern_nn_gemm_infer(const graph *g, const graph_node *node, qrc_err *e)
 {
+    if (kern_nn_infer_needs(node, 2, e))
+        return -1;
     graph_value *a = kern_nn_in(g, node, 0), *b = kern_nn_in(g, node, 1);
     int64_t od[2] = {-1, -1};
     if (a->rank == 2)
@@ -151,6 +153,8 @@ static int matmul_shape(int ra, const int64_t *a, int rb, const int64_t *b, int6
 
 int kern_nn_matmul_infer(const graph *g, const graph_node *node, qrc_err *e)
 {
+    if (kern_nn_infer_needs(node, 2, e))
+        return -1;
     graph_value *a = kern_nn_in(g, node, 0), *b = kern_nn_in(g, node, 1);
     tensor_dtype dt = a->dtype != DT_UNDEFINED ? a->dtype : DT_FLOAT;
     if (a->rank < 1 || b->rank < 1) {

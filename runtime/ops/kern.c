@@ -129,6 +129,29 @@ int kern_check_arity(const graph_node *n, int min_in, int max_in, int min_out, i
     return 0;
 }
 
+int kern_check_attr_kind(const graph_node *n, const graph_attr *a, qrc_err *e)
+{
+    static const struct {
+        const char *name;
+        attr_kind kind;
+    } kinds[] = {
+        {"axis", ATTR_INT},          {"axes", ATTR_INTS},         {"perm", ATTR_INTS},
+        {"pads", ATTR_INTS},         {"strides", ATTR_INTS},      {"dilations", ATTR_INTS},
+        {"kernel_shape", ATTR_INTS}, {"group", ATTR_INT},         {"keepdims", ATTR_INT},
+        {"transA", ATTR_INT},        {"transB", ATTR_INT},        {"allowzero", ATTR_INT},
+        {"to", ATTR_INT},            {"ceil_mode", ATTR_INT},     {"count_include_pad", ATTR_INT},
+        {"largest", ATTR_INT},       {"sorted", ATTR_INT},        {"alpha", ATTR_FLOAT},
+        {"beta", ATTR_FLOAT},        {"epsilon", ATTR_FLOAT},     {"mode", ATTR_STRING},
+        {"auto_pad", ATTR_STRING},   {"output_padding", ATTR_INTS}, {"split", ATTR_INTS},
+        {"select_last_index", ATTR_INT},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+        if (!strcmp(kinds[k].name, a->name) && kinds[k].kind != a->kind)
+            return kern_node_err(e, n, "attribute '%s' has the wrong type (kind %d, expected %d)", a->name,
+                                 (int)a->kind, (int)kinds[k].kind);
+    return 0;
+}
+
 int kern_check_attrs(const graph_node *n, const char *const *known, qrc_err *e)
 {
     for (int a = 0; a < n->n_attrs; a++) {
@@ -137,6 +160,8 @@ int kern_check_attrs(const graph_node *n, const char *const *known, qrc_err *e)
             k++;
         if (!*k)
             return kern_node_err(e, n, "attribute '%s' is not supported", n->attrs[a].name);
+        if (kern_check_attr_kind(n, &n->attrs[a], e))
+            return -1;
     }
     return 0;
 }

@@ -36,6 +36,9 @@ int kern_check_dtype(const graph *g, const graph_node *n, int i, const tensor_dt
 int kern_check_arity(const graph_node *n, int min_in, int max_in, int min_out, int max_out, qrc_err *e);
 /* Rejects every attribute not named in the NULL-terminated list. */
 int kern_check_attrs(const graph_node *n, const char *const *known, qrc_err *e);
+/* Fails (fills e) when attribute a has a well-known ONNX name but the wrong kind (axis given as a float,
+ * pads as a string): the typed accessors would otherwise read the default and run something else. */
+int kern_check_attr_kind(const graph_node *n, const graph_attr *a, qrc_err *e);
 
 /* Reads a 0-D or 1-D int32/int64 tensor into v (at most max values); returns the count or -1. */
 int kern_read_ints(op_ctx *ctx, const tensor *t, int64_t *v, int max, const char *what);

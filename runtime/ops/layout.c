@@ -228,9 +228,9 @@ int kern_run_one_hot(op_ctx *ctx)
         return kern_fail(ctx, "values must hold [off, on]");
     if (!kern_convertible(ix->dtype))
         return kern_fail(ctx, "indices dtype %s is not supported", tensor_dtype_name(ix->dtype));
+    if (!(depth_d >= 1 && depth_d <= (1 << 24)))
+        return kern_fail(ctx, "depth %g is out of range (1 to %d)", depth_d, 1 << 24);
     int64_t depth = (int64_t)depth_d;
-    if (depth < 1 || depth > (1 << 24))
-        return kern_fail(ctx, "depth %lld is out of range", (long long)depth);
     int r = ix->rank + 1;
     if (r > TENSOR_MAX_RANK)
         return kern_fail(ctx, "result rank exceeds %d", TENSOR_MAX_RANK);
@@ -259,7 +259,10 @@ int kern_run_one_hot(op_ctx *ctx)
     kern_convert(ix->data, ix->dtype, idx, DT_DOUBLE, n);
     for (int64_t o = 0; o < outer; o++)
         for (int64_t in = 0; in < inner; in++) {
-            int64_t v = (int64_t)idx[o * inner + in];
+            double iv = idx[o * inner + in];
+            if (!(iv > -depth_d - 1 && iv < depth_d))   /* also NaN: converting it would be undefined */
+                continue;
+            int64_t v = (int64_t)iv;
             if (v < 0)
                 v += depth;
             if (v < 0 || v >= depth)

@@ -31,6 +31,8 @@ graph_value *kern_nn_in(const graph *g, const graph_node *n, int i);
 graph_value *kern_nn_out(const graph *g, const graph_node *n, int i);
 /* True when input i is present; true when output i is present with a non-empty name. */
 bool kern_nn_has_in(const graph_node *n, int i);
+/* Inference runs before the checks: fails (fills e) unless inputs 0..count-1 are all present. */
+int kern_nn_infer_needs(const graph_node *n, int count, qrc_err *e);
 bool kern_nn_has_out(const graph *g, const graph_node *n, int i);
 /* Sets output i's dtype and shape (rank -1: unknown). Does nothing when the output is absent. */
 void kern_nn_set_out(const graph *g, const graph_node *n, int i, tensor_dtype dt, int rank, const int64_t *dims);

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checked.h"
+#include "ops/kern.h"
+
 static int vfail(qrc_err *e, const graph_node *n, const char *fmt, va_list ap)
 {
     char msg[768];
@@ -40,6 +43,14 @@ graph_value *kern_nn_in(const graph *g, const graph_node *n, int i)
     if (i < 0 || i >= n->n_in || n->in[i] < 0)
         return NULL;
     return &g->values[n->in[i]];
+}
+
+int kern_nn_infer_needs(const graph_node *n, int count, qrc_err *e)
+{
+    for (int i = 0; i < count; i++)
+        if (!kern_nn_has_in(n, i))
+            return kern_nn_err(e, n, "input %d is required", i);
+    return 0;
 }
 
 graph_value *kern_nn_out(const graph *g, const graph_node *n, int i)
@@ -91,6 +102,8 @@ int kern_nn_check_node(const graph *g, const graph_node *n, int min_in, int max_
             ok = !strcmp(*k, n->attrs[a].name);
         if (!ok)
             return kern_nn_err(e, n, "attribute '%s' is not supported", n->attrs[a].name);
+        if (kern_check_attr_kind(n, &n->attrs[a], e))
+            return -1;
     }
     for (int i = 0; i < n->n_in && i < 32; i++) {
         graph_value *v = kern_nn_in(g, n, i);
@@ -152,27 +165,36 @@ int kern_nn_window(const graph_node *n, int nsp, const int64_t *kernel, const in
         w->pe[i] = !strcmp(ap, "VALID") || same ? 0 : pads[i + nsp];
         if (w->pb[i] < 0 || w->pe[i] < 0)
             return kern_nn_err(e, n, "negative pads are not supported");
-        int64_t eff = (w->k[i] - 1) * w->d[i] + 1;
+        /* Kernel sizes, dilations and pads come from the file: the window arithmetic is checked. */
+        int64_t eff, padded, num, total, last;
+        if (!checked_mul(w->k[i] - 1, w->d[i], &eff) || !checked_add(eff, 1, &eff))
+            return kern_nn_err(e, n, "kernel %lld with dilation %lld is too large in spatial dim %d",
+                               (long long)w->k[i], (long long)w->d[i], i);
         if (in[i] < 0) {
             w->out[i] = -1;
             continue;
         }
         if (same) {
-            w->out[i] = (in[i] + w->s[i] - 1) / w->s[i];
-            int64_t total = (w->out[i] - 1) * w->s[i] + eff - in[i];
+            w->out[i] = in[i] / w->s[i] + (in[i] % w->s[i] != 0);
+            if (!checked_mul(w->out[i] - 1, w->s[i], &total) || !checked_add(total, eff, &total))
+                return kern_nn_err(e, n, "window arithmetic overflows in spatial dim %d", i);
+            total -= in[i];
             if (total < 0)
                 total = 0;
             w->pb[i] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
             w->pe[i] = total - w->pb[i];
             continue;
         }
-        int64_t num = in[i] + w->pb[i] + w->pe[i] - eff;
+        if (!checked_add(in[i], w->pb[i], &padded) || !checked_add(padded, w->pe[i], &padded))
+            return kern_nn_err(e, n, "pads %lld and %lld are too large in spatial dim %d", (long long)w->pb[i],
+                               (long long)w->pe[i], i);
+        num = padded - eff;
         if (num < 0)
             return kern_nn_err(e, n, "window of %lld (dilated) exceeds the padded input %lld in spatial dim %d",
-                               (long long)eff, (long long)(in[i] + w->pb[i] + w->pe[i]), i);
-        w->out[i] = (ceil_mode ? (num + w->s[i] - 1) / w->s[i] : num / w->s[i]) + 1;
+                               (long long)eff, (long long)padded, i);
+        w->out[i] = (ceil_mode ? num / w->s[i] + (num % w->s[i] != 0) : num / w->s[i]) + 1;
         /* a last window starting inside the end padding is dropped */
-        if (ceil_mode && w->out[i] > 1 && (w->out[i] - 1) * w->s[i] >= in[i] + w->pb[i])
+        if (ceil_mode && w->out[i] > 1 && checked_mul(w->out[i] - 1, w->s[i], &last) && last >= in[i] + w->pb[i])
             w->out[i]--;
     }
     return 0;

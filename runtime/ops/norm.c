@@ -52,6 +52,8 @@ int kern_nn_batchnorm_check(const graph *g, const graph_node *node, qrc_err *e)
 /* Output 0 takes input 0's dtype and shape. */
 int kern_nn_same_infer(const graph *g, const graph_node *node, qrc_err *e)
 {
+    if (kern_nn_infer_needs(node, 1, e))
+        return -1;
     graph_value *x = kern_nn_in(g, node, 0);
     kern_nn_set_out(g, node, 0, x->dtype != DT_UNDEFINED ? x->dtype : DT_FLOAT, x->rank, x->dims);
     graph_value *y = kern_nn_out(g, node, 0);
@@ -159,7 +161,8 @@ int kern_nn_layernorm_check(const graph *g, const graph_node *node, qrc_err *e)
 
 int kern_nn_layernorm_infer(const graph *g, const graph_node *node, qrc_err *e)
 {
-    kern_nn_same_infer(g, node, e);
+    if (kern_nn_same_infer(g, node, e))
+        return -1;
     graph_value *x = kern_nn_in(g, node, 0);
     if (x->rank < 0) {
         kern_nn_set_out(g, node, 1, DT_FLOAT, -1, NULL);

@@ -51,6 +51,8 @@ int kern_nn_pool_infer(const graph *g, const graph_node *node, qrc_err *e)
 {
     const int64_t *ks;
     int nk = graph_attr_ints(node, "kernel_shape", &ks);
+    if (kern_nn_infer_needs(node, 1, e))
+        return -1;
     graph_value *x = kern_nn_in(g, node, 0);
     if (x->rank != nk + 2) {
         kern_nn_set_out(g, node, 0, DT_FLOAT, -1, NULL);
@@ -321,6 +323,8 @@ int kern_nn_global_pool_check(const graph *g, const graph_node *node, qrc_err *e
 
 int kern_nn_global_pool_infer(const graph *g, const graph_node *node, qrc_err *e)
 {
+    if (kern_nn_infer_needs(node, 1, e))
+        return -1;
     graph_value *x = kern_nn_in(g, node, 0);
     if (x->rank < 2) {
         kern_nn_set_out(g, node, 0, DT_FLOAT, -1, NULL);

@@ -223,6 +223,8 @@ static tensor *attr_scales(const graph_node *n)
 
 int kern_nn_resize_infer(const graph *g, const graph_node *node, qrc_err *e)
 {
+    if (kern_nn_infer_needs(node, 1, e))
+        return -1;
     graph_value *x = kern_nn_in(g, node, 0);
     if (x->rank < 0) {
         kern_nn_set_out(g, node, 0, DT_FLOAT, -1, NULL);

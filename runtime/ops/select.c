@@ -64,6 +64,9 @@ int kern_infer_topk(const graph *g, const graph_node *n, qrc_err *e)
     int64_t dims[TENSOR_MAX_RANK];
     memcpy(dims, x->dims, sizeof dims);
     dims[a] = kern_const_ints(g, n, 1, &k, 1) == 1 ? k : -1;
+    if (dims[a] != -1 && (k < 0 || (x->dims[a] >= 0 && k > x->dims[a])))
+        return kern_node_err(e, n, "K = %lld is out of range for an axis of %lld", (long long)k,
+                             (long long)x->dims[a]);
     kern_set_out(g, n, 0, x->dtype, x->rank, dims);
     return kern_set_out(g, n, 1, DT_INT64, x->rank, dims);
 }

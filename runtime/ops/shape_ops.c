@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "checked.h"
 #include "ops/basic.h"
 #include "ops/kern.h"
 
@@ -32,8 +33,8 @@ static int reshape_dims(const graph_node *n, int in_rank, const int64_t *in_dims
     for (int i = 0; i < in_rank; i++) {
         if (in_dims[i] < 0)
             total_known = false;
-        else
-            total *= in_dims[i];
+        else if (!checked_mul(total, in_dims[i], &total))
+            return kern_node_err(e, n, "the input's element count overflows");
     }
     bool prod_known = true;
     for (int i = 0; i < k; i++) {
@@ -55,8 +56,8 @@ static int reshape_dims(const graph_node *n, int in_rank, const int64_t *in_dims
         out[i] = s;
         if (s < 0)
             prod_known = false;
-        else
-            known *= s;
+        else if (!checked_mul(known, s, &known))
+            return kern_node_err(e, n, "target shape's element count overflows");
     }
     if (infer_at >= 0) {
         if (!total_known || !prod_known)
@@ -129,7 +130,10 @@ static int flatten_dims(const graph_node *n, int rank, const int64_t *in, int64_
     out[0] = out[1] = 1;
     for (int d = 0; d < rank; d++) {
         int64_t *o = d < a ? &out[0] : &out[1];
-        *o = in[d] < 0 || *o < 0 ? -1 : *o * in[d];
+        if (in[d] < 0 || *o < 0)
+            *o = -1;
+        else if (!checked_mul(*o, in[d], o))
+            return kern_node_err(e, n, "flattened dim overflows");
     }
     return 0;
 }
@@ -554,6 +558,10 @@ int kern_infer_range(const graph *g, const graph_node *n, qrc_err *e)
         if (d[2] == 0)
             return kern_node_err(e, n, "delta is zero");
         double c = ceil((d[1] - d[0]) / d[2]);
+        if (c != c)
+            return kern_node_err(e, n, "start, limit or delta is not a number");
+        if (c > (double)CHECKED_MAX_BYTES)
+            return kern_node_err(e, n, "asks for %g elements, more than the 16 GiB limit holds", c);
         len = c > 0 ? (int64_t)c : 0;
     }
     return kern_set_out(g, n, 0, s ? s->dtype : DT_UNDEFINED, 1, &len);
@@ -576,8 +584,10 @@ int kern_run_range(op_ctx *ctx)
     if (delta == 0)
         return kern_fail(ctx, "delta is zero");
     double c = ceil((limit - start) / delta);
-    if (!(c < 1e10))
-        c = c > 0 ? 1e10 : 0;
+    if (c != c)
+        return kern_fail(ctx, "start, limit or delta is not a number");
+    if (c > (double)CHECKED_MAX_BYTES)
+        return kern_fail(ctx, "asks for %g elements, more than the 16 GiB limit holds", c);
     int64_t len = c > 0 ? (int64_t)c : 0;
     tensor_dtype dt = ctx->in[0]->dtype;
     tensor *y = op_output(ctx, 0, dt, 1, &len);

@@ -104,18 +104,60 @@ static bool inference_dropout(const graph *g, const graph_node *nd)
     return nd->n_out < 2 || nd->out[1] < 0 || (pass_consumer_count(g, nd->out[1]) == 0 && !pass_pinned(g, nd->out[1]));
 }
 
+/* What one sweep knows: readers of a bypassed output are redirected when the sweep reaches them (it
+ * visits nodes in topological order, so every reader comes after the bypass), which keeps a chain of n
+ * pass-through nodes linear instead of rescanning the graph per node. */
+typedef struct sweep_state {
+    int *alias;          /* value -> the value that replaces it, or -1 */
+    int n_alias;
+    bool subgraphs;      /* some node owns a subgraph: outer values may be captured by name */
+} sweep_state;
+
+static int resolve(const sweep_state *s, int v)
+{
+    while (v >= 0 && v < s->n_alias && s->alias[v] >= 0)
+        v = s->alias[v];
+    return v;
+}
+
+/* Redirects every reader now (before counting readers of a value). */
+static void flush(graph *g, const sweep_state *s)
+{
+    for (int n = 0; n < g->n_nodes; n++)
+        for (int i = 0; !g->nodes[n].dead && i < g->nodes[n].n_in; i++)
+            g->nodes[n].in[i] = resolve(s, g->nodes[n].in[i]);
+}
+
+static bool any_subgraph(const graph *g)
+{
+    for (int n = 0; n < g->n_nodes; n++)
+        if (!g->nodes[n].dead && has_subgraph(&g->nodes[n]))
+            return true;
+    return false;
+}
+
+/* pass_pinned, without its scan of every node for subgraph reads when the graph has no subgraph. */
+static bool pinned(const graph *g, bool subgraphs, int v)
+{
+    return subgraphs ? pass_pinned(g, v) : pass_is_output(g, v);
+}
+
 /* Removes a pass-through node (output = input 0). Returns true when it could. */
-static bool bypass(graph *g, int n)
+static bool bypass(graph *g, int n, sweep_state *s)
 {
     graph_node *nd = &g->nodes[n];
     int in = nd->in[0], out = nd->out[0];
     if (in < 0 || out < 0)
         return false;
-    if (!pass_pinned(g, out)) {
+    if (!pinned(g, s->subgraphs, out)) {
         nd->dead = true;
-        pass_replace_uses(g, out, in);
+        if (out < s->n_alias)
+            s->alias[out] = in;
+        else
+            pass_replace_uses(g, out, in);
         return true;
     }
+    flush(g, s);   /* the consumer count below must see every redirected reader */
     /* The output name must survive: let the input's producer write it instead, when it is ours alone. */
     int p = pass_producer(g, in);
     if (p < 0 || pass_pinned(g, in) || pass_consumer_count(g, in) != 1)
@@ -189,8 +231,9 @@ static int remove_dead(graph *g)
             if (nd->in[i] >= 0)
                 uses[nd->in[i]]++;
     }
+    bool subgraphs = any_subgraph(g);
     for (int v = 0; v < g->n_values; v++)
-        if (pass_pinned(g, v))
+        if (pinned(g, subgraphs, v))
             uses[v]++;
     int removed = 0;
     for (int k = g->n_nodes - 1; k >= 0; k--) {
@@ -247,11 +290,21 @@ static int fold_shape(graph *g, int n)
 /* One sweep in topological order; returns the number of rewrites. */
 static int sweep(graph *g, pass_report *r)
 {
+    sweep_state s = {.alias = malloc(((size_t)g->n_values + 1) * sizeof *s.alias), .n_alias = g->n_values};
+    if (!s.alias)
+        s.n_alias = 0;
+    for (int v = 0; v < s.n_alias; v++)
+        s.alias[v] = -1;
+    s.subgraphs = any_subgraph(g);
     int changed = 0;
     for (int k = 0; k < g->n_nodes; k++) {
         int n = g->order ? g->order[k] : k;
         graph_node *nd = &g->nodes[n];
-        if (nd->dead || has_subgraph(nd))
+        if (nd->dead)
+            continue;
+        for (int i = 0; i < nd->n_in; i++)
+            nd->in[i] = resolve(&s, nd->in[i]);
+        if (has_subgraph(nd))
             continue;
         bool std = !nd->domain[0];
         if (std && in_list(nd->op_type, no_fold, sizeof no_fold / sizeof *no_fold))
@@ -263,12 +316,13 @@ static int sweep(graph *g, pass_report *r)
         }
         if (std && !strcmp(nd->op_type, "Shape") && fold_shape(g, n)) {
             changed++;
-        } else if (std && !strcmp(nd->op_type, "Identity") && bypass(g, n)) {
+        } else if (std && !strcmp(nd->op_type, "Identity") && bypass(g, n, &s)) {
             changed++;
-        } else if (std && !strcmp(nd->op_type, "Dropout") && inference_dropout(g, nd) && bypass(g, n)) {
+        } else if (std && !strcmp(nd->op_type, "Dropout") && inference_dropout(g, nd) && bypass(g, n, &s)) {
             changed++;
         }
     }
+    free(s.alias);
     return changed;
 }
 

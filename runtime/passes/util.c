@@ -93,7 +93,7 @@ int pass_consumers(const graph *g, int v, int *out, int max)
     return c;
 }
 
-bool pass_pinned(const graph *g, int v)
+bool pass_is_output(const graph *g, int v)
 {
     if (v < 0)
         return false;
@@ -102,7 +102,12 @@ bool pass_pinned(const graph *g, int v)
     for (int i = 0; i < g->n_outputs; i++)
         if (g->outputs[i] == v)
             return true;
-    return pass_captured(g, g->values[v].name);
+    return false;
+}
+
+bool pass_pinned(const graph *g, int v)
+{
+    return v >= 0 && (pass_is_output(g, v) || pass_captured(g, g->values[v].name));
 }
 
 void pass_replace_uses(graph *g, int from, int to)

@@ -20,6 +20,8 @@ int pass_consumer_count(const graph *g, int v);
 int pass_consumers(const graph *g, int v, int *out, int max);
 /* True when v is read by something other than live nodes of g: a graph output or a subgraph. */
 bool pass_pinned(const graph *g, int v);
+/* True when v is a graph output (pass_pinned without the scan for subgraph reads). */
+bool pass_is_output(const graph *g, int v);
 /* Points every live node input reading `from` at `to`. */
 void pass_replace_uses(graph *g, int from, int to);
 /* Gives value v the constant t (owned by g from now on): frees an old initializer, copies the type. */

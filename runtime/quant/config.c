@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "quant.h"
+#include "onnx.h"
+#include "op.h"
 
 /* "True"/"False" (as AIMET writes them) or a JSON boolean; absent gives QUANT_UNSET. */
 static int read_tri(const json_t *obj, const char *key, quant_tri *out, const char *where, qrc_err *e)
@@ -117,6 +119,8 @@ static int read_supergroups(quant_config *c, const json_t *list, qrc_err *e)
             const char *s = json_string_value(json_array_get(ops, j));
             if (!s)
                 return err_set(e, "supergroups[%zu].op_list[%zu]: expected an op type name", i, j);
+            if (!op_find("", s, 1000))   /* a misspelled op would make the supergroup match nothing */
+                return err_set(e, "supergroups[%zu].op_list[%zu]: unknown op type '%s'", i, j, s);
             if (!(names[j] = strdup(s)))
                 return err_set(e, "out of memory");
         }
@@ -199,7 +203,11 @@ quant_config *quant_config_parse(const char *json_text, const char *source, qrc_
 quant_config *quant_config_load(const char *path, qrc_err *e)
 {
     json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
+    FILE *f = onnx_open_regular(path, e);
+    if (!f)
+        return NULL;
+    json_t *root = json_loadf(f, 0, &je);
+    fclose(f);
     if (!root) {
         err_set(e, "%s:%d:%d: %s", path, je.line, je.column, je.text);
         return NULL;

@@ -158,6 +158,12 @@ int quant_evaluate(quant_sim *s, const quant_data *d, const char *labels, quant_
             agree += a == b;
             if (lab) {
                 int64_t want = label_at(lab, r);
+                if (want < 0 || want >= classes) {   /* a wrong label would silently lower the accuracy */
+                    err_set(e, "%s: label %lld of row %lld is outside the model's %lld classes", labels,
+                            (long long)want, (long long)(done_rows + r), (long long)classes);
+                    tensor_free(lab);
+                    goto done_outs;
+                }
                 float_ok += a == want;
                 quant_ok += b == want;
             }
