@@ -359,6 +359,8 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
                 dw_plane_avx512_s1(a, xp, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks, a->y + p * osz);
             else
                 dw_plane_avx512(a, xp, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks, a->y + p * osz);
+            if (a->plane_act)
+                a->plane_act(a->y + p * osz, osz, a->act_arg);
         }
         free(masks);
         return 0;
@@ -392,6 +394,8 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
                 if (buf) {
                     dw_plane_s1(a, xp, wp, bias, pitch, buf, buf + (a->oh + (a->kh - 1) * a->dh) * pitch, yp);
                     dw_clamp(yp, osz, a->lo, a->hi);
+                    if (a->plane_act)
+                        a->plane_act(yp, osz, a->act_arg);
                 }
                 continue;
             }
@@ -407,6 +411,8 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
                 }
             }
             dw_clamp(yp, osz, a->lo, a->hi);
+            if (a->plane_act)
+                a->plane_act(yp, osz, a->act_arg);
         }
         free(buf);
     }

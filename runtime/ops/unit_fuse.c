@@ -1,8 +1,8 @@
 /* unit_fuse.c — for plain inference runs, the units exporters write out op by op for opsets that lack
  * them become single nodes: each decomposed LayerNorm over the last axis (ReduceMean, Sub, Pow 2,
  * ReduceMean, Add eps, Sqrt, Div [, Mul gamma [, Add beta]]) one com.microsoft LayerNormalization, each
- * decomposed GELU (x / sqrt 2, Erf, + 1, times x, times 0.5) one com.microsoft Gelu: one pass instead of
- * five to nine over the tensor. The units are found by the prepare fuse pass's own matchers. Their inner
+ * decomposed GELU (x / sqrt 2, Erf, + 1, times x, times 0.5) one com.microsoft Gelu, each SiLU
+ * (Sigmoid, times x) one com.microsoft QuickGelu: one pass instead of two to nine over the tensor. The units are found by the prepare fuse pass's own matchers. Their inner
  * values vanish, so, as with kern_nn_fuse_conv, this is for running a model, not observing it. */
 #include "ops/nn_ops.h"
 
@@ -94,6 +94,18 @@ static int rewrite_gelu(graph *g, const int *nodes, int x)
     return 1;
 }
 
+/* Rewrites SiLU Sigmoid node s and Mul node m into one QuickGelu with alpha 1; returns 1. */
+static int rewrite_silu(graph *g, int s, int m)
+{
+    int x = g->nodes[s].in[0], out = g->nodes[m].out[0];
+    const char *name = arena_printf(&g->strings, "%s/QuickGelu", g->nodes[s].name);
+    g->nodes[s].dead = g->nodes[m].dead = true;
+    int k = graph_node_add(g, "QuickGelu", name, 1, &x, 1, &out);
+    g->nodes[k].domain = graph_strdup(g, "com.microsoft");
+    graph_attr_set(g, k, "alpha", ATTR_FLOAT)->f = 1.0f;
+    return 1;
+}
+
 static bool all_live(const graph *g, const int *nodes, int n)
 {
     for (int i = 0; i < n; i++)
@@ -117,8 +129,13 @@ int kern_nn_fuse_units(graph *g, int *fused, qrc_err *e)
             continue;
         }
         n = pass_gelu_nodes(g, k, NULL, nodes, &x);   /* five nodes: with the 0.5 */
-        if (n == 5 && all_live(g, nodes, n) && g->values[x].dtype == DT_FLOAT)
+        if (n == 5 && all_live(g, nodes, n) && g->values[x].dtype == DT_FLOAT) {
             count += rewrite_gelu(g, nodes, x);
+            continue;
+        }
+        const int m = kern_nn_silu_mul(g, k);
+        if (m >= 0 && g->values[g->nodes[k].in[0]].dtype == DT_FLOAT)
+            count += rewrite_silu(g, k, m);
     }
     if (fused)
         *fused = count;
