@@ -113,13 +113,9 @@ NN_VEC static void bias_act(float *restrict y, int64_t n, float bias, conv_act a
             y[i] = v < act.a ? act.a : v > act.b ? act.b : v;
         }
     else if (act.kind == ACT_SIGMOID)
-        for (int64_t i = 0; i < n; i++)
-            y[i] = kern_vsigmoid(y[i] + bias);
+        kern_vsigmoid_row(y, y, n, bias);
     else if (act.kind == ACT_SWISH)
-        for (int64_t i = 0; i < n; i++) {
-            float v = y[i] + bias;
-            y[i] = v * kern_vsigmoid(act.a * v);
-        }
+        kern_vswish_row(y, y, n, bias, act.a);
     else
         for (int64_t i = 0; i < n; i++)
             y[i] += bias;

@@ -68,6 +68,8 @@ static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
             y[i] = (EXPR_F);                                                                                \
         }                                                                                                   \
     }                                                                                                       \
+    DOUBLE_ROW(NAME, EXPR_D)
+#define DOUBLE_ROW(NAME, EXPR_D)                                                                            \
     static void NAME##_f64(const double *x, double *y, int64_t n, double a, double b)                      \
     {                                                                                                       \
         (void)a, (void)b;                                                                                   \
@@ -102,6 +104,11 @@ static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
         }                                                                                                   \
     }
 
+/* An op whose float row is the function ROW_F (an expression over doubles as usual). */
+#define UNARY_ROW_F(NAME, AN, AD, BN, BD, ROW_F, EXPR_D)                                                    \
+    DOUBLE_ROW(NAME, EXPR_D)                                                                                \
+    static const unary_op NAME##_op = {AN, BN, AD, BD, ROW_F, NAME##_f64, NULL};                            \
+    int kern_run_##NAME(op_ctx *ctx) { return unary_apply(ctx, &NAME##_op, kern_run_##NAME); }
 /* An op over float/double: NAME, attribute a (name, default), attribute b, expressions in v, a, b. */
 #define UNARY(NAME, AN, AD, BN, BD, EXPR_F, EXPR_D)                                                         \
     FLOAT_ROWS(NAME, EXPR_F, EXPR_D)                                                                        \
@@ -136,10 +143,18 @@ UNARY(leaky_relu, "alpha", 0.01, NULL, 0, v < 0 ? v * a : v, v < 0 ? v * a : v)
 static inline float unit_clamp(float v) { return vm_select(v < 0.0f, 0.0f, vm_select(v > 1.0f, 1.0f, v)); }
 static inline double unit_clamp_d(double v) { return v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v; }
 
-UNARY(sigmoid, NULL, 0, NULL, 0, kern_vsigmoid(v), sigmoid_d(v))
+static void sigmoid_row(const float *x, float *y, int64_t n, float a, float b)
+{
+    kern_vsigmoid_row(x, y, n, 0.0f);
+}
+static void swish_row(const float *x, float *y, int64_t n, float a, float b)
+{
+    kern_vswish_row(x, y, n, 0.0f, a);
+}
+UNARY_ROW_F(sigmoid, NULL, 0, NULL, 0, sigmoid_row, sigmoid_d(v))
 /* com.microsoft QuickGelu: x sigmoid(alpha x); with alpha 1 it is SiLU, which kern_nn_fuse_units makes
  * of a Sigmoid and a Mul */
-UNARY(quick_gelu, "alpha", 1.702, NULL, 0, v * kern_vsigmoid(a * v), v * sigmoid_d(a * v))
+UNARY_ROW_F(quick_gelu, "alpha", 1.702, NULL, 0, swish_row, v * sigmoid_d(a * v))
 UNARY(hard_sigmoid, "alpha", 0.2, "beta", 0.5, unit_clamp(a * v + b), unit_clamp_d(a * v + b))
 UNARY(hard_swish, NULL, 0, NULL, 0, v * unit_clamp(v / 6.0f + 0.5f), v * unit_clamp_d(v / 6.0 + 0.5))
 UNARY(tanh, NULL, 0, NULL, 0, kern_vtanh(v), tanh(v))

@@ -111,4 +111,11 @@ static inline float kern_vtanh(float x)
     return copysignf(vm_select(ax < 0.625f, small, big), x);   /* also tanh(-0) = -0 */
 }
 
+/* y[i] = sigmoid(x[i] + bias) for i < n; y may be x. On AVX-512 CPUs an intrinsics loop (vmath.c)
+ * within the same bound as kern_vsigmoid. */
+void kern_vsigmoid_row(const float *x, float *y, int64_t n, float bias);
+/* y[i] = v sigmoid(alpha v) with v = x[i] + bias (swish; SiLU for alpha 1) for i < n; y may be x. Within
+ * kern_vsilu's bound for alpha 1. */
+void kern_vswish_row(const float *x, float *y, int64_t n, float bias, float alpha);
+
 #endif
