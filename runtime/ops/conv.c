@@ -255,7 +255,7 @@ static dnnl_status_t make_reorder(const dnnl_memory_desc_t *from, const dnnl_mem
 }
 
 static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor *w, bool bias, const conv_geom *cg,
-                      const int64_t *od, conv_act act)
+                      const int64_t *od, conv_act act, int threads)
 {
     dnnl_engine_t eng = kern_nn_engine();
     dnnl_primitive_desc_t pd = NULL;
@@ -343,7 +343,7 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
     if (attr)
         dnnl_primitive_attr_destroy(attr);
     s->rank = rank;
-    s->threads = ctx->threads;
+    s->threads = threads;
     memcpy(s->key, x->dims, sizeof s->key);
     return 0;
 fail:
@@ -418,11 +418,12 @@ int kern_nn_conv_run(op_ctx *ctx)
             return kern_nn_fail(ctx, "out of memory");
         s = *ctx->state;
     }
-    kern_nn_threads(ctx->threads);
-    if (!s->conv || s->rank != x->rank || s->threads != ctx->threads ||
-        memcmp(s->key, x->dims, sizeof s->key) || (b != NULL) != s->bias) {
+    const int threads = kern_nn_work_threads(ctx, (double)tensor_numel(y) * (double)(tensor_numel(w) / cg.oc));
+    kern_nn_threads(threads);
+    if (!s->conv || s->rank != x->rank || s->threads != threads || memcmp(s->key, x->dims, sizeof s->key) ||
+        (b != NULL) != s->bias) {
         conv_state_clear(s);
-        if (conv_build(ctx, s, x, w, b != NULL, &cg, od, act))
+        if (conv_build(ctx, s, x, w, b != NULL, &cg, od, act, threads))
             return -1;
     }
     int rc = -1;
@@ -455,7 +456,7 @@ int kern_nn_conv_run(op_ctx *ctx)
     }
     if (s->pointwise)
         bias_act_planes(y->data, cg.n * cg.oc, cg.oc, tensor_numel(y) / (cg.n * cg.oc), b ? b->data : NULL, act,
-                        ctx->threads);
+                        threads);
     rc = 0;
 done:
     if (s == &tmp)
