@@ -67,6 +67,12 @@ bench_one resnet18 "$SHARED/bench/resnet18.onnx" "$tmp/in_1.npy" 1 20
 bench_one resnet18 "$SHARED/bench/resnet18.onnx" "$tmp/in_8.npy" 8 10
 bench_one mobilenet_v2 "$SHARED/bench/mobilenet_v2.onnx" "$tmp/in_1.npy" 1 20
 bench_one mobilenet_v2 "$SHARED/bench/mobilenet_v2.onnx" "$tmp/in_8.npy" 8 10
+if [ -f "$SHARED/bench/efficientnet_b0.onnx" ]; then
+    bench_one efficientnet_b0 "$SHARED/bench/efficientnet_b0.onnx" "$tmp/in_1.npy" 1 20
+    bench_one efficientnet_b0 "$SHARED/bench/efficientnet_b0.onnx" "$tmp/in_8.npy" 8 10
+else
+    notes+=("efficientnet_b0: $SHARED/bench/efficientnet_b0.onnx not found, not timed")
+fi
 for m in fmnist_cnn fmnist_resnet fmnist_vit; do
     bench_one "$m" "recipes/models/$m.onnx" "$tmp/fmnist_64.npy" 64 20
 done

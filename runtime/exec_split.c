@@ -11,8 +11,9 @@
 
 /* Ops whose output image i depends only on input image i (given the per-node conditions below). */
 static const char *const per_image_ops[] = {"Conv", "FusedConv", "Relu", "Clip", "LeakyRelu", "Sigmoid",
-                                            "Add", "Mul", "Sub", "MaxPool", "AveragePool", "GlobalAveragePool",
-                                            "BatchNormalization", "Flatten", "Gemm", "Identity", NULL};
+                                            "QuickGelu", "Add", "Mul", "Sub", "MaxPool", "AveragePool",
+                                            "GlobalAveragePool", "BatchNormalization", "Flatten", "Gemm",
+                                            "Identity", NULL};
 
 /* Split a batch whose input exceeds SPLIT_MIN_BYTES into sub-batches of at most SPLIT_SUB_BYTES of input:
  * two 3x224x224 float images (588 KiB each), whose largest MobileNet-style activations (about 10 MB)
@@ -32,7 +33,7 @@ static bool node_per_image(const graph *g, const graph_node *n)
     while (per_image_ops[k] && strcmp(per_image_ops[k], n->op_type))
         k++;
     if (!per_image_ops[k] || (n->domain[0] && strcmp(n->domain, "com.microsoft")) ||
-        (n->domain[0] && strcmp(n->op_type, "FusedConv")))
+        (n->domain[0] && strcmp(n->op_type, "FusedConv") && strcmp(n->op_type, "QuickGelu")))
         return false;
     if (!strcmp(n->op_type, "BatchNormalization") && graph_attr_int(n, "training_mode", 0))
         return false;

@@ -174,6 +174,7 @@ int kern_run_hard_swish(op_ctx *ctx);
 int kern_run_leaky_relu(op_ctx *ctx);
 int kern_run_log(op_ctx *ctx);
 int kern_run_neg(op_ctx *ctx);
+int kern_run_quick_gelu(op_ctx *ctx);
 int kern_run_reciprocal(op_ctx *ctx);
 int kern_run_relu(op_ctx *ctx);
 int kern_run_round(op_ctx *ctx);

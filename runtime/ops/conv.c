@@ -8,8 +8,10 @@
  * (depthwise.c). Weights are reordered into oneDNN's layout once and cached in the node state when they are an
  * initializer; the compiled primitive is cached per input shape and thread count.
  *
- * com.microsoft FusedConv (a Conv followed by Relu, LeakyRelu or Clip, as ONNX Runtime defines it) runs
- * the same way with the activation as a oneDNN post-op; kern_nn_fuse_conv (conv_fuse.c) makes them. */
+ * com.microsoft FusedConv (a Conv followed by Relu, LeakyRelu, Clip or Sigmoid, as ONNX Runtime defines it,
+ * or by QuickGelu, x sigmoid(alpha x), which with alpha 1 is SiLU) runs the same way with the activation
+ * as a oneDNN post-op, in the pass that adds the bias on the pointwise path, and on each output plane
+ * right after it is computed on the depthwise path; kern_nn_fuse_conv (conv_fuse.c) makes them. */
 #include "ops/nn_ops.h"
 
 #include <math.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "ops/nn.h"
+#include "ops/vmath.h"
 
 typedef struct conv_state {
     int rank, threads;
@@ -58,7 +61,7 @@ static const char *const fused_attrs[] = {"auto_pad", "dilations", "group", "ker
 
 /* The activation a com.microsoft FusedConv applies to its output (kind NONE for a plain Conv). */
 typedef struct conv_act {
-    enum { ACT_NONE, ACT_RELU, ACT_LEAKY, ACT_CLIP } kind;
+    enum { ACT_NONE, ACT_RELU, ACT_LEAKY, ACT_CLIP, ACT_SIGMOID, ACT_SWISH } kind;
     float a, b;
 } conv_act;
 
@@ -81,23 +84,14 @@ static int read_act(const graph_node *node, conv_act *act, qrc_err *e)
         act->kind = ACT_CLIP;
         act->a = pa->floats[0];
         act->b = pa->floats[1];
+    } else if (!strcmp(name, "Sigmoid") && np == 0)
+        act->kind = ACT_SIGMOID;
+    else if (!strcmp(name, "QuickGelu") && np <= 1) {
+        act->kind = ACT_SWISH;
+        act->a = np ? pa->floats[0] : 1.702f;   /* com.microsoft QuickGelu's default */
     } else if (name[0])
         return kern_nn_err(e, node, "activation '%s' (%d params) is not supported", name, np);
     return 0;
-}
-
-/* Applies the activation in place (the depthwise path, which has no oneDNN post-op). */
-NN_VEC static void apply_act(float *restrict y, int64_t n, conv_act act)
-{
-    if (act.kind == ACT_RELU)
-        for (int64_t i = 0; i < n; i++)
-            y[i] = y[i] > 0.0f ? y[i] : 0.0f;
-    else if (act.kind == ACT_LEAKY)
-        for (int64_t i = 0; i < n; i++)
-            y[i] = y[i] >= 0.0f ? y[i] : y[i] * act.a;
-    else if (act.kind == ACT_CLIP)
-        for (int64_t i = 0; i < n; i++)
-            y[i] = y[i] < act.a ? act.a : y[i] > act.b ? act.b : y[i];
 }
 
 /* One output plane of the pointwise path: y = act(y + bias), in one pass. */
@@ -118,6 +112,10 @@ NN_VEC static void bias_act(float *restrict y, int64_t n, float bias, conv_act a
             float v = y[i] + bias;
             y[i] = v < act.a ? act.a : v > act.b ? act.b : v;
         }
+    else if (act.kind == ACT_SIGMOID)
+        kern_vsigmoid_row(y, y, n, bias);
+    else if (act.kind == ACT_SWISH)
+        kern_vswish_row(y, y, n, bias, act.a);
     else
         for (int64_t i = 0; i < n; i++)
             y[i] += bias;
@@ -139,20 +137,10 @@ static void bias_act_planes(float *y, int64_t planes, int64_t c, int64_t plane, 
         bias_act(y + p * plane, plane, b ? b[p % c] : 0.0f, act);
 }
 
-/* apply_act over both cores when the tensor is large: blocks of 16K floats, one region. */
-static void apply_act_par(float *y, int64_t n, conv_act act, int threads)
+/* The depthwise path's activations other than a clamp, applied to each plane as it is finished. */
+static void dw_plane_act(float *y, int64_t n, const void *arg)
 {
-    enum { BLK = 1 << 14 };
-    const int64_t blocks = (n + BLK - 1) / BLK;
-    if (act.kind == ACT_NONE)
-        return;
-    if (threads < 2 || blocks < 4) {
-        apply_act(y, n, act);
-        return;
-    }
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t i = 0; i < blocks; i++)
-        apply_act(y + i * BLK, i == blocks - 1 ? n - i * BLK : BLK, act);
+    bias_act(y, n, 0.0f, *(const conv_act *)arg);
 }
 
 /* Shape facts shared by check, infer and run. */
@@ -269,7 +257,7 @@ static dnnl_status_t make_reorder(const dnnl_memory_desc_t *from, const dnnl_mem
 }
 
 static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor *w, bool bias, const conv_geom *cg,
-                      const int64_t *od, conv_act act)
+                      const int64_t *od, conv_act act, int threads)
 {
     dnnl_engine_t eng = kern_nn_engine();
     dnnl_primitive_desc_t pd = NULL;
@@ -324,6 +312,10 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
         DN(dnnl_post_ops_create(&po));
         if (act.kind == ACT_CLIP)
             DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, act.a, act.b));
+        else if (act.kind == ACT_SIGMOID)
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_logistic, 0.0f, 0.0f));
+        else if (act.kind == ACT_SWISH)
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, act.a, 0.0f));
         else
             DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, act.kind == ACT_LEAKY ? act.a : 0.0f, 0.0f));
         DN(dnnl_primitive_attr_set_post_ops(attr, po));
@@ -353,7 +345,7 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
     if (attr)
         dnnl_primitive_attr_destroy(attr);
     s->rank = rank;
-    s->threads = ctx->threads;
+    s->threads = threads;
     memcpy(s->key, x->dims, sizeof s->key);
     return 0;
 fail:
@@ -409,18 +401,15 @@ int kern_nn_conv_run(op_ctx *ctx)
     if (x->rank == 4 && cg.group == cg.c) {
         kern_nn_dw_args d = {x->data, w->data, b ? b->data : NULL, y->data, cg.n, cg.c, cg.oc, x->dims[2], x->dims[3],
                              od[2], od[3], cg.w.k[0], cg.w.k[1], cg.w.s[0], cg.w.s[1], cg.w.d[0], cg.w.d[1],
-                             cg.w.pb[0], cg.w.pb[1], -INFINITY, INFINITY};
+                             cg.w.pb[0], cg.w.pb[1], -INFINITY, INFINITY, NULL, &act};
         if (act.kind == ACT_RELU)
             d.lo = 0.0f;
         else if (act.kind == ACT_CLIP) {
             d.lo = act.a;
             d.hi = act.b;
-        }
-        if (kern_nn_depthwise2d(ctx, &d))
-            return -1;
-        if (act.kind == ACT_LEAKY)   /* Relu and Clip ran inside the kernel */
-            apply_act_par(y->data, tensor_numel(y), act, ctx->threads);
-        return 0;
+        } else if (act.kind != ACT_NONE)
+            d.plane_act = dw_plane_act;
+        return kern_nn_depthwise2d(ctx, &d);
     }
     if (!kern_nn_engine() || !kern_nn_stream())
         return kern_nn_fail(ctx, "oneDNN CPU engine is not available");
@@ -431,11 +420,12 @@ int kern_nn_conv_run(op_ctx *ctx)
             return kern_nn_fail(ctx, "out of memory");
         s = *ctx->state;
     }
-    kern_nn_threads(ctx->threads);
-    if (!s->conv || s->rank != x->rank || s->threads != ctx->threads ||
-        memcmp(s->key, x->dims, sizeof s->key) || (b != NULL) != s->bias) {
+    const int threads = kern_nn_work_threads(ctx, (double)tensor_numel(y) * (double)(tensor_numel(w) / cg.oc));
+    kern_nn_threads(threads);
+    if (!s->conv || s->rank != x->rank || s->threads != threads || memcmp(s->key, x->dims, sizeof s->key) ||
+        (b != NULL) != s->bias) {
         conv_state_clear(s);
-        if (conv_build(ctx, s, x, w, b != NULL, &cg, od, act))
+        if (conv_build(ctx, s, x, w, b != NULL, &cg, od, act, threads))
             return -1;
     }
     int rc = -1;
@@ -468,7 +458,7 @@ int kern_nn_conv_run(op_ctx *ctx)
     }
     if (s->pointwise)
         bias_act_planes(y->data, cg.n * cg.oc, cg.oc, tensor_numel(y) / (cg.n * cg.oc), b ? b->data : NULL, act,
-                        ctx->threads);
+                        threads);
     rc = 0;
 done:
     if (s == &tmp)

@@ -1,9 +1,10 @@
 /* conv_fuse.c — rewrites a graph for fast inference: constants folded (pass_fold, which also drops
  * Identity nodes), BatchNormalization folded into the producing
  * Conv (pass_fold_bn, backward only, so the result is exact up to rounding), then each Conv whose only
- * reader is a Relu, LeakyRelu or Clip (with constant bounds) merged with it into one com.microsoft
- * FusedConv, which runs the activation inside the convolution. Intermediate tensors disappear, so this
- * is for running a model, not for observing every tensor (calibration). */
+ * reader is a Relu, LeakyRelu, Clip (with constant bounds) or Sigmoid merged with it into one
+ * com.microsoft FusedConv, which runs the activation inside the convolution; so is each Conv read only
+ * by the two halves of a SiLU, Mul(x, Sigmoid(x)) (activation QuickGelu with alpha 1). Intermediate
+ * tensors disappear, so this is for running a model, not for observing every tensor (calibration). */
 #include "ops/nn_ops.h"
 
 #include <string.h>
@@ -32,8 +33,8 @@ static int activation_of(const graph *g, const graph_node *n, const char **name,
     if (n->domain[0] || n->n_in < 1 || n->n_out != 1)
         return -1;
     *np = 0;
-    if (!strcmp(n->op_type, "Relu")) {
-        *name = "Relu";
+    if (!strcmp(n->op_type, "Relu") || !strcmp(n->op_type, "Sigmoid")) {
+        *name = n->op_type;
         return 0;
     }
     if (!strcmp(n->op_type, "LeakyRelu")) {
@@ -56,6 +57,38 @@ static int activation_of(const graph *g, const graph_node *n, const char **name,
     return -1;
 }
 
+int kern_nn_silu_mul(const graph *g, int s)
+{
+    const graph_node *sn = &g->nodes[s];
+    if (sn->dead || sn->domain[0] || strcmp(sn->op_type, "Sigmoid") || sn->n_in != 1 || sn->n_out != 1 ||
+        sn->in[0] < 0 || sn->out[0] < 0)
+        return -1;
+    const graph_value *sv = &g->values[sn->out[0]];
+    if (sv->is_output || sv->n_consumers != 1)
+        return -1;
+    const int m = sv->consumers[0], x = sn->in[0], y = sn->out[0];
+    const graph_node *mn = &g->nodes[m];
+    if (mn->dead || mn->domain[0] || strcmp(mn->op_type, "Mul") || mn->n_in != 2 || mn->n_out != 1)
+        return -1;
+    return (mn->in[0] == x && mn->in[1] == y) || (mn->in[0] == y && mn->in[1] == x) ? m : -1;
+}
+
+/* The Mul ending a SiLU of Conv output v read by exactly that Sigmoid and that Mul; -1 when none. On
+ * success *sig is the Sigmoid. */
+static int silu_of(const graph *g, const graph_value *v, int *sig)
+{
+    if (v->n_consumers != 2)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        const int m = kern_nn_silu_mul(g, v->consumers[i]);
+        if (m >= 0 && m == v->consumers[1 - i]) {
+            *sig = v->consumers[i];
+            return m;
+        }
+    }
+    return -1;
+}
+
 int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e)
 {
     pass_opts o = pass_opts_default();
@@ -72,14 +105,18 @@ int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e)
         if (c->dead || c->domain[0] || strcmp(c->op_type, "Conv") || c->n_out != 1 || c->out[0] < 0)
             continue;
         graph_value *v = &g->values[c->out[0]];
-        if (v->is_output || v->n_consumers != 1)
+        const char *name = "QuickGelu";
+        float p[2] = {1.0f};
+        int np = 1, sig, m = v->is_output ? -1 : silu_of(g, v, &sig);
+        if (m >= 0)
+            g->nodes[sig].dead = true;
+        else if (!v->is_output && v->n_consumers == 1 && !g->nodes[v->consumers[0]].dead &&
+                 !activation_of(g, &g->nodes[v->consumers[0]], &name, p, &np) &&
+                 g->nodes[v->consumers[0]].in[0] == c->out[0])
+            m = v->consumers[0];
+        else
             continue;
-        graph_node *a = &g->nodes[v->consumers[0]];
-        const char *name;
-        float p[2];
-        int np;
-        if (a->dead || activation_of(g, a, &name, p, &np) || a->in[0] != c->out[0])
-            continue;
+        graph_node *a = &g->nodes[m];
         int out = a->out[0];
         a->dead = true;
         c->op_type = graph_strdup(g, "FusedConv");

@@ -338,6 +338,7 @@ __attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s2(const kern_
 
 int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
 {
+    const int threads = kern_nn_work_threads(ctx, (double)(a->n * a->oc * a->oh * a->ow) * (double)(a->kh * a->kw));
 #ifdef DW_AVX512
     if ((a->sw == 1 || a->sw == 2) && a->kh <= DW_MAX_KH && __builtin_cpu_supports("avx512f")) {
         const int64_t planes = a->n * a->oc, isz = a->ih * a->iw, osz = a->oh * a->ow, m = a->oc / a->c;
@@ -347,7 +348,7 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
         if (!masks)
             return kern_nn_fail(ctx, "out of memory");
         dw_masks(a, masks);
-#pragma omp parallel for schedule(static) num_threads(ctx->threads > 0 ? ctx->threads : 1)
+#pragma omp parallel for schedule(static) num_threads(threads)
         for (int64_t p = 0; p < planes; p++) {
             const int64_t c = p % a->oc;
             const float *xp = a->x + (p / a->oc * a->c + c / m) * isz;
@@ -359,6 +360,8 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
                 dw_plane_avx512_s1(a, xp, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks, a->y + p * osz);
             else
                 dw_plane_avx512(a, xp, a->w + c * a->kh * a->kw, a->b ? a->b[c] : 0.0f, masks, a->y + p * osz);
+            if (a->plane_act)
+                a->plane_act(a->y + p * osz, osz, a->act_arg);
         }
         free(masks);
         return 0;
@@ -375,7 +378,7 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
     const int64_t pitch = a->ow + (a->kw - 1) * a->dw;   /* every column a stride-1 output reads */
     const size_t scratch = s1 ? (size_t)((a->oh + (a->kh - 1) * a->dh) * pitch + a->oh * pitch) : 0;
     int failed = 0;
-#pragma omp parallel num_threads(ctx->threads > 0 ? ctx->threads : 1)
+#pragma omp parallel num_threads(threads)
     {
         float *buf = scratch ? malloc(scratch * sizeof *buf) : NULL;
         if (scratch && !buf) {
@@ -392,6 +395,8 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
                 if (buf) {
                     dw_plane_s1(a, xp, wp, bias, pitch, buf, buf + (a->oh + (a->kh - 1) * a->dh) * pitch, yp);
                     dw_clamp(yp, osz, a->lo, a->hi);
+                    if (a->plane_act)
+                        a->plane_act(yp, osz, a->act_arg);
                 }
                 continue;
             }
@@ -407,6 +412,8 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
                 }
             }
             dw_clamp(yp, osz, a->lo, a->hi);
+            if (a->plane_act)
+                a->plane_act(yp, osz, a->act_arg);
         }
         free(buf);
     }

@@ -8,6 +8,7 @@
 #include "ops/basic.h"
 #include "ops/kern.h"
 #include "ops/nn.h"
+#include "ops/vmath.h"
 
 typedef struct uparams {
     double a, b;
@@ -67,6 +68,8 @@ static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
             y[i] = (EXPR_F);                                                                                \
         }                                                                                                   \
     }                                                                                                       \
+    DOUBLE_ROW(NAME, EXPR_D)
+#define DOUBLE_ROW(NAME, EXPR_D)                                                                            \
     static void NAME##_f64(const double *x, double *y, int64_t n, double a, double b)                      \
     {                                                                                                       \
         (void)a, (void)b;                                                                                   \
@@ -101,6 +104,11 @@ static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
         }                                                                                                   \
     }
 
+/* An op whose float row is the function ROW_F (an expression over doubles as usual). */
+#define UNARY_ROW_F(NAME, AN, AD, BN, BD, ROW_F, EXPR_D)                                                    \
+    DOUBLE_ROW(NAME, EXPR_D)                                                                                \
+    static const unary_op NAME##_op = {AN, BN, AD, BD, ROW_F, NAME##_f64, NULL};                            \
+    int kern_run_##NAME(op_ctx *ctx) { return unary_apply(ctx, &NAME##_op, kern_run_##NAME); }
 /* An op over float/double: NAME, attribute a (name, default), attribute b, expressions in v, a, b. */
 #define UNARY(NAME, AN, AD, BN, BD, EXPR_F, EXPR_D)                                                         \
     FLOAT_ROWS(NAME, EXPR_F, EXPR_D)                                                                        \
@@ -115,7 +123,6 @@ static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
 
 static inline float softplus_f(float v) { return v > 0 ? v + log1pf(expf(-v)) : log1pf(expf(v)); }
 static inline double softplus_d(double v) { return v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)); }
-static inline float sigmoid_f(float v) { return v >= 0 ? 1.0f / (1.0f + expf(-v)) : expf(v) / (1.0f + expf(v)); }
 static inline double sigmoid_d(double v) { return v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)); }
 
 /* ints: v < 0 is always false for unsigned types, which is what Relu/Abs mean there */
@@ -129,11 +136,28 @@ UNARY_INT(sign, (float)((v > 0) - (v < 0)), (double)((v > 0) - (v < 0)), (v > 0)
 #pragma GCC diagnostic pop
 
 UNARY(leaky_relu, "alpha", 0.01, NULL, 0, v < 0 ? v * a : v, v < 0 ? v * a : v)
-UNARY(sigmoid, NULL, 0, NULL, 0, sigmoid_f(v), sigmoid_d(v))
-UNARY(hard_sigmoid, "alpha", 0.2, "beta", 0.5, fmaxf(0.0f, fminf(1.0f, a * v + b)), fmax(0.0, fmin(1.0, a * v + b)))
-UNARY(hard_swish, NULL, 0, NULL, 0, v * fmaxf(0.0f, fminf(1.0f, v / 6.0f + 0.5f)),
-      v * fmax(0.0, fmin(1.0, v / 6.0 + 0.5)))
-UNARY(tanh, NULL, 0, NULL, 0, tanhf(v), tanh(v))
+/* Float Sigmoid, QuickGelu, Tanh and Exp come from vmath.h (no libm call, so the loops vectorise; error
+ * bounds there). HardSigmoid and HardSwish clamp with bit selects, not fmaxf/fminf (calls on x86 unless
+ * NaN is ruled out) nor ?: (whose arms GCC turns into branches once HardSwish's product is moved into
+ * them), and pass NaN through. */
+static inline float unit_clamp(float v) { return vm_select(v < 0.0f, 0.0f, vm_select(v > 1.0f, 1.0f, v)); }
+static inline double unit_clamp_d(double v) { return v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v; }
+
+static void sigmoid_row(const float *x, float *y, int64_t n, float a, float b)
+{
+    kern_vsigmoid_row(x, y, n, 0.0f);
+}
+static void swish_row(const float *x, float *y, int64_t n, float a, float b)
+{
+    kern_vswish_row(x, y, n, 0.0f, a);
+}
+UNARY_ROW_F(sigmoid, NULL, 0, NULL, 0, sigmoid_row, sigmoid_d(v))
+/* com.microsoft QuickGelu: x sigmoid(alpha x); with alpha 1 it is SiLU, which kern_nn_fuse_units makes
+ * of a Sigmoid and a Mul */
+UNARY_ROW_F(quick_gelu, "alpha", 1.702, NULL, 0, swish_row, v * sigmoid_d(a * v))
+UNARY(hard_sigmoid, "alpha", 0.2, "beta", 0.5, unit_clamp(a * v + b), unit_clamp_d(a * v + b))
+UNARY(hard_swish, NULL, 0, NULL, 0, v * unit_clamp(v / 6.0f + 0.5f), v * unit_clamp_d(v / 6.0 + 0.5))
+UNARY(tanh, NULL, 0, NULL, 0, kern_vtanh(v), tanh(v))
 /* erf in float without a call per element, so that its loops vectorise: x P(x^2) / Q(x^2) on [-4, 4]
  * (erf rounds to +-1 in float beyond), the rational approximation Eigen uses; within 4.3e-7 of erf
  * everywhere, NaN in NaN out. */
@@ -158,7 +182,7 @@ static inline float erf_rational(float v)
 UNARY(erf, NULL, 0, NULL, 0, erf_rational(v), erf(v))
 UNARY(gelu_erf, NULL, 0, NULL, 0, 0.5f * v * (1.0f + erf_rational(v * 0.70710678118654752f)),
       0.5 * v * (1.0 + erf(v * 0.70710678118654752)))
-UNARY(gelu_tanh, NULL, 0, NULL, 0, 0.5f * v * (1.0f + tanhf(0.79788456080286536f * (v + 0.044715f * v * v * v))),
+UNARY(gelu_tanh, NULL, 0, NULL, 0, 0.5f * v * (1.0f + kern_vtanh(0.79788456080286536f * (v + 0.044715f * v * v * v))),
       0.5 * v * (1.0 + tanh(0.79788456080286536 * (v + 0.044715 * v * v * v))))
 UNARY(softplus, NULL, 0, NULL, 0, softplus_f(v), softplus_d(v))
 UNARY(softsign, NULL, 0, NULL, 0, v / (1.0f + fabsf(v)), v / (1.0 + fabs(v)))
@@ -170,7 +194,7 @@ UNARY(celu, "alpha", 1.0, NULL, 0, fmaxf(0.0f, v) + fminf(0.0f, a * expm1f(v / a
 UNARY(thresholded_relu, "alpha", 1.0, NULL, 0, v > a ? v : 0.0f, v > a ? v : 0.0)
 UNARY(shrink, "lambd", 0.5, "bias", 0.0, v < -a ? v + b : v > a ? v - b : 0.0f, v < -a ? v + b : v > a ? v - b : 0.0)
 UNARY(sqrt, NULL, 0, NULL, 0, sqrtf(v), sqrt(v))
-UNARY(exp, NULL, 0, NULL, 0, expf(v), exp(v))
+UNARY(exp, NULL, 0, NULL, 0, kern_vexp(v), exp(v))
 UNARY(log, NULL, 0, NULL, 0, logf(v), log(v))
 UNARY(reciprocal, NULL, 0, NULL, 0, 1.0f / v, 1.0 / v)
 UNARY(floor, NULL, 0, NULL, 0, floorf(v), floor(v))

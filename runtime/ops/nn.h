@@ -59,6 +59,10 @@ typedef struct nn_window {
 int kern_nn_window(const graph_node *n, int nsp, const int64_t *kernel, const int64_t *in, bool ceil_mode,
                    nn_window *w, qrc_err *e);
 
+/* The threads for a kernel doing about `macs` multiply-adds: one below about 50 microseconds of work,
+ * where starting the other threads costs more than it saves (and, on a busy machine, a parallel region
+ * waits for a thread that is not running); ctx->threads (at least 1) otherwise. */
+int kern_nn_work_threads(const op_ctx *ctx, double macs);
 /* Sets the OpenMP thread count the next oneDNN call and our parallel loops use (n < 1 means 1). */
 void kern_nn_threads(int n);
 /* The process-wide oneDNN CPU engine and a stream for the calling thread (created on first use);
@@ -69,9 +73,13 @@ void *kern_nn_stream(void);
 /* How long an idle OpenMP thread spins before it sleeps. libgomp's default (300,000 spins) burns the
  * time slices the other thread of a parallel region needs when the machine is busy; sleeping at once
  * makes every parallel region pay a wake-up (mobilenet_v2 batch 1: 10.5 ms against 6.8 ms). A short
- * spin keeps the threads awake across the back-to-back regions of one inference and yields soon after.
+ * spin keeps the threads awake across the back-to-back regions of one inference and yields soon after:
+ * 1,000 spins (tens of microseconds, longer than the gaps between regions). 10,000 kept threads spinning
+ * long enough to lose their turn on a loaded machine: with about ten runnable processes on the two
+ * cores, medians of interleaved runs, mobilenet_v2 batch 1 75 ms against 17.5 ms, batch 8 447 against
+ * 266 ms, efficientnet_b0 batch 1 126 against 60 ms.
  * libgomp reads its settings once, when it loads, so a program calls this first thing in main: unless
- * the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT, it re-executes the program with GOMP_SPINCOUNT=10000.
+ * the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT, it re-executes the program with GOMP_SPINCOUNT=1000.
  * Returns when no re-exec happened (a setting was present, or exec failed). */
 void kern_nn_short_spin(char **argv);
 

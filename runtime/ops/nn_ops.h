@@ -12,26 +12,35 @@ int kern_nn_conv_run(op_ctx *ctx);
 void kern_nn_conv_release(void *state);
 
 /* conv_fuse.c: for plain inference runs, folds BatchNormalization into the producing Conv and merges
- * Conv + Relu / LeakyRelu / Clip (constant bounds) into com.microsoft FusedConv nodes; the graph is
- * reindexed. *fused (may be NULL) receives the number of merged pairs. Values between merged nodes
- * vanish, so observers (calibration) must run on the original graph. */
+ * Conv + Relu / LeakyRelu / Clip (constant bounds) / Sigmoid / SiLU (Sigmoid and Mul) into com.microsoft
+ * FusedConv nodes; the graph is reindexed. *fused (may be NULL) receives the number of merged Convs.
+ * Values between merged nodes vanish, so observers (calibration) must run on the original graph. */
 int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e);
+/* The live Mul node that with live Sigmoid node s computes SiLU of s's input x, Mul(x, Sigmoid(x)) in
+ * either operand order, s's output read by that Mul alone and not a graph output; -1 when there is none.
+ * Needs consumers (a reindexed graph). */
+int kern_nn_silu_mul(const graph *g, int s);
 
 /* unit_fuse.c: for plain inference runs, rewrites each decomposed LayerNorm over the last axis of an
  * input of known shape into one com.microsoft LayerNormalization (the standard op's inputs and
- * attributes) and each decomposed GELU into one com.microsoft Gelu; *fused (may be NULL) receives how
- * many units. Run it after kern_nn_fuse_conv (constants folded). */
+ * attributes), each decomposed GELU into one com.microsoft Gelu and each SiLU (Sigmoid and Mul, see
+ * kern_nn_silu_mul) on a float input into one com.microsoft QuickGelu with alpha 1; *fused (may be NULL)
+ * receives how many units. Run it after kern_nn_fuse_conv (constants folded, SiLUs after a Conv fused
+ * into it). */
 int kern_nn_fuse_units(graph *g, int *fused, qrc_err *e);
 
 /* depthwise.c: a 2-D convolution with one input channel per group, plain NCHW: c input channels, oc a
  * multiple of c (output channel o reads input channel o / (oc / c); a one-channel input with any oc is
  * the case c = 1). Every output is clamped to [lo, hi] (NaN passes through): -inf/+inf for none, 0/+inf
- * for Relu, the bounds for Clip. */
+ * for Relu, the bounds for Clip. Any other activation is plane_act (NULL: none), called on each finished
+ * output plane with act_arg while the plane is still in cache, on the thread that computed it. */
 typedef struct kern_nn_dw_args {
     const float *x, *w, *b;    /* b may be NULL */
     float *y;
     int64_t n, c, oc, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
     float lo, hi;
+    void (*plane_act)(float *y, int64_t n, const void *act_arg);
+    const void *act_arg;
 } kern_nn_dw_args;
 int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a);
 

@@ -200,6 +200,11 @@ int kern_nn_window(const graph_node *n, int nsp, const int64_t *kernel, const in
     return 0;
 }
 
+int kern_nn_work_threads(const op_ctx *ctx, double macs)
+{
+    return ctx->threads > 1 && macs >= (double)(1 << 20) ? ctx->threads : 1;
+}
+
 void kern_nn_threads(int n)
 {
     omp_set_num_threads(n < 1 ? 1 : n);
@@ -235,7 +240,7 @@ int64_t kern_nn_opset(const op_ctx *ctx)
 
 void kern_nn_short_spin(char **argv)
 {
-    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || setenv("GOMP_SPINCOUNT", "10000", 1))
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || setenv("GOMP_SPINCOUNT", "1000", 1))
         return;
     execv("/proc/self/exe", argv);
 }

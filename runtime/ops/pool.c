@@ -337,6 +337,21 @@ int kern_nn_global_pool_infer(const graph *g, const graph_node *node, qrc_err *e
     return 0;
 }
 
+/* Sum of a plane in double: eight partial sums, so the loop vectorises instead of waiting on one add
+ * chain. */
+NN_VEC static double plane_sum(const float *restrict r, int64_t n)
+{
+    double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += r[i + j];
+    double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++)
+        s += r[i];
+    return s;
+}
+
 static int global_run(op_ctx *ctx, int kind)
 {
     const tensor *x = ctx->in[0];
@@ -359,7 +374,7 @@ static int global_run(op_ctx *ctx, int kind)
             yd[p] = kind == POOL_MAX ? -INFINITY : NAN;
         return 0;
     }
-#pragma omp parallel for num_threads(ctx->threads > 0 ? ctx->threads : 1) schedule(static)
+#pragma omp parallel for num_threads(kern_nn_work_threads(ctx, (double)(planes * plane))) schedule(static)
     for (int64_t p = 0; p < planes; p++) {
         const float *r = xd + p * plane;
         if (kind == POOL_MAX) {
@@ -368,10 +383,7 @@ static int global_run(op_ctx *ctx, int kind)
                 m = r[i] > m || isnan(r[i]) ? r[i] : m;
             yd[p] = m;
         } else {
-            double s = 0.0;
-            for (int64_t i = 0; i < plane; i++)
-                s += r[i];
-            yd[p] = (float)(s / (double)plane);
+            yd[p] = (float)(plane_sum(r, plane) / (double)plane);
         }
     }
     return 0;

@@ -1,34 +1,15 @@
 /* softmax.c — Softmax and LogSoftmax.
  *
  * Before opset 13 the input is flattened to 2-D at `axis` (default 1) and each row is normalised; from
- * opset 13 on, only dim `axis` (default -1) is normalised. Both become [outer, len, inner] loops. */
+ * opset 13 on, only dim `axis` (default -1) is normalised. Both become [outer, len, inner] loops whose
+ * exponentials (kern_vexp) vectorise. */
 #include "ops/nn_ops.h"
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ops/nn.h"
-
-/* exp(x) for x <= 0 within 2 ulp, without a libm call so that the loops vectorise. */
-static inline float exp_neg(float x)
-{
-    x = x < -87.0f ? -87.0f : x;
-    float k = x * 1.44269504088896341f + 12582912.0f;
-    k -= 12582912.0f;               /* round to nearest integer */
-    float r = x - k * 0.693359375f + k * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)k + 127) << 23;
-    float s;
-    memcpy(&s, &bits, sizeof s);
-    return p * s;
-}
+#include "ops/vmath.h"
 
 /* One row of n contiguous values. */
 NN_VEC static void softmax_row(const float *restrict x, float *restrict y, int64_t n, bool log_)
@@ -40,7 +21,7 @@ NN_VEC static void softmax_row(const float *restrict x, float *restrict y, int64
         m = 0.0f;   /* a row of -inf: every exp is 0 */
     float s = 0.0f;
     for (int64_t i = 0; i < n; i++) {
-        float v = exp_neg(x[i] - m);
+        float v = kern_vexp(x[i] - m);
         if (!log_)
             y[i] = v;
         s += v;
@@ -73,7 +54,7 @@ NN_VEC static void softmax_block(const float *restrict x, float *restrict y, int
             m[j] = 0.0f;
     for (int64_t l = 0; l < len; l++)
         for (int64_t j = 0; j < inner; j++) {
-            float v = exp_neg(x[l * inner + j] - m[j]);
+            float v = kern_vexp(x[l * inner + j] - m[j]);
             y[l * inner + j] = v;
             s[j] += v;
         }

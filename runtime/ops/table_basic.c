@@ -13,6 +13,7 @@ const op_def ops_basic[] = {
     UNARY_ROW("Relu", 1, unary_signed, relu),
     UNARY_ROW("LeakyRelu", 1, unary_alpha, leaky_relu),
     UNARY_ROW("Sigmoid", 1, unary_float, sigmoid),
+    {"com.microsoft", "QuickGelu", 1, kern_check_unary_alpha, kern_infer_unary, kern_run_quick_gelu, NULL},
     UNARY_ROW("HardSigmoid", 1, unary_alpha_beta, hard_sigmoid),
     UNARY_ROW("HardSwish", 14, unary_float, hard_swish),
     UNARY_ROW("Tanh", 1, unary_float, tanh),

@@ -1,10 +1,10 @@
 /* unit_fuse.c — for plain inference runs, the units exporters write out op by op for opsets that lack
  * them become single nodes: a decomposed LayerNorm over the last axis with epsilon inside the Sqrt one
  * com.microsoft LayerNormalization, a GELU one com.microsoft Gelu (erf form) or FastGelu (tanh form), a
- * HardSigmoid one HardSigmoid, a HardSwish one HardSwish where the model's opset has it (14): one pass
- * instead of two to ten over the tensor. The units are found by the prepare pass's matcher
- * (pass_unit_match); units no kernel computes as one op (RMSNorm, Swish, Mish before opset 18) stay as
- * they are. Their inner values vanish, so, as with kern_nn_fuse_conv, this is for running a model, not
+ * HardSigmoid one HardSigmoid, a HardSwish one HardSwish where the model's opset has it (14), a SiLU or
+ * Swish one com.microsoft QuickGelu (x sigmoid(beta x)): one pass instead of two to ten over the tensor.
+ * The units are found by the prepare pass's matcher (pass_unit_match); units no kernel computes as one
+ * op (RMSNorm, Mish before opset 18) stay as they are. Their inner values vanish, so, as with kern_nn_fuse_conv, this is for running a model, not
  * observing it. */
 #include "ops/nn_ops.h"
 
@@ -102,6 +102,14 @@ static int rewrite_elementwise(graph *g, const pass_unit *u)
     float alpha = 1.0f / 6, beta = 0.5f;
     if (!strcmp(u->kind, "GELU")) {
         replace(g, u, "com.microsoft", has_op(g, u, "Erf") ? "Gelu" : "FastGelu", 1, &u->x);
+        return 1;
+    }
+    if (!strcmp(u->kind, "SiLU") || !strcmp(u->kind, "Swish")) {
+        const tensor *b = u->cap[PASS_UNIT_SCALE] >= 0 ? g->values[u->cap[PASS_UNIT_SCALE]].init : NULL;
+        if (b && (b->dtype != DT_FLOAT || tensor_numel(b) != 1))
+            return 0;
+        int k = replace(g, u, "com.microsoft", "QuickGelu", 1, &u->x);
+        graph_attr_set(g, k, "alpha", ATTR_FLOAT)->f = b ? *(const float *)b->data : 1.0f;
         return 1;
     }
     if (!u->onnx_op || !op_find("", u->onnx_op, graph_opset_version(g, "")))

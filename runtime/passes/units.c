@@ -41,7 +41,8 @@ typedef struct step {
 typedef struct form {
     const char *kind;
     const char *onnx_op;     /* the standard op computing the unit ("HardSwish"), or NULL */
-    bool exact;              /* the single op computes exactly this form (epsilon inside the Sqrt, ...) */
+    bool exact;              /* the single op computes exactly this form (epsilon inside the Sqrt, ...); for
+                                SiLU and Swish, com.microsoft QuickGelu does */
     int n;
     step s[MAX_STEPS];
 } form;
@@ -136,8 +137,8 @@ static const form forms[] = {
      {B2("Add", X, C(3)), CLIP(S(0), 0, 6), OR("Div", S(1), C(6), "Mul", S(1), C(1.0 / 6))}},
     {"HardSigmoid", "HardSigmoid", true, 3, {B2("Mul", X, SCALE), B2("Add", S(0), SHIFT), CLIP(S(1), 0, 1)}},
     /* Swish with beta (x * sigmoid(beta x)), and SiLU (beta 1, no Mul). */
-    {"Swish", NULL, false, 3, {B2("Mul", X, SCALE), U1("Sigmoid", S(0)), B2("Mul", X, S(1))}},
-    {"SiLU", NULL, false, 2, {U1("Sigmoid", X), B2("Mul", X, S(0))}},
+    {"Swish", NULL, true, 3, {B2("Mul", X, SCALE), U1("Sigmoid", S(0)), B2("Mul", X, S(1))}},
+    {"SiLU", NULL, true, 2, {U1("Sigmoid", X), B2("Mul", X, S(0))}},
 };
 enum { N_FORMS = sizeof forms / sizeof *forms };
 

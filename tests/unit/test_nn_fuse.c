@@ -1,5 +1,6 @@
-/* kern_nn_fuse_conv: Conv -> BatchNormalization -> Clip / Relu chains become single FusedConv nodes and
- * the fused graph computes what the original one does (both run by the executor). */
+/* kern_nn_fuse_conv: Conv -> BatchNormalization -> Clip / Relu / Sigmoid / SiLU chains become single
+ * FusedConv nodes and the fused graph computes what the original one does (both run by the executor);
+ * kern_nn_fuse_units: decomposed LayerNorm, GELU and SiLU become single nodes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,9 +9,6 @@
 #include "exec.h"
 #include "nn_harness.h"
 #include "ops/nn_ops.h"
-
-/* Why an executor run failed (the tests assert they do not). */
-static qrc_err run_err;
 
 static int value(graph *g, const char *name, tensor *init)
 {
@@ -31,6 +29,26 @@ static tensor *scalar(float f)
     tensor *t = tensor_new(DT_FLOAT, 0, NULL, &e);
     *(float *)t->data = f;
     return t;
+}
+
+/* Sets ints attribute `name` of node n to `count` copies of v. */
+static void ints_attr(graph *g, int n, const char *name, int count, int64_t v)
+{
+    graph_attr *a = graph_attr_set(g, n, name, ATTR_INTS);
+    a->n = count;
+    a->ints = graph_alloc(g, (size_t)count * sizeof(int64_t));
+    for (int i = 0; i < count; i++)
+        a->ints[i] = v;
+}
+
+/* A float value `name` of the given shape (a graph input once finish() lists it). */
+static int float_value(graph *g, const char *name, int rank, const int64_t *dims)
+{
+    int v = value(g, name, NULL);
+    g->values[v].dtype = DT_FLOAT;
+    g->values[v].rank = rank;
+    memcpy(g->values[v].dims, dims, (size_t)rank * sizeof *dims);
+    return v;
 }
 
 /* An empty graph importing the default domain at opset 13. */
@@ -74,11 +92,7 @@ static graph *build(int64_t group, int act, uint64_t *seed)
     int conv_in[3] = {x, w, b}, bn_in[5] = {c1, sc, bb, mu, va};
     int cn = graph_node_add(g, "Conv", "conv1", 3, conv_in, 1, &c1);
     graph_attr_set(g, cn, "group", ATTR_INT)->i = group;
-    graph_attr *p = graph_attr_set(g, cn, "pads", ATTR_INTS);
-    p->n = 4;
-    p->ints = graph_alloc(g, 4 * sizeof(int64_t));
-    for (int i = 0; i < 4; i++)
-        p->ints[i] = 1;
+    ints_attr(g, cn, "pads", 4, 1);
     graph_node_add(g, "BatchNormalization", "bn1", 5, bn_in, 1, &n1);
     if (act == 1) {
         int clip_in[3] = {n1, value(g, "lo", scalar(0.0f)), value(g, "hi", scalar(0.5f))};
@@ -94,6 +108,35 @@ static graph *build(int64_t group, int act, uint64_t *seed)
     return finish(g, x, y);
 }
 
+/* Why an executor run failed (the tests assert they do not). */
+static qrc_err run_err;
+
+static tensor *run(graph *g, const tensor *x)
+{
+    tensor *t = nnh_run_graph(g, x, &run_err);
+    if (!t)
+        fail_msg("%s", run_err.msg);
+    return t;
+}
+
+/* Runs g on x, rewrites it with kern_nn_fuse_units (units) or kern_nn_fuse_conv, requires want_fused
+ * rewrites and the same outputs within atol + rtol |want|; frees x and leaves g rewritten. */
+static void fuse_and_compare(graph *g, tensor *x, bool units, int want_fused, double atol, double rtol)
+{
+    tensor *want = run(g, x);
+    int fused = -1;
+    qrc_err e;
+    assert_int_equal(units ? kern_nn_fuse_units(g, &fused, &e) : kern_nn_fuse_conv(g, &fused, &e), 0);
+    assert_int_equal(fused, want_fused);
+    tensor *got = run(g, x);
+    double err = nnh_err(got, want->data, tensor_numel(want), atol, rtol);
+    if (err > 1.0)
+        fail_msg("error ratio %g", err);
+    tensor_free(got);
+    tensor_free(want);
+    tensor_free(x);
+}
+
 static void fused_graph_matches(void **state)
 {
     (void)state;
@@ -103,8 +146,7 @@ static void fused_graph_matches(void **state)
             graph *g = build(group, act, &seed);
             int64_t xd[4] = {2, 8, 9, 9};
             tensor *x = nnh_tensor(4, xd, &seed, -1, 1);
-            tensor *want = nnh_run_graph(g, x, &run_err);
-            assert_non_null(want);
+            tensor *want = run(g, x);
             int fused = 0;
             qrc_err e;
             assert_int_equal(kern_nn_fuse_conv(g, &fused, &e), 0);
@@ -115,8 +157,7 @@ static void fused_graph_matches(void **state)
                 n_live++;
             }
             assert_int_equal(n_live, 2);
-            tensor *got = nnh_run_graph(g, x, &run_err);
-            assert_non_null(got);
+            tensor *got = run(g, x);
             assert_true(nnh_err(got, want->data, tensor_numel(want), 1e-5, 1e-4) <= 1.0);
             tensor_free(got);
             tensor_free(want);
@@ -141,8 +182,7 @@ static void split_runs_match(void **state)
     g->values[g->inputs[0]].dims[0] = -1;   /* any batch */
     int64_t xd[4] = {5, 8, 9, 9};
     tensor *x = nnh_tensor(4, xd, &seed, -1, 1);
-    tensor *whole = nnh_run_graph(g, x, &run_err);
-    assert_non_null(whole);
+    tensor *whole = run(g, x);
     exec *ex;
     qrc_err e;
     assert_int_equal(exec_new(g, 2, &ex, &e), 0);
@@ -214,8 +254,7 @@ static void layernorm_fused_and_equal(void **state)
         graph *g = layernorm_graph(axes[t / 2], t % 2, &seed);
         int64_t xd[3] = {2, 5, 8};
         tensor *x = nnh_tensor(3, xd, &seed, -2, 3);
-        tensor *want = nnh_run_graph(g, x, &run_err);
-        assert_non_null(want);
+        tensor *want = run(g, x);
         int fused = -1, before = g->n_nodes;
         qrc_err e;
         assert_int_equal(kern_nn_fuse_units(g, &fused, &e), 0);
@@ -224,8 +263,7 @@ static void layernorm_fused_and_equal(void **state)
         assert_int_equal(g->n_nodes, last ? 1 : before);
         if (last)
             assert_string_equal(g->nodes[0].op_type, "LayerNormalization");
-        tensor *got = nnh_run_graph(g, x, &run_err);
-        assert_non_null(got);
+        tensor *got = run(g, x);
         double err = nnh_err(got, want->data, tensor_numel(want), 1e-5, 1e-4);
         if (err > 1.0)
             fail_msg("axis %lld, affine %d: error ratio %g", (long long)axes[t / 2], t % 2, err);
@@ -241,11 +279,7 @@ static void layernorm_fused_and_equal(void **state)
 static graph *gelu_graph(int variant)
 {
     graph *g = opset13_graph();
-    int x = value(g, "x", NULL);
-    g->values[x].dtype = DT_FLOAT;
-    g->values[x].rank = 2;
-    g->values[x].dims[0] = 3;
-    g->values[x].dims[1] = 7;
+    int x = float_value(g, "x", 2, (int64_t[]){3, 7});
     int s2 = value(g, "s2", scalar(1.41421356f)), one = value(g, "one", scalar(1.0f));
     int half = value(g, "half", scalar(0.5f));
     int a = value(g, "a", NULL), b = value(g, "b", NULL), c = value(g, "c", NULL), d = value(g, "d", NULL);
@@ -272,25 +306,89 @@ static void gelu_fused_and_equal(void **state)
         uint64_t seed = 55 + (uint64_t)variant;
         graph *g = gelu_graph(variant);
         int64_t xd[2] = {3, 7};
-        tensor *x = nnh_tensor(2, xd, &seed, -4, 4);
-        tensor *want = nnh_run_graph(g, x, &run_err);
-        assert_non_null(want);
-        int fused = -1;
-        qrc_err e;
-        assert_int_equal(kern_nn_fuse_units(g, &fused, &e), 0);
-        assert_int_equal(fused, variant < 2 ? 1 : 0);
+        fuse_and_compare(g, nnh_tensor(2, xd, &seed, -4, 4), true, variant < 2 ? 1 : 0, 1e-6, 1e-5);
         if (variant < 2) {
             assert_int_equal(g->n_nodes, 1);
             assert_string_equal(g->nodes[0].op_type, "Gelu");
         }
-        tensor *got = nnh_run_graph(g, x, &run_err);
-        assert_non_null(got);
-        double err = nnh_err(got, want->data, tensor_numel(want), 1e-6, 1e-5);
-        if (err > 1.0)
-            fail_msg("variant %d: error ratio %g", variant, err);
-        tensor_free(got);
-        tensor_free(want);
-        tensor_free(x);
+        graph_free(g);
+    }
+}
+
+/* The conv of an EfficientNet block, kind 0: depthwise 5x5 stride 1, 1: depthwise 5x5 stride 2, 2: dense
+ * 3x3 stride 2 (a oneDNN primitive), 3: pointwise. */
+static int block_conv(graph *g, int x, int kind, uint64_t *seed)
+{
+    const int64_t k = kind < 2 ? 5 : kind == 2 ? 3 : 1, group = kind < 2 ? 8 : 1, stride = kind == 1 || kind == 2 ? 2 : 1;
+    int64_t wd[4] = {8, 8 / group, k, k}, c8 = 8;
+    int in[3] = {x, value(g, "w", nnh_tensor(4, wd, seed, -0.5f, 0.5f)), value(g, "b", nnh_tensor(1, &c8, seed, -1, 1))};
+    int c = value(g, "c", NULL);
+    int n = graph_node_add(g, "Conv", "conv", 3, in, 1, &c);
+    graph_attr_set(g, n, "group", ATTR_INT)->i = group;
+    ints_attr(g, n, "pads", 4, k / 2);
+    ints_attr(g, n, "strides", 2, stride);
+    return c;
+}
+
+/* x [2, 8, 13, 13] -> block_conv(kind) -> SiLU (Mul(c, Sigmoid(c)), operands swapped when `swap`; with
+ * `near_miss` Mul(Sigmoid(c), Sigmoid(c)) instead) -> squeeze-excitation: GlobalAveragePool, 1x1 Conv,
+ * Sigmoid, Mul by the gate -> y. */
+static graph *se_block_graph(int kind, bool swap, bool near_miss, uint64_t *seed)
+{
+    graph *g = opset13_graph();
+    int64_t sd[4] = {8, 8, 1, 1}, c8 = 8;
+    int x = float_value(g, "x", 4, (int64_t[]){2, 8, 13, 13});
+    int c = block_conv(g, x, kind, seed);
+    int s = value(g, "s", NULL), a = value(g, "a", NULL), p = value(g, "p", NULL), q = value(g, "q", NULL);
+    int r = value(g, "r", NULL), y = value(g, "y", NULL);
+    graph_node_add(g, "Sigmoid", "sig", 1, &c, 1, &s);
+    int m_in[2] = {swap || near_miss ? s : c, near_miss || !swap ? s : c};
+    graph_node_add(g, "Mul", "mul", 2, m_in, 1, &a);
+    graph_node_add(g, "GlobalAveragePool", "gap", 1, &a, 1, &p);
+    int se_in[3] = {p, value(g, "ws", nnh_tensor(4, sd, seed, -1, 1)), value(g, "bs", nnh_tensor(1, &c8, seed, -1, 1))};
+    graph_node_add(g, "Conv", "se", 3, se_in, 1, &q);
+    graph_node_add(g, "Sigmoid", "gate", 1, &q, 1, &r);
+    graph_node_add(g, "Mul", "scale", 2, (int[]){a, r}, 1, &y);
+    return finish(g, x, y);
+}
+
+/* SiLU after each kind of conv runs inside it (the squeeze-excitation gate's Sigmoid too), with the
+ * outputs of the unfused graph; a Mul that is not x times Sigmoid(x) stays. */
+static void silu_fused_and_equal(void **state)
+{
+    (void)state;
+    for (int t = 0; t < 10; t++) {
+        const int kind = t % 4;
+        const bool swap = t >= 4 && t < 8, near_miss = t >= 8;
+        uint64_t seed = 91 + (uint64_t)t;
+        graph *g = se_block_graph(kind, swap, near_miss, &seed);
+        int64_t xd[4] = {2, 8, 13, 13};
+        fuse_and_compare(g, nnh_tensor(4, xd, &seed, -3, 3), false, 2, 1e-5, 1e-4);
+        assert_int_equal(g->n_nodes, near_miss ? 5 : 4);   /* near miss: conv + Sigmoid fused, the Mul stays */
+        assert_string_equal(g->nodes[0].op_type, "FusedConv");
+        assert_string_equal(graph_attr_string(&g->nodes[0], "activation", ""), near_miss ? "Sigmoid" : "QuickGelu");
+        graph_free(g);
+    }
+}
+
+/* A SiLU not after a conv becomes one QuickGelu; not when the Sigmoid's output is read elsewhere. */
+static void silu_unit(void **state)
+{
+    (void)state;
+    for (int shared = 0; shared < 2; shared++) {
+        graph *g = opset13_graph();
+        int x = float_value(g, "x", 2, (int64_t[]){3, 50});
+        int s = value(g, "s", NULL), m = value(g, "m", NULL), y = value(g, "y", NULL);
+        graph_node_add(g, "Sigmoid", "sig", 1, &x, 1, &s);
+        graph_node_add(g, "Mul", "mul", 2, (int[]){s, x}, 1, &m);
+        graph_node_add(g, "Add", "add", 2, (int[]){m, shared ? s : m}, 1, &y);
+        finish(g, x, y);
+        uint64_t seed = 17;
+        int64_t xd[2] = {3, 50};
+        fuse_and_compare(g, nnh_tensor(2, xd, &seed, -20, 20), true, shared ? 0 : 1, 1e-6, 1e-6);
+        assert_int_equal(g->n_nodes, shared ? 3 : 2);
+        if (!shared)
+            assert_string_equal(g->nodes[g->order[0]].op_type, "QuickGelu");
         graph_free(g);
     }
 }
@@ -302,6 +400,8 @@ int main(void)
         cmocka_unit_test(split_runs_match),
         cmocka_unit_test(layernorm_fused_and_equal),
         cmocka_unit_test(gelu_fused_and_equal),
+        cmocka_unit_test(silu_fused_and_equal),
+        cmocka_unit_test(silu_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
