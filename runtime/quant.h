@@ -112,8 +112,9 @@ float quant_half_to_float(uint16_t h);
  *                (asymmetric: 17 scales x 21 offsets plus the observed range; symmetric: 101 scales).
  *   percentile   a 512-bin histogram that widens (redistributing counts) to the running min/max; the range
  *                is clipped at the (100-P)th and Pth percentiles.
- *   mse          the same histogram; the range [a*min, a*max], a in {0.01 .. 1}, minimising the expected
- *                squared quantize-dequantize error over bin midpoints.
+ *   mse          the same histogram; the range [a*min(lo, 0), b*max(hi, 0)], a, b in {0.01 .. 1} (one
+ *                factor when symmetric), minimising the expected squared quantize-dequantize error over bin
+ *                midpoints; the full range wins ties, and min <= 0 <= max always holds.
  * Per-channel observers keep one statistic per channel along an axis. NaNs are ignored. */
 
 enum { QUANT_HIST_BINS = 512 };
