@@ -141,7 +141,12 @@ int build_calibrate(build *b, qrc_err *e)
     if (quant_calibrate(b->sim, &b->cfg.calib, e))
         return -1;
     int64_t rows = b->cfg.calib.max_samples;
-    build_say(b, "calibrate", "%s, %s samples in batches of %lld, seed %llu", quant_scheme_name(b->cfg.quant.scheme),
+    const quant_method *w = &b->cfg.quant.weight_method;
+    const char *schemes = !w->set || w->scheme == b->cfg.quant.scheme
+                              ? quant_scheme_name(b->cfg.quant.scheme)
+                              : arena_printf(&b->a, "activations %s, weights %s", quant_scheme_name(b->cfg.quant.scheme),
+                                             quant_scheme_name(w->scheme));
+    build_say(b, "calibrate", "%s, %s samples in batches of %lld, seed %llu", schemes,
               rows ? arena_printf(&b->a, "up to %lld", (long long)rows) : "all",
               (long long)(b->cfg.calib.batch ? b->cfg.calib.batch : 32), (unsigned long long)b->cfg.quant.seed);
     return 0;
@@ -470,8 +475,7 @@ done:
 /* Weight encodings from the weights alone, as calibration would compute them. */
 static quant_encoding *weight_encodings(const build *b, const quant_quantizer *q, qrc_err *e)
 {
-    double pct = b->cfg.quant.percentile > 0 ? b->cfg.quant.percentile : 99.99;
-    quant_observer *o = quant_observer_new(b->cfg.quant.scheme, q->n_channels, pct, e);
+    quant_observer *o = quant_observer_new(q->scheme, q->n_channels, q->percentile, e);
     quant_encoding *enc = calloc((size_t)q->n_channels, sizeof *enc);
     const tensor *w = b->g->values[q->value].init;
     if (!o || !enc || quant_observer_update(o, w->data, w->rank, w->dims, q->axis, e) ||
