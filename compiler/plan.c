@@ -284,7 +284,7 @@ static bool rewrite_wanted(const recipe *r, const Qrc__Prepare *prep, const char
 }
 
 /* The schedule. Prepare: bind, [trace], fold, name, unshare, [strip], fold_bn, fuse (eager keeps only the
- * rewrites it lists). Then cle, exclude, place_quantizers, adaround, calibrate or load_encodings,
+ * rewrites it lists). Then cle, exclude, place_quantizers, seq_mse, adaround, calibrate or load_encodings,
  * compute_encodings, bias_correction, evaluate, export. */
 static void build_passes(arena *a, const recipe *r, Qrc__Plan *p)
 {
@@ -327,6 +327,9 @@ static void build_passes(arena *a, const recipe *r, Qrc__Plan *p)
         ADD((Qrc__Pass *)cle);
     ADD(new_pass(a, "exclude"));
     ADD(new_pass(a, "place_quantizers"));
+    const Qrc__Pass *seq = listed(r, "seq_mse");
+    if (seq)
+        ADD((Qrc__Pass *)seq);
     const Qrc__Pass *ada = listed(r, "adaround");
     if (ada)
         ADD((Qrc__Pass *)ada);

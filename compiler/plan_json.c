@@ -167,6 +167,7 @@ static json_t *pass(const Qrc__Pass *p)
                            "warm_start", p->adaround->warm_start);
         break;
     case QRC__PASS__PARAMS_LOAD_ENCODINGS: params = json_pack("{s:s}", "path", p->load_encodings->path); break;
+    case QRC__PASS__PARAMS_SEQ_MSE: params = json_pack("{s:i}", "candidates", (int)p->seq_mse->candidates); break;
     default: params = json_object(); break;
     }
     return json_pack("{s:s, s:o, s:o}", "name", p->name, "params", params, "loc", str_or_null(p->loc));

@@ -194,6 +194,7 @@ static void pass(FILE *f, size_t i, const Qrc__Pass *p)
                 p->adaround->reg, p->adaround->beta_start, p->adaround->beta_end, p->adaround->warm_start);
         break;
     case QRC__PASS__PARAMS_LOAD_ENCODINGS: fprintf(f, " path=%s", p->load_encodings->path); break;
+    case QRC__PASS__PARAMS_SEQ_MSE: fprintf(f, " candidates=%u", p->seq_mse->candidates); break;
     default: break;
     }
     if (p->loc)
