@@ -17,7 +17,7 @@ enum {
 };
 /* Calibration schemes when the recipe names none (README, "Choosing schemes", has the measurements). */
 #define DEFAULT_ACT_SCHEME QRC__SCHEME__TF_ENHANCED
-#define DEFAULT_WEIGHT_SCHEME QRC__SCHEME__TF_ENHANCED
+#define DEFAULT_WEIGHT_SCHEME QRC__SCHEME__TF
 #define DEFAULT_EXPORT_DIR "out"
 #define DEFAULT_ENCODINGS_VERSION "0.6.1"
 
