@@ -57,6 +57,7 @@ void build_print(const char *name, const char *fmt, ...) __attribute__((format(p
 int build_prepare(build *b, qrc_err *e);
 int build_cle(build *b, bool absorb, qrc_err *e);
 int build_place(build *b, qrc_err *e);
+int build_seq_mse(build *b, uint32_t candidates, qrc_err *e);
 int build_adaround(build *b, const Qrc__AdaroundParams *p, qrc_err *e);
 int build_bias_correction(build *b, uint32_t samples, qrc_err *e);
 int build_calibrate(build *b, qrc_err *e);

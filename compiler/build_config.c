@@ -6,8 +6,23 @@
 
 #include "plan.h"
 
+/* A plan scheme as the runtime's method (unset when the plan has none). */
+static quant_method method_from_plan(bool has, Qrc__Scheme s, double percentile)
+{
+    static const quant_scheme schemes[] = {
+        [QRC__SCHEME__TF] = QUANT_SCHEME_TF,
+        [QRC__SCHEME__TF_ENHANCED] = QUANT_SCHEME_TF_ENHANCED,
+        [QRC__SCHEME__PERCENTILE] = QUANT_SCHEME_PERCENTILE,
+        [QRC__SCHEME__MSE] = QUANT_SCHEME_MSE,
+    };
+    if (!has || (unsigned)s >= sizeof schemes / sizeof *schemes)
+        return (quant_method){0};
+    return (quant_method){true, schemes[s], s == QRC__SCHEME__PERCENTILE ? percentile : 0};
+}
+
 static void side_from_setting(const Qrc__QuantSetting *s, quant_side_rule *side)
 {
+    side->method = method_from_plan(s->has_scheme, s->scheme, s->percentile);
     if (!s->quantized) {
         side->kind = QUANT_FLOAT;
         side->bits = 32;
@@ -99,14 +114,10 @@ int build_config_from_plan(const Qrc__Plan *plan, const graph *g, build_config *
     const Qrc__QuantSim *qs = plan->quantsim;
     if (qs->config_resolved && !(c->quantsim_config = quant_config_load(qs->config_resolved, e)))
         return -1;
-    static const quant_scheme schemes[] = {
-        [QRC__SCHEME__TF] = QUANT_SCHEME_TF,
-        [QRC__SCHEME__TF_ENHANCED] = QUANT_SCHEME_TF_ENHANCED,
-        [QRC__SCHEME__PERCENTILE] = QUANT_SCHEME_PERCENTILE,
-        [QRC__SCHEME__MSE] = QUANT_SCHEME_MSE,
-    };
-    c->quant.scheme = schemes[qs->scheme];
-    c->quant.percentile = qs->has_percentile ? qs->percentile : 0;
+    quant_method act = method_from_plan(true, qs->act_scheme, qs->act_percentile);
+    c->quant.scheme = act.scheme;
+    c->quant.percentile = act.percentile;
+    c->quant.weight_method = method_from_plan(qs->has_weight_scheme, qs->weight_scheme, qs->weight_percentile);
     c->quant.stochastic = qs->rounding == QRC__ROUNDING__STOCHASTIC;
     c->quant.int32_bias = plan->export->bias_int32;
     if (plan->calibrate) {

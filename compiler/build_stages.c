@@ -144,7 +144,12 @@ int build_calibrate(build *b, qrc_err *e)
     if (quant_calibrate(b->sim, &b->cfg.calib, e))
         return -1;
     int64_t rows = b->cfg.calib.max_samples;
-    build_say(b, "calibrate", "%s, %s samples in batches of %lld, seed %llu", quant_scheme_name(b->cfg.quant.scheme),
+    const quant_method *w = &b->cfg.quant.weight_method;
+    const char *schemes = !w->set || w->scheme == b->cfg.quant.scheme
+                              ? quant_scheme_name(b->cfg.quant.scheme)
+                              : arena_printf(&b->a, "activations %s, weights %s", quant_scheme_name(b->cfg.quant.scheme),
+                                             quant_scheme_name(w->scheme));
+    build_say(b, "calibrate", "%s, %s samples in batches of %lld, seed %llu", schemes,
               rows ? arena_printf(&b->a, "up to %lld", (long long)rows) : "all",
               (long long)(b->cfg.calib.batch ? b->cfg.calib.batch : 32), (unsigned long long)b->cfg.quant.seed);
     return 0;
@@ -393,6 +398,43 @@ static int next_calib_batch(void *user, tensor **in, qrc_err *e)
     return want > 0 && in[c->d->n_feeds - 1];
 }
 
+/* What a search over the layers' weights needs: the calibration stream (up to the recipe's sample count),
+ * its input names, and per searched layer the quantizer it came from. search_close releases what
+ * search_open made, also after a failed open. */
+typedef struct weight_search {
+    const char **names;
+    calib_batches cb;
+    int *owner;
+    int n;
+} weight_search;
+
+static int search_open(build *b, const char *pass, weight_search *ws, qrc_err *e)
+{
+    const quant_data *d = &b->cfg.calib;
+    int n = d->n_feeds;
+    *ws = (weight_search){calloc((size_t)n + 1, sizeof *ws->names),
+                          {d, calloc((size_t)n + 1, sizeof *ws->cb.fr), d->max_samples ? d->max_samples : INT64_MAX},
+                          calloc((size_t)quant_sim_count(b->sim) + 1, sizeof *ws->owner), 0};
+    if (n == 0)
+        return err_set(e, "%s needs calibration data", pass);
+    if (!ws->names || !ws->cb.fr || !ws->owner)
+        return err_set(e, "out of memory");
+    for (int i = 0; i < n; i++) {
+        ws->cb.fr[i] = (feed_reader){.feed = &d->feeds[i]};
+        ws->names[i] = d->feeds[i].input;
+    }
+    return 0;
+}
+
+static void search_close(weight_search *ws)
+{
+    for (int i = 0; ws->cb.fr && i < ws->cb.d->n_feeds; i++)
+        npy_close(ws->cb.fr[i].r);
+    free(ws->cb.fr);
+    free(ws->names);
+    free(ws->owner);
+}
+
 int build_cle(build *b, bool absorb, qrc_err *e)
 {
     const quant_data *d = &b->cfg.calib;
@@ -468,13 +510,12 @@ done:
     return rc;
 }
 
-/* ---- AdaRound ---------------------------------------------------------------------------------------- */
+/* ---- Weight searches: Sequential MSE, AdaRound ------------------------------------------------------- */
 
 /* Weight encodings from the weights alone, as calibration would compute them. */
 static quant_encoding *weight_encodings(const build *b, const quant_quantizer *q, qrc_err *e)
 {
-    double pct = b->cfg.quant.percentile > 0 ? b->cfg.quant.percentile : 99.99;
-    quant_observer *o = quant_observer_new(b->cfg.quant.scheme, q->n_channels, pct, e);
+    quant_observer *o = quant_observer_new(q->scheme, q->n_channels, q->percentile, e);
     quant_encoding *enc = calloc((size_t)q->n_channels, sizeof *enc);
     const tensor *w = b->g->values[q->value].init;
     if (!o || !enc || quant_observer_update(o, w->data, w->rank, w->dims, q->axis, e) ||
@@ -488,37 +529,85 @@ static quant_encoding *weight_encodings(const build *b, const quant_quantizer *q
     return enc;
 }
 
-int build_adaround(build *b, const Qrc__AdaroundParams *p, qrc_err *e)
+/* The weight quantizer i reads through input 1 of a Conv/Gemm-like node, or NULL. */
+static const quant_quantizer *layer_weight(const build *b, int i)
 {
-    const quant_data *d = &b->cfg.calib;
-    if (d->n_feeds == 0)
-        return err_set(e, "adaround needs calibration data");
-    int nq = quant_sim_count(b->sim), n = 0, n_in = d->n_feeds, rc = -1;
-    ptq_weight *w = calloc((size_t)nq + 1, sizeof *w);
-    int *owner = calloc((size_t)nq + 1, sizeof *owner);
-    const char **names = calloc((size_t)n_in + 1, sizeof *names);
-    calib_batches cb = {d, calloc((size_t)n_in + 1, sizeof *cb.fr), d->max_samples ? d->max_samples : INT64_MAX};
-    if (!w || !owner || !names || !cb.fr) {
-        err_set(e, "out of memory");
+    const quant_quantizer *q = quant_sim_get(b->sim, i);
+    const graph_node *nd = &b->g->nodes[q->node];
+    bool ok = q->role == QUANT_ROLE_WEIGHT && q->format.kind == QUANT_INT && nd->n_in > 1 && nd->in[1] == q->value;
+    return ok ? q : NULL;
+}
+
+int build_seq_mse(build *b, uint32_t candidates, qrc_err *e)
+{
+    weight_search ws;
+    ptq_range *w = calloc((size_t)quant_sim_count(b->sim) + 1, sizeof *w);
+    int rc = -1;
+    if (search_open(b, "seq_mse", &ws, e) || !w) {
+        if (!w)
+            err_set(e, "out of memory");
         goto done;
     }
-    for (int i = 0; i < nq; i++) {
-        const quant_quantizer *q = quant_sim_get(b->sim, i);
-        const graph_node *nd = &b->g->nodes[q->node];
-        if (q->role != QUANT_ROLE_WEIGHT || q->format.kind != QUANT_INT || nd->n_in < 2 || nd->in[1] != q->value)
+    for (int i = 0; i < quant_sim_count(b->sim); i++) {
+        const quant_quantizer *q = layer_weight(b, i);
+        if (!q || q->frozen)
             continue;
-        quant_encoding *enc = weight_encodings(b, q, e);
-        if (!enc)
+        ws.owner[ws.n] = i;
+        w[ws.n] = (ptq_range){q->node, q->format, q->axis, calloc((size_t)q->n_channels, sizeof(quant_encoding)),
+                              q->n_channels, false};
+        if (!w[ws.n++].encs) {
+            err_set(e, "out of memory");
             goto done;
-        owner[n] = i;
-        w[n++] = (ptq_weight){q->node, enc, q->n_channels, q->axis};
+        }
     }
-    for (int i = 0; i < n_in; i++) {
-        cb.fr[i] = (feed_reader){.feed = &d->feeds[i]};
-        names[i] = d->feeds[i].input;
+    ptq_seq_mse_stats st;
+    if (ptq_seq_mse(b->g, w, ws.n, ws.cb.d->n_feeds, ws.names, next_calib_batch, &ws.cb, b->args->threads,
+                    (int)candidates, &st, e))
+        goto done;
+    /* Searched ranges are final: calibration keeps them; skipped layers are calibrated as usual. */
+    for (int k = 0; k < ws.n; k++)
+        if (w[k].searched && quant_set_encodings(b->sim, ws.owner[k], w[k].encs, w[k].n_encs, e))
+            goto done;
+    build_say(b, "seq_mse", "%d layers on %lld samples, %u candidates: output error %.3g (min/max) -> %.3g, %d skipped",
+              st.layers, (long long)st.samples, candidates, st.error_minmax, st.error_seq_mse, st.skipped);
+    rc = 0;
+done:
+    for (int k = 0; w && k < ws.n; k++)
+        free(w[k].encs);
+    free(w);
+    search_close(&ws);
+    return rc;
+}
+
+int build_adaround(build *b, const Qrc__AdaroundParams *p, qrc_err *e)
+{
+    weight_search ws;
+    ptq_weight *w = calloc((size_t)quant_sim_count(b->sim) + 1, sizeof *w);
+    int rc = -1;
+    if (search_open(b, "adaround", &ws, e) || !w) {
+        if (!w)
+            err_set(e, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < quant_sim_count(b->sim); i++) {
+        const quant_quantizer *q = layer_weight(b, i);
+        if (!q)
+            continue;
+        /* Ranges seq_mse chose (frozen) are kept; otherwise the scheme's, from the weights alone. */
+        bool chosen = q->frozen && q->enc;
+        quant_encoding *enc = chosen ? malloc(sizeof *enc * (size_t)q->n_channels) : weight_encodings(b, q, e);
+        if (!enc) {
+            if (chosen)
+                err_set(e, "out of memory");
+            goto done;
+        }
+        if (chosen)
+            memcpy(enc, q->enc, sizeof *enc * (size_t)q->n_channels);
+        ws.owner[ws.n] = i;
+        w[ws.n++] = (ptq_weight){q->node, enc, q->n_channels, q->axis};
     }
     /* The float model keeps the original weights: evaluation compares against it. */
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; k < ws.n; k++) {
         int v = b->g->nodes[w[k].node].in[1];
         tensor *orig = tensor_clone(b->g->values[v].init, e);
         if (!orig || quant_sim_set_float_param(b->sim, v, orig, e))
@@ -526,24 +615,22 @@ int build_adaround(build *b, const Qrc__AdaroundParams *p, qrc_err *e)
     }
     ptq_adaround_opts o = {(int)p->iterations, p->reg, p->beta_start, p->beta_end, p->warm_start};
     ptq_adaround_stats st;
-    if (ptq_adaround(b->g, w, n, n_in, names, next_calib_batch, &cb, b->args->threads, &o, &st, e))
+    if (ptq_adaround(b->g, w, ws.n, ws.cb.d->n_feeds, ws.names, next_calib_batch, &ws.cb, b->args->threads, &o, &st,
+                     e))
         goto done;
     /* The rounded weights sit on these grids: calibration must keep them. */
-    for (int k = 0; k < n; k++)
-        if (quant_set_encodings(b->sim, owner[k], w[k].encs, w[k].n_encs, e))
+    for (int k = 0; k < ws.n; k++)
+        if (quant_set_encodings(b->sim, ws.owner[k], w[k].encs, w[k].n_encs, e))
             goto done;
     quant_sim_params_changed(b->sim);
     build_say(b, "adaround", "%d layers on %lld samples, %d iterations each: output error %.3g -> %.3g, %d skipped",
               st.layers, (long long)st.samples, o.iterations, st.error_nearest, st.error_adaround, st.skipped);
     rc = 0;
 done:
-    for (int k = 0; w && k < n; k++)
+    for (int k = 0; w && k < ws.n; k++)
         free((void *)w[k].encs);
-    for (int i = 0; i < n_in && cb.fr; i++)
-        npy_close(cb.fr[i].r);
     free(w);
-    free(owner);
-    free(names);
-    free(cb.fr);
+    search_close(&ws);
     return rc;
 }
+

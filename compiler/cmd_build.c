@@ -109,6 +109,7 @@ static int encodings_done(build *b, qrc_err *e)
 static int st_place(build *b, const Qrc__Pass *p, qrc_err *e) { return build_place(b, e); }
 static int st_cle(build *b, const Qrc__Pass *p, qrc_err *e) { return build_cle(b, p->cle->high_bias_absorption, e); }
 static int st_adaround(build *b, const Qrc__Pass *p, qrc_err *e) { return build_adaround(b, p->adaround, e); }
+static int st_seq_mse(build *b, const Qrc__Pass *p, qrc_err *e) { return build_seq_mse(b, p->seq_mse->candidates, e); }
 static int st_calibrate(build *b, const Qrc__Pass *p, qrc_err *e) { return build_calibrate(b, e); }
 static int st_export(build *b, const Qrc__Pass *p, qrc_err *e) { return build_export(b, e); }
 
@@ -145,6 +146,7 @@ static const struct {
 } STAGES[] = {
     {"place_quantizers", st_place},
     {"cle", st_cle},
+    {"seq_mse", st_seq_mse},
     {"adaround", st_adaround},
     {"calibrate", st_calibrate},
     {"compute_encodings", st_compute},

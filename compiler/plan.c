@@ -15,6 +15,9 @@ enum {
     DEFAULT_SAMPLES = 512,
     DEFAULT_BATCH = 32,
 };
+/* Calibration schemes when the recipe names none (README, "Choosing schemes", has the measurements). */
+#define DEFAULT_ACT_SCHEME QRC__SCHEME__TF_ENHANCED
+#define DEFAULT_WEIGHT_SCHEME QRC__SCHEME__TF
 #define DEFAULT_EXPORT_DIR "out"
 #define DEFAULT_ENCODINGS_VERSION "0.6.1"
 
@@ -110,6 +113,10 @@ static Qrc__QuantSetting *setting(arena *a, const qsetting *q, const Qrc__QuantS
     s->quantized = !(s->kind == QRC__NUM_KIND__FLOAT && s->bitwidth == 32);
     s->symmetry = q->sym_at.src ? q->symmetry : base->symmetry;
     s->granularity = q->gran_at.src ? q->granularity : base->granularity;
+    s->has_scheme = true;
+    s->scheme = q->scheme.at.src ? q->scheme.scheme : base->scheme;
+    s->has_percentile = s->scheme == QRC__SCHEME__PERCENTILE;
+    s->percentile = !s->has_percentile ? 0 : q->scheme.at.src ? q->scheme.percentile : base->percentile;
     if (s->kind == QRC__NUM_KIND__FLOAT) {   /* float has no integer grid: keep the fields neutral */
         s->symmetry = QRC__SYMMETRY__SYMMETRIC;
         s->granularity = QRC__GRANULARITY__PER_TENSOR;
@@ -134,6 +141,10 @@ static void builtin_defaults(arena *a, const Qrc__QuantSim *qs, Qrc__QuantSettin
     w->symmetry = QRC__SYMMETRY__SYMMETRIC;
     act->granularity = w->granularity = QRC__GRANULARITY__PER_TENSOR;
     act->quantized = w->quantized = true;
+    act->scheme = qs->act_scheme;
+    act->percentile = qs->act_percentile;
+    w->scheme = qs->weight_scheme;
+    w->percentile = qs->weight_percentile;
 }
 
 static Qrc__QConfigRule *rule(arena *a, const qrule *q, const Qrc__QuantSetting *act, const Qrc__QuantSetting *w)
@@ -170,11 +181,13 @@ static Qrc__QuantSim *build_quantsim(arena *a, const recipe *r)
     Qrc__QuantSim *q = NEW(a, Qrc__QuantSim, QRC__QUANT_SIM__INIT);
     q->dtype = r->simdtype ? r->simdtype : QRC__SIM_DTYPE__SIM_INT;
     unsigned dflt = q->dtype == QRC__SIM_DTYPE__SIM_FLOAT ? DEFAULT_FLOAT_BITWIDTH : DEFAULT_BITWIDTH;
-    q->scheme = r->scheme ? r->scheme : QRC__SCHEME__TF_ENHANCED;
-    if (q->scheme == QRC__SCHEME__PERCENTILE) {
-        q->has_percentile = true;
-        q->percentile = r->percentile;
-    }
+    q->act_scheme = r->act_scheme.at.src ? r->act_scheme.scheme : DEFAULT_ACT_SCHEME;
+    q->has_act_percentile = q->act_scheme == QRC__SCHEME__PERCENTILE;
+    q->act_percentile = q->has_act_percentile ? r->act_scheme.percentile : 0;
+    q->has_weight_scheme = true;
+    q->weight_scheme = r->weight_scheme.at.src ? r->weight_scheme.scheme : DEFAULT_WEIGHT_SCHEME;
+    q->has_weight_percentile = q->weight_scheme == QRC__SCHEME__PERCENTILE;
+    q->weight_percentile = q->has_weight_percentile ? r->weight_scheme.percentile : 0;
     q->rounding = r->rounding ? r->rounding : QRC__ROUNDING__NEAREST;
     q->act_bitwidth = r->act_bw_at.src ? r->act_bw : dflt;
     q->param_bitwidth = r->param_bw_at.src ? r->param_bw : dflt;
@@ -262,7 +275,7 @@ static bool rewrite_wanted(const recipe *r, const Qrc__Prepare *prep, const char
 }
 
 /* The schedule. Prepare: bind, [trace], fold, name, unshare, [strip], fold_bn, fuse (eager keeps only the
- * rewrites it lists). Then cle, exclude, place_quantizers, adaround, calibrate or load_encodings,
+ * rewrites it lists). Then cle, exclude, place_quantizers, seq_mse, adaround, calibrate or load_encodings,
  * compute_encodings, bias_correction, evaluate, convert_opset, export. */
 static void build_passes(arena *a, const recipe *r, Qrc__Plan *p)
 {
@@ -305,6 +318,9 @@ static void build_passes(arena *a, const recipe *r, Qrc__Plan *p)
         ADD((Qrc__Pass *)cle);
     ADD(new_pass(a, "exclude"));
     ADD(new_pass(a, "place_quantizers"));
+    const Qrc__Pass *seq = listed(r, "seq_mse");
+    if (seq)
+        ADD((Qrc__Pass *)seq);
     const Qrc__Pass *ada = listed(r, "adaround");
     if (ada)
         ADD((Qrc__Pass *)ada);

@@ -83,11 +83,24 @@ static json_t *prepare(const Qrc__Prepare *p)
                      strings(p->rewrites, p->n_rewrites));
 }
 
+/* Adds key: the scheme's name, and pct_key: P for percentile (when the plan has them). */
+static void put_scheme(json_t *o, const char *key, const char *pct_key, bool has, Qrc__Scheme s, bool has_pct,
+                       double pct)
+{
+    if (!has)
+        return;
+    json_object_set_new(o, key, json_string(plan_scheme_name(s)));
+    if (has_pct)
+        json_object_set_new(o, pct_key, json_real(pct));
+}
+
 static json_t *setting(const Qrc__QuantSetting *s)
 {
-    return json_pack("{s:s, s:i, s:b, s:s, s:s}", "dtype", s->dtype, "bitwidth", (int)s->bitwidth, "quantized",
-                     s->quantized, "symmetry", plan_symmetry_name(s->symmetry), "granularity",
-                     plan_granularity_name(s->granularity));
+    json_t *o = json_pack("{s:s, s:i, s:b, s:s, s:s}", "dtype", s->dtype, "bitwidth", (int)s->bitwidth, "quantized",
+                          s->quantized, "symmetry", plan_symmetry_name(s->symmetry), "granularity",
+                          plan_granularity_name(s->granularity));
+    put_scheme(o, "scheme", "percentile", s->has_scheme, s->scheme, s->has_percentile, s->percentile);
+    return o;
 }
 
 static json_t *rule(const Qrc__QConfigRule *r)
@@ -113,13 +126,15 @@ static json_t *rule(const Qrc__QConfigRule *r)
 
 static json_t *quantsim(const Qrc__QuantSim *q)
 {
-    json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:s, s:o, s:o}", "scheme", plan_scheme_name(q->scheme), "rounding",
+    json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:s, s:o, s:o}", "act_scheme", plan_scheme_name(q->act_scheme), "rounding",
                           plan_rounding_name(q->rounding), "act_bitwidth", (int)q->act_bitwidth, "param_bitwidth",
                           (int)q->param_bitwidth, "dtype", q->dtype == QRC__SIM_DTYPE__SIM_FLOAT ? "float" : "int",
                           "config_path", str_or_null(q->config_path), "config_resolved",
                           str_or_null(q->config_resolved));
-    if (q->has_percentile)
-        json_object_set_new(o, "percentile", json_real(q->percentile));
+    if (q->has_act_percentile)
+        json_object_set_new(o, "act_percentile", json_real(q->act_percentile));
+    put_scheme(o, "weight_scheme", "weight_percentile", q->has_weight_scheme, q->weight_scheme,
+               q->has_weight_percentile, q->weight_percentile);
     return o;
 }
 
@@ -156,6 +171,7 @@ static json_t *pass(const Qrc__Pass *p)
         params = p->convert_opset->target ? json_pack("{s:i}", "to", (json_int_t)p->convert_opset->target)
                                           : json_pack("{s:s}", "to", "auto");
         break;
+    case QRC__PASS__PARAMS_SEQ_MSE: params = json_pack("{s:i}", "candidates", (int)p->seq_mse->candidates); break;
     default: params = json_object(); break;
     }
     return json_pack("{s:s, s:o, s:o}", "name", p->name, "params", params, "loc", str_or_null(p->loc));

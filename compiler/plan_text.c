@@ -49,11 +49,24 @@ static void value(FILE *f, const Qrc__Value *v)
     }
 }
 
+/* A scheme as the recipe spells it: tf, percentile(99.9). */
+static void scheme(FILE *f, Qrc__Scheme s, protobuf_c_boolean has_percentile, double percentile)
+{
+    fputs(plan_scheme_name(s), f);
+    if (has_percentile)
+        fprintf(f, "(%g)", percentile);
+}
+
 static void setting(FILE *f, const char *role, const Qrc__QuantSetting *s)
 {
     fprintf(f, "%s %s", role, s->dtype);
-    if (s->quantized && s->kind != QRC__NUM_KIND__FLOAT)
+    if (s->quantized && s->kind != QRC__NUM_KIND__FLOAT) {
         fprintf(f, " %s %s", plan_symmetry_name(s->symmetry), plan_granularity_name(s->granularity));
+        if (s->has_scheme) {
+            fputs(" scheme ", f);
+            scheme(f, s->scheme, s->has_percentile, s->percentile);
+        }
+    }
 }
 
 static void data(FILE *f, const Qrc__InputData *d)
@@ -149,9 +162,12 @@ static void qconfig(FILE *f, const Qrc__Plan *p)
 
 static void quantsim(FILE *f, const Qrc__QuantSim *q)
 {
-    fprintf(f, "quantsim\n  scheme %s", plan_scheme_name(q->scheme));
-    if (q->has_percentile)
-        fprintf(f, "(%g)", q->percentile);
+    fputs("quantsim\n  act_scheme ", f);
+    scheme(f, q->act_scheme, q->has_act_percentile, q->act_percentile);
+    if (q->has_weight_scheme) {
+        fputs("\n  weight_scheme ", f);
+        scheme(f, q->weight_scheme, q->has_weight_percentile, q->weight_percentile);
+    }
     fprintf(f, "\n  rounding %s\n  act_bitwidth %u\n  param_bitwidth %u\n  dtype %s\n", plan_rounding_name(q->rounding),
             q->act_bitwidth, q->param_bitwidth, q->dtype == QRC__SIM_DTYPE__SIM_FLOAT ? "float" : "int");
     if (q->config_path) {
@@ -189,6 +205,7 @@ static void pass(FILE *f, size_t i, const Qrc__Pass *p)
         else
             fputs(" to=auto", f);
         break;
+    case QRC__PASS__PARAMS_SEQ_MSE: fprintf(f, " candidates=%u", p->seq_mse->candidates); break;
     default: break;
     }
     if (p->loc)

@@ -15,8 +15,17 @@
 #include "plan.pb-c.h"
 #include "util.h"
 
+/* A calibration scheme as written: `tf`, `percentile(99.9)`. */
+typedef struct qscheme {
+    ast_loc at;                          /* where it was set; src == NULL: not set */
+    bool by_role;                        /* quantsim: set by act_scheme / weight_scheme, not by scheme */
+    Qrc__Scheme scheme;
+    double percentile;                   /* PERCENTILE only */
+} qscheme;
+
 typedef struct qsetting {
     ast_loc dtype_at, sym_at, gran_at;   /* where each part was set */
+    qscheme scheme;
     Qrc__NumKind kind;
     unsigned bits;
     const char *dtype;
@@ -73,9 +82,8 @@ typedef struct recipe {
     size_t n_rules;
     qrule *default_rule;
 
-    ast_loc scheme_at, rounding_at, act_bw_at, param_bw_at, config_at, simdtype_at;
-    Qrc__Scheme scheme;
-    double percentile;
+    ast_loc rounding_at, act_bw_at, param_bw_at, config_at, simdtype_at;
+    qscheme act_scheme, weight_scheme;   /* `scheme` sets both, `act_scheme` / `weight_scheme` one */
     Qrc__Rounding rounding;
     unsigned act_bw, param_bw;
     const char *config, *config_resolved;

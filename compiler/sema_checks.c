@@ -135,8 +135,8 @@ static void check_quantsim(sema *s)
             diag_note(s->d, d, r->simdtype_at, "dtype float set here");
         }
     for (size_t i = 0; i < r->n_passes; i++)
-        if (!strcmp(r->passes[i]->name, "adaround")) {
-            diag *d = diag_error(s->d, r->passes_at, "adaround needs integer quantization");
+        if (!strcmp(r->passes[i]->name, "adaround") || !strcmp(r->passes[i]->name, "seq_mse")) {
+            diag *d = diag_error(s->d, r->passes_at, "%s needs integer quantization", r->passes[i]->name);
             diag_note(s->d, d, r->simdtype_at, "dtype float set here");
         }
 }

@@ -69,6 +69,9 @@ bool sema_number(sema *s, const ast_atom *a, const char *what, double *out);
 const char *sema_string(sema *s, const ast_atom *a, const char *what);
 /* a must be a name from names[0..n); returns its index. */
 int sema_choice(sema *s, const ast_atom *a, const char *what, const char *const *names, size_t n);
+/* A calibration scheme atom: tf, tf_enhanced, mse or percentile(P) with P in [50, 100]. Fills out's
+ * scheme, percentile and location. */
+bool sema_scheme(sema *s, const ast_atom *a, qscheme *out);
 /* A name or a string naming something (a tensor, an input). */
 const char *sema_name_or_string(sema *s, const ast_atom *a, const char *what);
 /* Remembers / looks up the location of a plan message. */

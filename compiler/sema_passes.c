@@ -60,7 +60,15 @@ static void ada_warm_start(sema *s, const ast_stmt *st)
     ada_number(s, st, "warm_start", 0, 1, &s->pass->adaround->warm_start);
 }
 
+static void seq_candidates(sema *s, const ast_stmt *st)
+{
+    const ast_atom *a = sema_single(s, st, "candidates");
+    if (a)
+        sema_uint(s, a, "'candidates'", 1, 1000, &s->pass->seq_mse->candidates);
+}
+
 static const sema_key cle_keys[] = {{"high_bias_absorption", hba, false}};
+static const sema_key seq_keys[] = {{"candidates", seq_candidates, false}};
 static const sema_key bc_keys[] = {{"samples", bc_samples, false}};
 static const sema_key ada_keys[] = {
     {"iterations", ada_iterations, false}, {"reg", ada_reg, false},
@@ -104,10 +112,19 @@ static void init_adaround(sema *s, Qrc__Pass *p)
     p->adaround->warm_start = 0.2;
 }
 
+static void init_seq_mse(sema *s, Qrc__Pass *p)
+{
+    p->params_case = QRC__PASS__PARAMS_SEQ_MSE;
+    p->seq_mse = arena_alloc(s->a, sizeof *p->seq_mse);
+    qrc__seq_mse_params__init(p->seq_mse);
+    p->seq_mse->candidates = 20;
+}
+
 static const pass_def pass_defs[] = {
     {"cle", init_cle, cle_keys, 1},
     {"bias_correction", init_bc, bc_keys, 1},
     {"adaround", init_adaround, ada_keys, 5},
+    {"seq_mse", init_seq_mse, seq_keys, 1},
 };
 enum { N_PASS_DEFS = sizeof pass_defs / sizeof *pass_defs };
 
@@ -117,7 +134,7 @@ void sema_passes(sema *s, const ast_stmt *st)
     r->passes = NULL;   /* a passes section replaces the list of an imported file */
     r->n_passes = 0;
     r->passes_at = ast_first_atom(st->head)->loc;
-    static const char *const names[] = {"cle", "bias_correction", "adaround"};
+    static const char *const names[] = {"cle", "bias_correction", "adaround", "seq_mse"};
     for (const ast_stmt *ps = st->body; ps; ps = ps->next) {
         if (ast_stmt_broken(ps))
             continue;

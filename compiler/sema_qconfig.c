@@ -1,4 +1,5 @@
-/* sema_qconfig.c — qconfig rules: `SELECTOR : act SETTING, weight SETTING;`, first match wins. */
+/* sema_qconfig.c — qconfig rules: `SELECTOR : act SETTING, weight SETTING;`, first match wins. A SETTING is
+ * a dtype, a symmetry, a granularity (weights) and `scheme X` (the calibration scheme), each optional. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ static const char *const granularity_names[] = {"per_tensor", "per_channel"};
 /* Every word a setting may contain, for spelling suggestions. */
 static const char *const setting_words[] = {
     "int4", "int8", "int16", "uint4", "uint8", "uint16", "float16", "float", "asymmetric", "symmetric",
-    "strict_symmetric", "unsigned_symmetric", "per_tensor", "per_channel",
+    "strict_symmetric", "unsigned_symmetric", "per_tensor", "per_channel", "scheme",
 };
 
 enum { MIN_BITS = 4, MAX_BITS = 16 };
@@ -70,7 +71,27 @@ static int index_of(const char *w, const char *const *names, size_t n)
     return -1;
 }
 
-/* `act uint8 asymmetric` / `weight int8 symmetric per_channel` */
+/* `scheme X` inside a setting: a points at the keyword; returns the atom after the scheme (or NULL). */
+static const ast_atom *parse_setting_scheme(sema *s, const ast_atom *a, const char *role, qsetting *q, bool *ok)
+{
+    const ast_atom *v = a->next;
+    if (!v) {
+        diag *d = diag_error(s->d, a->loc, "'scheme' needs a scheme such as tf_enhanced");
+        diag_hint(s->d, d, "for example: op Softmax: act uint16 scheme tf;");
+        *ok = false;
+        return NULL;
+    }
+    if (q->scheme.at.src) {
+        diag *d = diag_error(s->d, a->loc, "conflicting schemes for '%s'", role);
+        diag_note(s->d, d, q->scheme.at, "set here");
+        *ok = false;
+    } else if (!sema_scheme(s, v, &q->scheme)) {
+        *ok = false;
+    }
+    return v->next;
+}
+
+/* `act uint8 asymmetric` / `weight int8 symmetric per_channel scheme tf` */
 static bool parse_setting(sema *s, const ast_atom *first, bool is_weight, qsetting *q)
 {
     const char *role = is_weight ? "weight" : "act";
@@ -79,7 +100,12 @@ static bool parse_setting(sema *s, const ast_atom *first, bool is_weight, qsetti
         return false;
     }
     bool ok = true;
-    for (const ast_atom *a = first->next; a; a = a->next) {
+    for (const ast_atom *a = first->next, *next; a; a = next) {
+        next = a->next;
+        if (a->kind == ATOM_NAME && !strcmp(a->text, "scheme")) {
+            next = parse_setting_scheme(s, a, role, q, &ok);
+            continue;
+        }
         qsetting tmp = {0};
         int dt = parse_dtype(s, a, &tmp);
         if (dt < 0) {
@@ -127,8 +153,8 @@ static bool parse_setting(sema *s, const ast_atom *first, bool is_weight, qsetti
             q->gran_at = a->loc;
         } else {
             diag *d = a->kind == ATOM_NAME ? diag_error(s->d, a->loc, "unknown setting '%s'", a->text)
-                                           : diag_error(s->d, a->loc, "expected a dtype, symmetry or granularity, "
-                                                                      "not %s", sema_describe(s, a));
+                                           : diag_error(s->d, a->loc, "expected a dtype, symmetry, granularity or "
+                                                                      "scheme, not %s", sema_describe(s, a));
             const char *guess = a->kind == ATOM_NAME
                                     ? util_suggest(a->text, setting_words, sizeof setting_words / sizeof *setting_words)
                                     : NULL;
@@ -143,9 +169,10 @@ static bool parse_setting(sema *s, const ast_atom *first, bool is_weight, qsetti
         diag_error(s->d, first->loc, "'%s' needs a dtype such as int8", role);
         return false;
     }
-    if (q->kind == QRC__NUM_KIND__FLOAT && (q->sym_at.src || q->gran_at.src)) {
-        diag *d = diag_error(s->d, q->sym_at.src ? q->sym_at : q->gran_at, "'%s' is not quantized: %s takes no "
-                                                                           "symmetry or granularity", role, q->dtype);
+    if (q->kind == QRC__NUM_KIND__FLOAT && q->dtype_at.src && (q->sym_at.src || q->gran_at.src || q->scheme.at.src)) {
+        ast_loc at = q->sym_at.src ? q->sym_at : q->gran_at.src ? q->gran_at : q->scheme.at;
+        diag *d = diag_error(s->d, at, "'%s' is not quantized: %s takes no symmetry, granularity or scheme", role,
+                             q->dtype);
         diag_note(s->d, d, q->dtype_at, "%s set here", q->dtype);
         return false;
     }

@@ -7,11 +7,8 @@
 
 /* ---- quantsim ---- */
 
-static void apply_scheme(sema *s, const ast_stmt *st)
+bool sema_scheme(sema *s, const ast_atom *a, qscheme *out)
 {
-    const ast_atom *a = sema_single(s, st, "scheme");
-    if (!a)
-        return;
     static const char *const names[] = {"tf", "tf_enhanced", "percentile", "mse"};
     static const Qrc__Scheme values[] = {QRC__SCHEME__TF, QRC__SCHEME__TF_ENHANCED, QRC__SCHEME__PERCENTILE,
                                          QRC__SCHEME__MSE};
@@ -20,28 +17,57 @@ static void apply_scheme(sema *s, const ast_stmt *st)
         head.kind = ATOM_NAME;
     int k = sema_choice(s, &head, "quantization scheme", names, 4);
     if (k < 0)
-        return;
+        return false;
+    double p = 0;
     if (values[k] == QRC__SCHEME__PERCENTILE) {
         if (a->kind != ATOM_CALL || a->args->n != 1 || a->args->groups->n != 1) {
             diag *d = diag_error(s->d, a->loc, "'percentile' needs one value");
             diag_hint(s->d, d, "for example: scheme percentile(99.9);");
-            return;
+            return false;
         }
-        double p;
         const ast_atom *v = a->args->groups->atoms;
         if (!sema_number(s, v, "the percentile", &p))
-            return;
+            return false;
         if (p < 50 || p > 100) {
             diag_error(s->d, v->loc, "percentile must be between 50 and 100, not %s", v->raw);
-            return;
+            return false;
         }
-        s->r->percentile = p;
     } else if (a->kind == ATOM_CALL) {
         diag_error(s->d, a->loc, "scheme '%s' takes no value", names[k]);
-        return;
+        return false;
     }
-    s->r->scheme = values[k];
-    s->r->scheme_at = a->loc;
+    *out = (qscheme){.at = a->loc, .scheme = values[k], .percentile = p};
+    return true;
+}
+
+/* `scheme X;` sets both roles, except a role its own key set in the same file (so the order of the two
+ * statements in a file does not matter); `act_scheme X;` / `weight_scheme X;` set one. */
+static void apply_scheme_key(sema *s, const ast_stmt *st, const char *key, qscheme *act, qscheme *weight)
+{
+    const ast_atom *a = sema_single(s, st, key);
+    qscheme q;
+    if (!a || !sema_scheme(s, a, &q))
+        return;
+    q.by_role = !act || !weight;
+    qscheme *roles[] = {act, weight};
+    for (int i = 0; i < 2; i++)
+        if (roles[i] && (q.by_role || !roles[i]->by_role || roles[i]->at.src != s->src))
+            *roles[i] = q;
+}
+
+static void apply_scheme(sema *s, const ast_stmt *st)
+{
+    apply_scheme_key(s, st, "scheme", &s->r->act_scheme, &s->r->weight_scheme);
+}
+
+static void apply_act_scheme(sema *s, const ast_stmt *st)
+{
+    apply_scheme_key(s, st, "act_scheme", &s->r->act_scheme, NULL);
+}
+
+static void apply_weight_scheme(sema *s, const ast_stmt *st)
+{
+    apply_scheme_key(s, st, "weight_scheme", NULL, &s->r->weight_scheme);
 }
 
 static void apply_rounding(sema *s, const ast_stmt *st)
@@ -96,6 +122,8 @@ static void apply_simdtype(sema *s, const ast_stmt *st)
 
 static const sema_key quantsim_keys[] = {
     {"scheme", apply_scheme, false},
+    {"act_scheme", apply_act_scheme, false},
+    {"weight_scheme", apply_weight_scheme, false},
     {"rounding", apply_rounding, false},
     {"act_bitwidth", apply_act_bw, false},
     {"param_bitwidth", apply_param_bw, false},

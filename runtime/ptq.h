@@ -1,4 +1,5 @@
-/* ptq.h — post-training rewrites of the prepared float graph that make it easier to quantize.
+/* ptq.h — post-training rewrites of the prepared float graph that make it easier to quantize, and
+ * searches of weight encodings against the layers' outputs.
  *
  * Cross-layer equalization (Nagel et al., "Data-Free Quantization", 2019): for two weight layers in a
  * row, joined directly or through ops that commute with a positive per-channel scale (Relu, LeakyRelu,
@@ -95,5 +96,35 @@ typedef struct ptq_adaround_stats {
 
 int ptq_adaround(graph *g, const ptq_weight *w, int n, int n_inputs, const char *const *names, ptq_batch_fn next,
                  void *user, int threads, const ptq_adaround_opts *o, ptq_adaround_stats *st, qrc_err *e);
+
+/* ---- Sequential MSE ----------------------------------------------------------------------------------
+ *
+ * Chooses weight ranges by the error of the layer's output on calibration inputs, not of the weight
+ * itself (what AIMET 2.x calls seq_mse): each output channel (or the whole tensor, per tensor) tries the
+ * ranges k/N of its observed [min, max], k = 1..N, and keeps the one with the lowest output error
+ * tr(D C D^T), D the quantized minus the float weights and C = X X^T the layer's float inputs' second
+ * moments (as for AdaRound, one pass over the data). Candidate N is min/max itself and only a strictly
+ * lower error replaces it, so the result is never worse than min/max on those inputs. Output channels
+ * are independent (row r of the output depends only on row r of the weight), so per-channel choices
+ * are exact. Layers: as AdaRound's (Conv 2-D with groups 1, Gemm with transA = 0); others are left to
+ * calibration. */
+
+typedef struct ptq_range {
+    int node;                    /* the Conv or Gemm */
+    quant_format format;
+    int axis;                    /* -1 per tensor */
+    quant_encoding *encs;        /* n_encs: 1, or one per output channel; filled when searched */
+    int n_encs;
+    bool searched;               /* out: false when the layer was skipped (encs untouched) */
+} ptq_range;
+
+typedef struct ptq_seq_mse_stats {
+    int layers, skipped;
+    int64_t samples;
+    double error_minmax, error_seq_mse; /* summed over the searched layers: output error per range choice */
+} ptq_seq_mse_stats;
+
+int ptq_seq_mse(const graph *g, ptq_range *w, int n, int n_inputs, const char *const *names, ptq_batch_fn next,
+                void *user, int threads, int candidates, ptq_seq_mse_stats *st, qrc_err *e);
 
 #endif

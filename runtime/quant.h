@@ -112,8 +112,9 @@ float quant_half_to_float(uint16_t h);
  *                (asymmetric: 17 scales x 21 offsets plus the observed range; symmetric: 101 scales).
  *   percentile   a 512-bin histogram that widens (redistributing counts) to the running min/max; the range
  *                is clipped at the (100-P)th and Pth percentiles.
- *   mse          the same histogram; the range [a*min, a*max], a in {0.01 .. 1}, minimising the expected
- *                squared quantize-dequantize error over bin midpoints.
+ *   mse          the same histogram; the range [a*min(lo, 0), b*max(hi, 0)], a, b in {0.01 .. 1} (one
+ *                factor when symmetric), minimising the expected squared quantize-dequantize error over bin
+ *                midpoints; the full range wins ties, and min <= 0 <= max always holds.
  * Per-channel observers keep one statistic per channel along an axis. NaNs are ignored. */
 
 enum { QUANT_HIST_BINS = 512 };
@@ -130,6 +131,13 @@ typedef enum quant_scheme {
 const char *quant_scheme_name(quant_scheme s);
 /* Parses a scheme name; -1 (and e filled) when unknown. */
 int quant_scheme_parse(const char *name, quant_scheme *out, qrc_err *e);
+
+/* A scheme with its parameter, as a rule or the options choose it for one role. */
+typedef struct quant_method {
+    bool set;                  /* false: says nothing, the next in line decides */
+    quant_scheme scheme;
+    double percentile;         /* P for QUANT_SCHEME_PERCENTILE; 0 means 99.99 */
+} quant_method;
 
 typedef struct quant_observer quant_observer;
 
@@ -236,6 +244,8 @@ typedef struct quant_side_rule {
     quant_tri symmetric;
     quant_tri strict;          /* strict symmetric; UNSET: as the quantsim config says */
     quant_tri unsigned_sym;    /* unsigned symmetric on non-negative data; UNSET: as the config says */
+    quant_method method;       /* calibration scheme of the quantizers this side decides; unset: the default
+                                  rule's, then the options' for the role */
 } quant_side_rule;
 
 typedef struct quant_rule {
@@ -271,6 +281,8 @@ typedef struct quant_quantizer {
     int axis;                  /* channel axis of a per-channel quantizer, -1 per tensor */
     int n_channels;            /* 1 per tensor */
     const char *decided_by;    /* label of the deciding rule, "config ..." or "built-in default" */
+    quant_scheme scheme;       /* how calibration turns statistics into its encodings */
+    double percentile;         /* P when scheme is QUANT_SCHEME_PERCENTILE */
     bool has_constraint;       /* fixed range from the config's encoding_constraints */
     double constraint_min, constraint_max;
     bool frozen;               /* encodings set from outside (constraint, loaded file): not calibrated */
@@ -278,8 +290,10 @@ typedef struct quant_quantizer {
 } quant_quantizer;
 
 typedef struct quant_options {
-    quant_scheme scheme;
+    quant_scheme scheme;       /* activations' (graph inputs, op outputs) scheme, and the parameters' unless
+                                  weight_method is set; rules override both per op */
     double percentile;         /* P for QUANT_SCHEME_PERCENTILE; 0 means 99.99 */
+    quant_method weight_method; /* weights' and biases' scheme; unset: scheme */
     bool stochastic;           /* stochastic rounding of activations in simulation */
     uint64_t seed;
     const bool *excluded;      /* per node index: left in float; NULL for none */

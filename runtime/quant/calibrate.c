@@ -99,7 +99,7 @@ static int make_observers(quant_sim *s, qrc_err *e)
         quant_quantizer *q = &s->q[i];
         if (q->frozen || q->has_constraint)
             continue;
-        s->obs[i] = quant_observer_new(s->opts.scheme, q->n_channels, s->opts.percentile, e);
+        s->obs[i] = quant_observer_new(q->scheme, q->n_channels, q->percentile, e);
         if (!s->obs[i])
             return err_wrap(e, "'%s'", q->tensor);
         quant_observer_set_threads(s->obs[i], s->opts.threads);

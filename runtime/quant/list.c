@@ -57,17 +57,22 @@ static const char *symmetry(const quant_quantizer *q)
 int quant_sim_list(const quant_sim *s, FILE *out, qrc_err *e)
 {
     fprintf(out, "%d quantizers\n", s->n_q);
-    fprintf(out, "%-4s %-40s %-10s %-7s %-18s %-26s %-30s %s\n", "#", "tensor", "role", "format", "symmetry",
-            "granularity", "decided by", "encoding");
+    fprintf(out, "%-4s %-40s %-10s %-7s %-18s %-26s %-17s %-30s %s\n", "#", "tensor", "role", "format", "symmetry",
+            "granularity", "scheme", "decided by", "encoding");
     for (int i = 0; i < s->n_q; i++) {
         const quant_quantizer *q = &s->q[i];
-        char fmt[16], gran[48], enc[96];
+        char fmt[16], gran[48], enc[96], scheme[32];
         format_name(&q->format, fmt, sizeof fmt);
+        if (q->format.kind == QUANT_FLOAT)
+            snprintf(scheme, sizeof scheme, "-");
+        else if (q->scheme == QUANT_SCHEME_PERCENTILE)
+            snprintf(scheme, sizeof scheme, "percentile(%g)", q->percentile);
+        else
+            snprintf(scheme, sizeof scheme, "%s", quant_scheme_name(q->scheme));
         granularity(q, gran, sizeof gran);
         encoding_text(q, enc, sizeof enc);
-        fprintf(out, "%-4d %-40s %-10s %-7s %-18s %-26s %-30s %s\n", i, q->tensor, quant_role_name(q->role), fmt,
-                symmetry(q), gran, q->decided_by,
-                enc);
+        fprintf(out, "%-4d %-40s %-10s %-7s %-18s %-26s %-17s %-30s %s\n", i, q->tensor, quant_role_name(q->role), fmt,
+                symmetry(q), gran, scheme, q->decided_by, enc);
     }
     int shared = 0;
     for (int v = 0; v < s->g->n_values; v++) {

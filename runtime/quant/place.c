@@ -137,9 +137,11 @@ void quant_quantizers_clear(quant_sim *s)
         s->rules[i].hits = 0;
 }
 
-static int add(quant_sim *s, int v, int node, quant_role role, const quant_format *f, int axis, const char *by,
-               qrc_err *e)
+static int add(quant_sim *s, int v, int node, quant_role role, const quant_resolved *r, int axis, qrc_err *e)
 {
+    bool param = role == QUANT_ROLE_WEIGHT || role == QUANT_ROLE_BIAS;
+    const quant_format *f = param ? &r->weight : &r->act;
+    const quant_method *m = param ? &r->weight_method : &r->act_method;
     if (s->n_q == s->cap_q) {
         int cap = s->cap_q ? 2 * s->cap_q : 32;
         quant_quantizer *q = realloc(s->q, sizeof *q * (size_t)cap);
@@ -156,7 +158,8 @@ static int add(quant_sim *s, int v, int node, quant_role role, const quant_forma
         axis = -1;
     s->q[s->n_q] = (quant_quantizer){
         .tensor = val->name, .value = v, .node = node, .role = role, .format = *f,
-        .axis = axis, .n_channels = channels, .decided_by = by,
+        .axis = axis, .n_channels = channels, .decided_by = r->by, .scheme = m->scheme,
+        .percentile = m->percentile,
     };
     s->carrier[v] = s->n_q++;
     return 0;
@@ -234,7 +237,7 @@ static int place_inputs(quant_sim *s, qrc_err *e)
             continue;
         quant_resolved r;
         quant_resolve(s, first, false, &r);
-        if (r.act_on && add(s, v, first, QUANT_ROLE_INPUT, &r.act, -1, r.by, e))
+        if (r.act_on && add(s, v, first, QUANT_ROLE_INPUT, &r, -1, e))
             return -1;
     }
     return 0;
@@ -292,13 +295,13 @@ static int place_params(quant_sim *s, int n, const quant_resolved *r, qrc_err *e
     }
     int wv = slot >= 0 ? weight_source(g, slot, &axis) : -1;
     if (wv >= 0 && s->carrier[wv] < 0) {
-        if (add(s, wv, n, QUANT_ROLE_WEIGHT, &r->weight, axis, r->by, e))
+        if (add(s, wv, n, QUANT_ROLE_WEIGHT, r, axis, e))
             return -1;
     }
     int bv = w->bias >= 0 && w->bias < node->n_in ? node->in[w->bias] : -1;
     if (r->bias_on && bv >= 0 && g->values[bv].init && g->values[bv].init->dtype == DT_FLOAT &&
         s->carrier[bv] < 0) {
-        if (add(s, bv, n, QUANT_ROLE_BIAS, &r->weight, r->per_channel ? 0 : -1, r->by, e))
+        if (add(s, bv, n, QUANT_ROLE_BIAS, r, r->per_channel ? 0 : -1, e))
             return -1;
     }
     return 0;
@@ -320,7 +323,7 @@ static int place_region_entries(quant_sim *s, int n, const quant_resolved *r, qr
             continue;
         if (!activation(s, v) || !r->act_on)
             continue;
-        if (add(s, v, n, QUANT_ROLE_INPUT, &r->act, -1, r->by, e))
+        if (add(s, v, n, QUANT_ROLE_INPUT, r, -1, e))
             return -1;
     }
     return 0;
@@ -349,10 +352,9 @@ static int place_outputs(quant_sim *s, int n, const quant_resolved *r, qrc_err *
             on = model_out == QUANT_YES;
         if (!on)
             continue;
-        quant_format f = r->act;
-        if (f.kind == QUANT_FLOAT && f.bitwidth == 32)
+        if (r->act.kind == QUANT_FLOAT && r->act.bitwidth == 32)
             continue;
-        if (add(s, v, n, QUANT_ROLE_ACT, &f, -1, r->by, e))
+        if (add(s, v, n, QUANT_ROLE_ACT, r, -1, e))
             return -1;
         if (r->cop && r->cop->has_constraint) {
             quant_quantizer *q = &s->q[s->n_q - 1];

@@ -49,6 +49,12 @@ int quant_rules_compile(quant_sim *s, const quant_rule *rules, int n, qrc_err *e
         rt->r.patterns = pats;
         for (int side = 0; side < 2; side++) {
             const quant_side_rule *sr = side ? &rules[i].weight : &rules[i].act;
+            const quant_method *m = &sr->method;
+            if (m->set && (unsigned)m->scheme >= QUANT_SCHEME_COUNT_)
+                return err_set(e, "%s: unknown quantization scheme %d", label, (int)m->scheme);
+            if (m->set && m->scheme == QUANT_SCHEME_PERCENTILE && m->percentile != 0 &&
+                !(m->percentile > 50.0 && m->percentile <= 100.0))
+                return err_set(e, "%s: percentile %g is outside (50, 100]", label, m->percentile);
             if (sr->bits == 0)
                 continue;
             bool float32 = sr->kind == QUANT_FLOAT && sr->bits == 32;
@@ -154,6 +160,15 @@ static bool side_format(const quant_sim *s, const quant_side_rule *r, const quan
     return true;
 }
 
+/* The scheme of one side: the rule's, else the default rule's, else the options' for the role. */
+static quant_method side_method(const quant_side_rule *r, const quant_side_rule *d, const quant_method *opts)
+{
+    quant_method m = r && r->method.set ? r->method : d && d->method.set ? d->method : *opts;
+    if (m.percentile == 0)
+        m.percentile = 99.99;
+    return m;
+}
+
 void quant_resolve(quant_sim *s, int n, bool count, quant_resolved *out)
 {
     const graph_node *node = &s->g->nodes[n];
@@ -200,4 +215,8 @@ void quant_resolve(quant_sim *s, int n, bool count, quant_resolved *out)
     quant_tri b_chain[] = {r ? r->quantize_bias : QUANT_UNSET, d ? d->quantize_bias : QUANT_UNSET, ob->quantized,
                            pb->quantized, dp->quantized};
     out->bias_on = out->weight_on && first_tri(false, 5, b_chain);
+
+    const quant_method act_opts = {true, s->opts.scheme, s->opts.percentile};
+    out->act_method = side_method(r ? &r->act : NULL, d ? &d->act : NULL, &act_opts);
+    out->weight_method = side_method(r ? &r->weight : NULL, d ? &d->weight : NULL, &s->opts.weight_method);
 }

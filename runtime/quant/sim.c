@@ -32,12 +32,18 @@ quant_sim *quant_sim_create(struct graph *g, const quant_rule *rules, int n_rule
     s->cfg = cfg;
     if (opts)
         s->opts = *opts;
-    if ((unsigned)s->opts.scheme >= QUANT_SCHEME_COUNT_) {
-        err_set(e, "unknown quantization scheme %d", (int)s->opts.scheme);
+    if ((unsigned)s->opts.scheme >= QUANT_SCHEME_COUNT_ ||
+        (s->opts.weight_method.set && (unsigned)s->opts.weight_method.scheme >= QUANT_SCHEME_COUNT_)) {
+        err_set(e, "unknown quantization scheme %d",
+                (int)((unsigned)s->opts.scheme >= QUANT_SCHEME_COUNT_ ? s->opts.scheme : s->opts.weight_method.scheme));
         goto fail;
     }
     if (s->opts.percentile == 0)
         s->opts.percentile = 99.99;
+    if (!s->opts.weight_method.set)
+        s->opts.weight_method = (quant_method){true, s->opts.scheme, s->opts.percentile};
+    else if (s->opts.weight_method.percentile == 0)
+        s->opts.weight_method.percentile = 99.99;
     size_t nn = (size_t)(g->n_nodes > 0 ? g->n_nodes : 1), nv = (size_t)(g->n_values > 0 ? g->n_values : 1);
     s->excluded = calloc(nn, sizeof *s->excluded);
     s->fused = calloc(nn, sizeof *s->fused);

@@ -25,6 +25,7 @@ typedef struct quant_resolved {
     const char *by;
     bool act_on, weight_on, bias_on, per_channel;
     quant_format act, weight;
+    quant_method act_method, weight_method; /* always set: the rule's, the default rule's or the options' */
     const quant_config_op *cop; /* the config's op_type section, or NULL */
 } quant_resolved;
 

@@ -1,12 +1,12 @@
 /* Calibrates and evaluates one model under one scheme, for tests and benchmarks.
  *
  *   quant_eval MODEL --input NAME --calib X.npy --test X.npy [--labels Y.npy] [--scheme tf|tf_enhanced|...]
- *              [--act-bits N] [--weight-bits N] [--per-tensor] [--calib-samples N] [--test-samples N]
- *              [--batch N] [--threads N] [--list] [--layers N] [--encodings FILE] [--calib-only]
+ *              [--weight-scheme S] [--act-bits N] [--weight-bits N] [--per-tensor] [--calib-samples N]
+ *              [--test-samples N] [--batch N] [--threads N] [--list] [--layers N] [--encodings FILE] [--calib-only]
  *              [--prepare METHOD] [--throughput]
  *
- * --throughput times float inference over the calibration data (after one warm-up batch), then
- * calibration over the same data, and prints both rates; --calib-only also prints the peak RSS.
+ * --weight-scheme sets the weights' scheme (default: --scheme's). --throughput times float inference over
+ * the calibration data (after one warm-up batch), then calibration over the same data, and prints both rates; --calib-only also prints the peak RSS.
  *
  * Prints "float_top1 quant_top1 agreement sqnr" lines; --encodings writes every quantizer's encodings in
  * a plain text form (for determinism checks); --calib-only times calibration alone. */
@@ -116,7 +116,7 @@ static void time_float(quant_sim *s, const char *path, const char *input, int64_
 int main(int argc, char **argv)
 {
     const char *model = NULL, *input = "image", *calib = NULL, *test = NULL, *labels = NULL, *enc_out = NULL;
-    const char *scheme_name = "tf_enhanced", *prepare = NULL;
+    const char *scheme_name = "tf_enhanced", *weight_scheme = NULL, *prepare = NULL;
     int act_bits = 8, weight_bits = 8, threads = 2, layers = 0;
     bool per_channel = true, list = false, calib_only = false, throughput = false;
     int64_t calib_samples = 0, test_samples = 0, batch = 32;
@@ -129,6 +129,7 @@ int main(int argc, char **argv)
         else if (ARG("--test")) test = v;
         else if (ARG("--labels")) labels = v;
         else if (ARG("--scheme")) scheme_name = v;
+        else if (ARG("--weight-scheme")) weight_scheme = v;
         else if (ARG("--act-bits")) act_bits = atoi(v);
         else if (ARG("--weight-bits")) weight_bits = atoi(v);
         else if (ARG("--calib-samples")) calib_samples = atoll(v);
@@ -168,6 +169,11 @@ int main(int argc, char **argv)
         .per_channel = per_channel ? QUANT_YES : QUANT_NO,
     };
     quant_options o = {.scheme = scheme, .threads = threads, .progress = stderr};
+    if (weight_scheme) {
+        o.weight_method.set = true;
+        if (quant_scheme_parse(weight_scheme, &o.weight_method.scheme, &e))
+            die("weight scheme", &e);
+    }
     pass_report report;
     pass_report_init(&report);
     bool *excluded = calloc((size_t)g->n_nodes + 1, sizeof *excluded);

@@ -20,6 +20,41 @@ static inline int fx_fc_layer(graph *g, int trans_b, int64_t in, int64_t out, in
     return n;
 }
 
+static inline void fx_ints_attr(graph *g, int n, const char *name, int count, const int64_t *v)
+{
+    graph_attr *a = graph_attr_set(g, n, name, ATTR_INTS);
+    a->n = count;
+    a->ints = graph_alloc(g, (size_t)count * sizeof(int64_t));
+    memcpy(a->ints, v, (size_t)count * sizeof(int64_t));
+}
+
+/* x [., 3, H, W] -> Conv(conv.weight [4, 3, 3, 3], pads 1 1 0 0, strides 2 1) -> y in an empty g; returns
+ * the Conv node. */
+static inline int fx_padded_strided_conv(graph *g)
+{
+    int64_t wd[4] = {4, 3, 3, 3};
+    fx_const(g, "conv.weight", 4, wd, NULL, 9);
+    int n = fx_node(g, "Conv", "/conv/Conv", "x,conv.weight", "y");
+    fx_ints_attr(g, n, "pads", 4, (int64_t[]){1, 1, 0, 0});
+    fx_ints_attr(g, n, "strides", 2, (int64_t[]){2, 1});
+    fx_io(g, "x", "y");
+    return n;
+}
+
+/* x [., 4, H, W] -> Conv(conv.weight [4, 2, 1, 1], group 2) -> y in an empty g, reindexed; returns the
+ * Conv node. */
+static inline int fx_grouped_conv(graph *g)
+{
+    int64_t wd[4] = {4, 2, 1, 1};
+    fx_const(g, "conv.weight", 4, wd, NULL, 9);
+    int n = fx_node(g, "Conv", "/conv/Conv", "x,conv.weight", "y");
+    graph_attr_set(g, n, "group", ATTR_INT)->i = 2;
+    fx_io(g, "x", "y");
+    qrc_err e = {{0}};
+    assert_int_equal(graph_reindex(g, &e), 0);
+    return n;
+}
+
 /* g's first output on input "x" (the caller frees it). */
 static inline tensor *fx_run(graph *g, const tensor *x)
 {

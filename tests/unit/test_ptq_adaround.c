@@ -91,18 +91,7 @@ static void padded_strided_conv_rounding_learned(void **state)
 {
     (void)state;
     graph *g = graph_new();
-    int64_t wd[4] = {4, 3, 3, 3};
-    fx_const(g, "conv.weight", 4, wd, NULL, 9);
-    int n = fx_node(g, "Conv", "/conv/Conv", "x,conv.weight", "y");
-    graph_attr *a = graph_attr_set(g, n, "pads", ATTR_INTS);
-    a->n = 4;
-    a->ints = graph_alloc(g, 4 * sizeof(int64_t));
-    memcpy(a->ints, (int64_t[]){1, 1, 0, 0}, 4 * sizeof(int64_t));
-    a = graph_attr_set(g, n, "strides", ATTR_INTS);
-    a->n = 2;
-    a->ints = graph_alloc(g, 2 * sizeof(int64_t));
-    memcpy(a->ints, (int64_t[]){2, 1}, 2 * sizeof(int64_t));
-    fx_io(g, "x", "y");
+    int n = fx_padded_strided_conv(g);
     tensor *x = fx_input(4, (int64_t[]){4, 3, 7, 6}, 4);
     check(g, n, x);
     tensor_free(x);
@@ -113,13 +102,8 @@ static void grouped_conv_is_skipped(void **state)
 {
     (void)state;
     graph *g = graph_new();
-    int64_t wd[4] = {4, 2, 1, 1};
-    fx_const(g, "conv.weight", 4, wd, NULL, 9);
-    int n = fx_node(g, "Conv", "/conv/Conv", "x,conv.weight", "y");
-    graph_attr_set(g, n, "group", ATTR_INT)->i = 2;
-    fx_io(g, "x", "y");
+    int n = fx_grouped_conv(g);
     qrc_err e = {{0}};
-    assert_int_equal(graph_reindex(g, &e), 0);
     quant_encoding enc = grid(g->values[g->nodes[n].in[1]].init, 4);
     ptq_weight pw = {n, &enc, 1, -1};
     ptq_adaround_opts o = {10, 0.01, 20, 2, 0.2};

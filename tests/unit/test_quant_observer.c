@@ -194,6 +194,69 @@ static void mse_balances_clipping_and_noise(void **state)
     quant_observer_free(o);
 }
 
+/* A valid integer encoding: positive finite scale, 0 on the grid, offset inside it. */
+static void assert_valid(const quant_encoding *q, const quant_format *f)
+{
+    assert_true(isfinite(q->scale) && q->scale > 0.0f);
+    assert_true(q->min <= 0.0f && q->max >= 0.0f && q->min < q->max);
+    assert_true(q->offset <= 0 && q->offset >= -quant_format_steps(f));
+    assert_true(q->max - q->min >= (float)QUANT_MIN_RANGE * 0.999f);
+}
+
+static double sq_error(const quant_encoding *q, const float *x, size_t n)
+{
+    static float y[N];
+    quant_fake_quant(q, x, y, n);
+    double err = 0;
+    for (size_t i = 0; i < n; i++)
+        err += ((double)x[i] - y[i]) * ((double)x[i] - y[i]);
+    return err;
+}
+
+static void mse_degenerate_ranges_are_valid(void **state)
+{
+    (void)state;
+    /* Data on one side of 0 used to make the shrunk max fall below the observed min (a pooled or
+     * Sigmoid output in [0.0225, 0.0156]...). Every case, every format: a valid grid that covers the
+     * data no worse than min/max does. */
+    enum { ALL_EQUAL, ONE_VALUE, ALL_ZERO, TINY_POSITIVE, SIGMOID, NEGATIVE_ONLY, POOLED, CASES };
+    const quant_format unsigned_sym = {.kind = QUANT_INT, .bitwidth = 8, .symmetric = true, .unsigned_sym = true};
+    const quant_format *formats[] = {&ASYM8, &ASYM4, &SYM8, &unsigned_sym};
+    for (int c = 0; c < CASES; c++) {
+        size_t n = c == ONE_VALUE ? 1 : N;
+        for (size_t i = 0; i < n; i++) {
+            double g = gaussian();
+            switch (c) {
+            case ALL_EQUAL: buf[i] = 3.25f; break;
+            case ONE_VALUE: buf[i] = 0.7f; break;
+            case ALL_ZERO: buf[i] = 0.0f; break;
+            case TINY_POSITIVE: buf[i] = (float)(1e-6 + 1e-7 * uniform()); break;
+            case SIGMOID: buf[i] = (float)(1.0 / (1.0 + exp(-4.0 * g))); break;
+            case NEGATIVE_ONLY: buf[i] = (float)(-2.0 - fabs(g)); break;
+            default: buf[i] = (float)(0.0225 + 0.01 * uniform()); break;
+            }
+        }
+        for (size_t k = 0; k < sizeof formats / sizeof *formats; k++) {
+            quant_observer *o = observer(QUANT_SCHEME_MSE, 1, 0), *t = observer(QUANT_SCHEME_TF, 1, 0);
+            /* In two batches, so the histogram widens once. */
+            size_t half = n / 2;
+            update(o, buf, n - half);
+            update(t, buf, n - half);
+            if (half) {
+                update(o, buf + n - half, half);
+                update(t, buf + n - half, half);
+            }
+            quant_encoding q = encoding(o, formats[k]), full = encoding(t, formats[k]);
+            assert_valid(&q, formats[k]);
+            /* The histogram's bins stand in for the values: allow a small slack over min/max's error. */
+            double e_mse = sq_error(&q, buf, n), e_tf = sq_error(&full, buf, n);
+            assert_true(e_mse <= e_tf * 1.05 + 1e-12 * (double)n);
+            quant_observer_free(o);
+            quant_observer_free(t);
+        }
+    }
+}
+
 static void per_channel_dead_channel_is_valid(void **state)
 {
     (void)state;
@@ -315,6 +378,7 @@ int main(void)
         cmocka_unit_test(tf_enhanced_skips_leading_zero_batches),
         cmocka_unit_test(percentile_clips_tail),
         cmocka_unit_test(mse_balances_clipping_and_noise),
+        cmocka_unit_test(mse_degenerate_ranges_are_valid),
         cmocka_unit_test(per_channel_dead_channel_is_valid),
         cmocka_unit_test(per_channel_inner_axis),
         cmocka_unit_test(same_batches_same_bits),

@@ -175,6 +175,62 @@ static void rules_first_match_wins(void **state)
     graph_free(g);
 }
 
+/* A rule's scheme reaches the quantizers it decides, per role; what no rule names comes from the default
+ * rule, then from the options (weights: weight_method, else the activations' scheme). */
+static void rules_choose_the_scheme(void **state)
+{
+    (void)state;
+    graph *g = small_net(1);
+    quant_pattern softmax = {QUANT_MATCH_EXACT, "Softmax"}, conv = {QUANT_MATCH_EXACT, "conv1"};
+    quant_rule rules[] = {
+        {.label = "op Softmax", .select = QUANT_SEL_OP, .patterns = &softmax, .n_patterns = 1,
+         .act = {QUANT_INT, 16, .method = {true, QUANT_SCHEME_TF, 0}}},
+        {.label = "module conv1", .select = QUANT_SEL_MODULE, .patterns = &conv, .n_patterns = 1,
+         .weight = {.method = {true, QUANT_SCHEME_MSE, 0}}},
+        {.label = "default", .select = QUANT_SEL_DEFAULT,
+         .act = {QUANT_INT, 8, QUANT_NO, .method = {true, QUANT_SCHEME_PERCENTILE, 99.9}},
+         .weight = {QUANT_INT, 8, QUANT_YES}, .per_channel = QUANT_YES},
+    };
+    quant_options o = {.scheme = QUANT_SCHEME_TF_ENHANCED, .weight_method = {true, QUANT_SCHEME_TF, 0}};
+    qrc_err e;
+    quant_sim *s = quant_sim_create(g, rules, 3, NULL, &o, &e);
+    assert_non_null(s);
+    assert_int_equal(own(s, "out")->scheme, QUANT_SCHEME_TF);
+    assert_int_equal(own(s, "out")->format.bitwidth, 16);
+    /* conv1's rule names only the weights' scheme: their format is the default rule's. */
+    const quant_quantizer *w = own(s, "conv1.weight");
+    assert_int_equal(w->scheme, QUANT_SCHEME_MSE);
+    assert_int_equal(w->format.bitwidth, 8);
+    assert_int_equal(w->n_channels, 2);
+    /* The graph input (decided by conv1's rule, which says nothing about activations) and fc's output
+     * take the default rule's percentile; fc's weight the options' weight scheme. */
+    assert_int_equal(own(s, "x")->scheme, QUANT_SCHEME_PERCENTILE);
+    assert_true(own(s, "x")->percentile == 99.9);
+    assert_int_equal(own(s, "g1")->scheme, QUANT_SCHEME_PERCENTILE);
+    assert_int_equal(own(s, "fc.weight")->scheme, QUANT_SCHEME_TF);
+    char *text = listing(s);
+    assert_non_null(strstr(text, "percentile(99.9)"));
+    assert_non_null(strstr(text, " mse "));
+    free(text);
+    quant_sim_free(s);
+
+    /* Without rules' schemes or a weight method, every quantizer takes the options' scheme. */
+    o = (quant_options){.scheme = QUANT_SCHEME_MSE};
+    s = quant_sim_create(g, &rules[2], 1, NULL, &o, &e);
+    assert_non_null(s);
+    assert_int_equal(own(s, "fc.weight")->scheme, QUANT_SCHEME_MSE);
+    quant_sim_free(s);
+    rules[2].act.method = (quant_method){0};
+    s = quant_sim_create(g, &rules[2], 1, NULL, &o, &e);
+    assert_int_equal(own(s, "g1")->scheme, QUANT_SCHEME_MSE);
+    quant_sim_free(s);
+    /* A bad percentile in a rule is an error naming it. */
+    rules[0].act.method = (quant_method){true, QUANT_SCHEME_PERCENTILE, 20};
+    assert_null(quant_sim_create(g, rules, 3, NULL, &o, &e));
+    assert_non_null(strstr(e.msg, "op Softmax"));
+    graph_free(g);
+}
+
 /* A rule's strict or unsigned symmetry reaches the format; without one the config's (or AIMET's default,
  * unsigned symmetric allowed) applies. */
 static void rules_choose_the_symmetric_grid(void **state)
@@ -318,6 +374,7 @@ int main(void)
         cmocka_unit_test(default_placement),
         cmocka_unit_test(rules_first_match_wins),
         cmocka_unit_test(rules_choose_the_symmetric_grid),
+        cmocka_unit_test(rules_choose_the_scheme),
         cmocka_unit_test(regex_is_whole_name_and_prefix_stops_at_dots),
         cmocka_unit_test(excluded_ops_stay_float),
         cmocka_unit_test(quantsim_config_is_honoured),

@@ -155,20 +155,23 @@ static void imports_merge_and_rules_inherit_defaults(void **state)
     char dir[] = "/tmp/qrc_test_XXXXXX";
     assert_non_null(mkdtemp(dir));
     char *base = write_temp(dir, "base.q",
-                            "quantsim { scheme tf; act_bitwidth 16; }\n"
+                            "quantsim { weight_scheme percentile(99.9); scheme tf; act_bitwidth 16; }\n"
                             "qconfig { op Softmax: act int16; default: act uint16, weight int8 per_channel; }\n"
                             "prepare { exclude ops ArgMax; }\n");
     char *top = write_temp(dir, "top.q",
                            "import \"base.q\";\nmodel \"m.onnx\";\n"
                            "prepare { exclude ops Softmax; }\n"
                            "qconfig { module \"fc\": weight int4; }\n"
-                           "quantsim { scheme mse; }\n"
+                           "quantsim { act_scheme mse; }\n"
                            "calibrate { data x = \"c.npy\"; samples 8; }\n");
     compile_result r;
     assert_int_equal(compile_recipe(top, &r), 0);
     const Qrc__Plan *p = r.plan;
     assert_int_equal(p->n_sources, 2);
-    assert_int_equal(p->quantsim->scheme, QRC__SCHEME__MSE);
+    /* base's weight_scheme wins over its own 'scheme'; top's act_scheme replaces base's */
+    assert_int_equal(p->quantsim->act_scheme, QRC__SCHEME__MSE);
+    assert_int_equal(p->quantsim->weight_scheme, QRC__SCHEME__PERCENTILE);
+    assert_true(p->quantsim->weight_percentile == 99.9);
     assert_int_equal(p->quantsim->act_bitwidth, 16);
     assert_int_equal(p->prepare->n_exclude_ops, 2);
     assert_int_equal(p->n_qconfig, 3);
@@ -177,6 +180,8 @@ static void imports_merge_and_rules_inherit_defaults(void **state)
     assert_int_equal(p->qconfig[0]->weight->bitwidth, 4);
     assert_int_equal(p->qconfig[0]->weight->granularity, QRC__GRANULARITY__PER_CHANNEL);
     assert_string_equal(p->qconfig[0]->act->dtype, "uint16");
+    assert_int_equal(p->qconfig[0]->act->scheme, QRC__SCHEME__MSE);
+    assert_int_equal(p->qconfig[0]->weight->scheme, QRC__SCHEME__PERCENTILE);
     assert_int_equal(p->qconfig[2]->kind, QRC__RULE_KIND__BY_DEFAULT);
     assert_int_equal(p->calibrate->batch, 8);   /* default 32 clipped to samples */
     assert_int_equal(strlen(p->recipe_sha256), 64);

@@ -1,0 +1,4 @@
+model "m.onnx";
+calibrate { data x = "c.npy"; }
+quantsim { dtype float; }
+passes { seq_mse; }

@@ -1,0 +1,3 @@
+model "m.onnx";
+calibrate { data x = "c.npy"; }
+passes { seq_mse { candidates 0; candidate 5; } }
