@@ -245,7 +245,9 @@ static Qrc__Export *build_export(arena *a, const recipe *r)
         e->n_artifacts = 4;
     }
     e->has_bias_int32 = true;
-    e->bias_int32 = r->bias_int32;
+    /* int32 unless the recipe says float: ONNX Runtime's graph optimizations (and integer hardware)
+     * requantize a float Conv/Gemm bias to int32 anyway, so the simulation must do the same to agree */
+    e->bias_int32 = r->bias_at.src ? r->bias_int32 : true;
     return e;
 }
 

@@ -312,9 +312,9 @@ static void check_opset(const graph *g, json_t *rep)
         }
     }
     if (from < 21) {
-        snprintf(msg, sizeof msg, "opset %lld: every node converts up to 21; the QDQ export raises the opset as far "
-                 "as its quantizers need (10, 13 per-channel, 21 16-bit)", (long long)from);
-        item(rep, "opset", PASS_INFO, NULL, msg, "`export { opset N; }` in the recipe chooses it instead");
+        snprintf(msg, sizeof msg, "opset %lld: every node converts up to 21; the QDQ export raises the opset to 13, "
+                 "and to 21 for 16-bit types (or to the recipe's export opset)", (long long)from);
+        item(rep, "opset", PASS_INFO, NULL, msg, NULL);
     }
 }
 

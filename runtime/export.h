@@ -90,9 +90,10 @@ typedef struct export_qdq_options {
  * of q: 10, 13 with per-axis pairs or int32 biases, 0 when q has none. (16-bit and int4 types are
  * standard from 21 but have com.microsoft pairs below it, so they do not raise this.) */
 int64_t export_qdq_min_opset(const export_quantizer *q, int n, const export_qdq_options *o);
-/* The opset export_qdq writes for g: o->opset when set; otherwise the model's own opset raised to
- * export_qdq_min_opset, and to 21 when 16-bit or native int4 types are used and every node of g
- * converts to 21. */
+/* The opset export_qdq writes for g: o->opset when set; otherwise the model's own opset raised to 13
+ * when there is any integer quantizer (10 would express per-tensor pairs, but ONNX Runtime's optimizer
+ * adds opset-11 ops to what it loads), and to 21 when 16-bit or native int4 types are used and every
+ * node of g converts to 21. */
 int64_t export_qdq_opset(const graph *g, const export_quantizer *q, int n, const export_qdq_options *o);
 /* Fails, saying why, when target cannot be written: below the model's opset (no downgrades), below
  * export_qdq_min_opset, or above 21. */

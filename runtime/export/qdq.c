@@ -37,7 +37,9 @@ int64_t export_qdq_opset(const graph *g, const export_quantizer *q, int n, const
     int64_t cur = graph_opset_version(g, "");
     if (o->opset)
         return o->opset;
-    int64_t need = export_qdq_min_opset(q, n, o);
+    /* 13 even when 10 would do: ONNX Runtime's optimizer puts opset-11 ops (Round, for the int32 bias it
+     * makes of a float one) into the graph it loads, and fails on an opset-10 model */
+    int64_t need = export_qdq_min_opset(q, n, o) ? QDQ_AXIS_OPSET : 0;
     if (wants_wide(q, n, o) && cur < QDQ_WIDE_OPSET && opset_blockers(g, QDQ_WIDE_OPSET, NULL, NULL) == 0)
         need = QDQ_WIDE_OPSET;
     return need > cur ? need : cur;

@@ -90,4 +90,19 @@ function exposeAllOutputs(model) {
   return { model: Buffer.concat(parts), tensors: nodeOutputs };
 }
 
-module.exports = { listTensors, exposeAllOutputs };
+// The default-domain opset a model imports (ModelProto.opset_import is field 8: domain 1, version 2).
+function readModelOpset(model) {
+  for (const f of fields(model)) {
+    if (f.field !== 8 || f.wire !== 2) continue;
+    const set = model.subarray(f.payloadStart, f.end);
+    let domain = '', version = 0;
+    for (const g of fields(set)) {
+      if (g.field === 1 && g.wire === 2) domain = set.subarray(g.payloadStart, g.end).toString('utf8');
+      if (g.field === 2 && g.wire === 0) version = Number(readVarint(set, g.payloadStart)[0]);
+    }
+    if (domain === '' || domain === 'ai.onnx') return version;
+  }
+  return 0;
+}
+
+module.exports = { listTensors, exposeAllOutputs, readModelOpset };
