@@ -17,10 +17,11 @@ void kern_nn_conv_release(void *state);
  * vanish, so observers (calibration) must run on the original graph. */
 int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e);
 
-/* unit_fuse.c: for plain inference runs, rewrites each decomposed LayerNorm over the last axis of an
- * input of known shape into one com.microsoft LayerNormalization (the standard op's inputs and
- * attributes) and each decomposed GELU into one com.microsoft Gelu; *fused (may be NULL) receives how
- * many units. Run it after kern_nn_fuse_conv (constants folded). */
+/* unit_fuse.c: for plain inference runs, rewrites each decomposed unit (pass_unit_match) that one op
+ * computes exactly into that op: a LayerNorm over the last axis of an input of known shape into one
+ * com.microsoft LayerNormalization (the standard op's inputs and attributes), a GELU into com.microsoft
+ * Gelu or FastGelu, a HardSigmoid into HardSigmoid, a HardSwish into HardSwish at opset 14 and later;
+ * *fused (may be NULL) receives how many units. Run it after kern_nn_fuse_conv (constants folded). */
 int kern_nn_fuse_units(graph *g, int *fused, qrc_err *e);
 
 /* depthwise.c: a 2-D convolution with one input channel per group, plain NCHW: c input channels, oc a
