@@ -236,72 +236,12 @@ static void layernorm_fused_and_equal(void **state)
     }
 }
 
-/* x [3, 7] -> GELU written out: x / sqrt 2, Erf, + 1, then (variant 0) times x, times 0.5, or
- * (variant 1) times x * 0.5, or (variant 2) times x with no 0.5, which is twice GELU and stays as is. */
-static graph *gelu_graph(int variant)
-{
-    graph *g = opset13_graph();
-    int x = value(g, "x", NULL);
-    g->values[x].dtype = DT_FLOAT;
-    g->values[x].rank = 2;
-    g->values[x].dims[0] = 3;
-    g->values[x].dims[1] = 7;
-    int s2 = value(g, "s2", scalar(1.41421356f)), one = value(g, "one", scalar(1.0f));
-    int half = value(g, "half", scalar(0.5f));
-    int a = value(g, "a", NULL), b = value(g, "b", NULL), c = value(g, "c", NULL), d = value(g, "d", NULL);
-    int h = value(g, "h", NULL), y = value(g, "y", NULL);
-    graph_node_add(g, "Div", "div", 2, (int[]){x, s2}, 1, &a);
-    graph_node_add(g, "Erf", "erf", 1, &a, 1, &b);
-    graph_node_add(g, "Add", "add", 2, (int[]){b, one}, 1, &c);
-    if (variant == 0) {
-        graph_node_add(g, "Mul", "mul", 2, (int[]){x, c}, 1, &d);
-        graph_node_add(g, "Mul", "half", 2, (int[]){d, half}, 1, &y);
-    } else if (variant == 1) {
-        graph_node_add(g, "Mul", "xhalf", 2, (int[]){x, half}, 1, &h);
-        graph_node_add(g, "Mul", "mul", 2, (int[]){h, c}, 1, &y);
-    } else {
-        graph_node_add(g, "Mul", "mul", 2, (int[]){c, x}, 1, &y);
-    }
-    return finish(g, x, y);
-}
-
-static void gelu_fused_and_equal(void **state)
-{
-    (void)state;
-    for (int variant = 0; variant < 3; variant++) {
-        uint64_t seed = 55 + (uint64_t)variant;
-        graph *g = gelu_graph(variant);
-        int64_t xd[2] = {3, 7};
-        tensor *x = nnh_tensor(2, xd, &seed, -4, 4);
-        tensor *want = nnh_run_graph(g, x, &run_err);
-        assert_non_null(want);
-        int fused = -1;
-        qrc_err e;
-        assert_int_equal(kern_nn_fuse_units(g, &fused, &e), 0);
-        assert_int_equal(fused, variant < 2 ? 1 : 0);
-        if (variant < 2) {
-            assert_int_equal(g->n_nodes, 1);
-            assert_string_equal(g->nodes[0].op_type, "Gelu");
-        }
-        tensor *got = nnh_run_graph(g, x, &run_err);
-        assert_non_null(got);
-        double err = nnh_err(got, want->data, tensor_numel(want), 1e-6, 1e-5);
-        if (err > 1.0)
-            fail_msg("variant %d: error ratio %g", variant, err);
-        tensor_free(got);
-        tensor_free(want);
-        tensor_free(x);
-        graph_free(g);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fused_graph_matches),
         cmocka_unit_test(split_runs_match),
         cmocka_unit_test(layernorm_fused_and_equal),
-        cmocka_unit_test(gelu_fused_and_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
