@@ -172,7 +172,7 @@ static int run_model(run_args *a)
     double *times = NULL;
     int rc = RUN_DATA;
     /* the model is checked as given; then, as a plain run observes no intermediate tensor, BatchNorm is
-       folded, Conv + activation fused and decomposed LayerNorms and GELUs made whole before the run plan
+       folded, Conv + activation fused and decomposed units (LayerNorm, GELU, ...) made whole before the run plan
        is made */
     if (onnx_load(a->model, &g, &e) || exec_new(g, a->threads, &x, &e) || (exec_free(x), x = NULL) ||
         kern_nn_fuse_conv(g, NULL, &e) || kern_nn_fuse_units(g, NULL, &e) || exec_new(g, a->threads, &x, &e)) {

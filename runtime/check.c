@@ -102,8 +102,9 @@ static void check_exported(const graph *g, json_t *rep)
             item(rep, "unsupported_ops", PASS_ERROR, nd->name, e.msg, "re-export the model without this attribute");
         }
     }
-    /* Dynamic dims on inputs and outputs. Each symbolic dim is suggested once, where it first shows,
-     * so that all the fixes pasted together still compile. */
+    /* Dynamic dims on inputs and outputs. Each symbolic dim of an input is suggested once, where it
+     * first shows, so that all the fixes pasted together still compile; an output's dims follow from the
+     * inputs' (pinning an output's own dim name could only contradict them). */
     const char *pinned[64];
     int n_pinned = 0;
     for (int i = 0; i < g->n_inputs + g->n_outputs; i++) {
@@ -119,7 +120,7 @@ static void check_exported(const graph *g, json_t *rep)
         describe_value(x, desc, sizeof desc);
         snprintf(msg, sizeof msg, "%s '%s' is %s: dim %d is %s", in ? "input" : "output", x->name, desc, d,
                  x->dim_param[d] ? "symbolic" : "unknown");
-        for (int k = d; k < x->rank; k++) {
+        for (int k = d; in && k < x->rank; k++) {
             bool seen = !x->dim_param[k] || n_pinned == 64;
             for (int j = 0; j < n_pinned && !seen; j++)
                 seen = !strcmp(pinned[j], x->dim_param[k]);
@@ -135,6 +136,8 @@ static void check_exported(const graph *g, json_t *rep)
         if (code[0])
             snprintf(fix, sizeof fix, "pin %s in the prepare section: `%s` (calibration and evaluation batches "
                      "must then have %s)", n_code > 1 ? "them" : "it", code, n_code > 1 ? "those sizes" : "that size");
+        else if (!in)
+            snprintf(fix, sizeof fix, "it follows from the inputs: pinning their dims fixes it");
         else if (x->dim_param[d])
             snprintf(fix, sizeof fix, "pinning the dims suggested above fixes it too");
         else

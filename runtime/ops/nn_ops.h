@@ -21,10 +21,11 @@ int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e);
  * Needs consumers (a reindexed graph). */
 int kern_nn_silu_mul(const graph *g, int s);
 
-/* unit_fuse.c: for plain inference runs, rewrites each decomposed LayerNorm over the last axis of an
- * input of known shape into one com.microsoft LayerNormalization (the standard op's inputs and
- * attributes), each decomposed GELU into one com.microsoft Gelu and each SiLU (Sigmoid and Mul, see
- * kern_nn_silu_mul) on a float input into one com.microsoft QuickGelu with alpha 1; *fused (may be NULL)
+/* unit_fuse.c: for plain inference runs, rewrites each decomposed unit (pass_unit_match) that one op
+ * computes exactly into that op: a LayerNorm over the last axis of an input of known shape into one
+ * com.microsoft LayerNormalization (the standard op's inputs and attributes), a GELU into com.microsoft
+ * Gelu or FastGelu, a HardSigmoid into HardSigmoid, a HardSwish into HardSwish at opset 14 and later, a
+ * SiLU or Swish on a float input into com.microsoft QuickGelu (alpha 1 or beta); *fused (may be NULL)
  * receives how many units. Run it after kern_nn_fuse_conv (constants folded, SiLUs after a Conv fused
  * into it). */
 int kern_nn_fuse_units(graph *g, int *fused, qrc_err *e);

@@ -38,11 +38,17 @@ typedef struct step {
     arg alt[2];
 } step;
 
+/* The unit kinds, each with the standard op computing it (NULL: none). */
+typedef enum unit_kind { LAYERNORM, RMSNORM, GELU, MISH, HARDSWISH, HARDSIGMOID, SWISH, SILU, N_KINDS } unit_kind;
+static const char *const kind_names[N_KINDS + 1] = {"LayerNorm", "RMSNorm", "GELU", "Mish", "HardSwish",
+                                                    "HardSigmoid", "Swish", "SiLU", NULL};
+static const char *const kind_ops[N_KINDS] = {"LayerNormalization", NULL, "Gelu", "Mish", "HardSwish", "HardSigmoid",
+                                              NULL, NULL};
+
 typedef struct form {
-    const char *kind;
-    const char *onnx_op;     /* the standard op computing the unit ("HardSwish"), or NULL */
-    bool exact;              /* the single op computes exactly this form (epsilon inside the Sqrt, ...); for
-                                SiLU and Swish, com.microsoft QuickGelu does */
+    unit_kind kind;
+    bool exact;              /* the kind's standard op computes exactly this form (epsilon inside the Sqrt);
+                                for SiLU and Swish, com.microsoft QuickGelu does */
     int n;
     step s[MAX_STEPS];
 } form;
@@ -66,84 +72,82 @@ typedef struct form {
 /* Longer forms first where one is a prefix of another (HardSwish before HardSigmoid). */
 static const form forms[] = {
     /* LayerNorm: mean, centred d, variance, then d / sqrt(var + eps) in four spellings, then gamma, beta. */
-    {"LayerNorm", "LayerNormalization", true, 9,
+    {LAYERNORM, true, 9,
      {U1("ReduceMean", X), B2("Sub", X, S(0)), SQUARE(1), U1("ReduceMean", S(2)), B2("Add", S(3), EPS),
       U1("Sqrt", S(4)), B2("Div", S(1), S(5)), OPT("Mul", S(6), SCALE), OPT("Add", S(7), SHIFT)}},
-    {"LayerNorm", "LayerNormalization", true, 10,
+    {LAYERNORM, true, 10,
      {U1("ReduceMean", X), B2("Sub", X, S(0)), SQUARE(1), U1("ReduceMean", S(2)), B2("Add", S(3), EPS),
       U1("Sqrt", S(4)), U1("Reciprocal", S(5)), B2("Mul", S(1), S(6)), OPT("Mul", S(7), SCALE),
       OPT("Add", S(8), SHIFT)}},
-    {"LayerNorm", "LayerNormalization", false, 9,
+    {LAYERNORM, false, 9,
      {U1("ReduceMean", X), B2("Sub", X, S(0)), SQUARE(1), U1("ReduceMean", S(2)), U1("Sqrt", S(3)),
       B2("Add", S(4), EPS), B2("Div", S(1), S(5)), OPT("Mul", S(6), SCALE), OPT("Add", S(7), SHIFT)}},
-    {"LayerNorm", "LayerNormalization", false, 10,
+    {LAYERNORM, false, 10,
      {U1("ReduceMean", X), B2("Sub", X, S(0)), SQUARE(1), U1("ReduceMean", S(2)), U1("Sqrt", S(3)),
       B2("Add", S(4), EPS), U1("Reciprocal", S(5)), B2("Mul", S(1), S(6)), OPT("Mul", S(7), SCALE),
       OPT("Add", S(8), SHIFT)}},
     /* RMSNorm: x / sqrt(mean(x^2) + eps) [* gamma]. */
-    {"RMSNorm", NULL, false, 6,
+    {RMSNORM, false, 6,
      {OR("Pow", X, C(2), "Mul", X, X), U1("ReduceMean", S(0)), B2("Add", S(1), EPS), U1("Sqrt", S(2)),
       B2("Div", X, S(3)), OPT("Mul", S(4), SCALE)}},
-    {"RMSNorm", NULL, false, 7,
+    {RMSNORM, false, 7,
      {OR("Pow", X, C(2), "Mul", X, X), U1("ReduceMean", S(0)), B2("Add", S(1), EPS), U1("Sqrt", S(2)),
       U1("Reciprocal", S(3)), B2("Mul", X, S(4)), OPT("Mul", S(5), SCALE)}},
     /* GELU, erf form: x / sqrt 2 (or x * 1/sqrt 2), Erf, + 1, then * x * 0.5 in three orders. Without
      * the 0.5 (twice GELU) it is still one unit, but no single op computes it. */
-    {"GELU", "Gelu", true, 5,
+    {GELU, true, 5,
      {OR("Div", X, C(M_SQRT2), "Mul", X, C(M_SQRT1_2)), U1("Erf", S(0)), B2("Add", S(1), C(1)),
       B2("Mul", X, S(2)), OPT_NEEDED("Mul", S(3), C(0.5))}},
-    {"GELU", "Gelu", true, 5,
+    {GELU, true, 5,
      {OR("Div", X, C(M_SQRT2), "Mul", X, C(M_SQRT1_2)), U1("Erf", S(0)), B2("Add", S(1), C(1)),
       B2("Mul", S(2), C(0.5)), B2("Mul", X, S(3))}},
-    {"GELU", "Gelu", true, 5,
+    {GELU, true, 5,
      {B2("Mul", X, C(0.5)), OR("Div", X, C(M_SQRT2), "Mul", X, C(M_SQRT1_2)), U1("Erf", S(1)),
       B2("Add", S(2), C(1)), B2("Mul", S(0), S(3))}},
     /* GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the cube as Pow 3 or x * (x * x). */
-    {"GELU", "Gelu", true, 8,
+    {GELU, true, 8,
      {B2("Pow", X, C(3)), B2("Mul", S(0), C(GELU_K)), B2("Add", X, S(1)), B2("Mul", S(2), C(SQRT_2_PI)),
       U1("Tanh", S(3)), B2("Add", S(4), C(1)), B2("Mul", X, S(5)), B2("Mul", S(6), C(0.5))}},
-    {"GELU", "Gelu", true, 8,
+    {GELU, true, 8,
      {B2("Pow", X, C(3)), B2("Mul", S(0), C(GELU_K)), B2("Add", X, S(1)), B2("Mul", S(2), C(SQRT_2_PI)),
       U1("Tanh", S(3)), B2("Add", S(4), C(1)), B2("Mul", S(5), C(0.5)), B2("Mul", X, S(6))}},
-    {"GELU", "Gelu", true, 8,
+    {GELU, true, 8,
      {B2("Mul", X, C(0.5)), B2("Pow", X, C(3)), B2("Mul", S(1), C(GELU_K)), B2("Add", X, S(2)),
       B2("Mul", S(3), C(SQRT_2_PI)), U1("Tanh", S(4)), B2("Add", S(5), C(1)), B2("Mul", S(0), S(6))}},
-    {"GELU", "Gelu", true, 9,
+    {GELU, true, 9,
      {B2("Mul", X, X), B2("Mul", X, S(0)), B2("Mul", S(1), C(GELU_K)), B2("Add", X, S(2)),
       B2("Mul", S(3), C(SQRT_2_PI)), U1("Tanh", S(4)), B2("Add", S(5), C(1)), B2("Mul", X, S(6)),
       B2("Mul", S(7), C(0.5))}},
-    {"GELU", "Gelu", true, 9,
+    {GELU, true, 9,
      {B2("Mul", X, X), B2("Mul", X, S(0)), B2("Mul", S(1), C(GELU_K)), B2("Add", X, S(2)),
       B2("Mul", S(3), C(SQRT_2_PI)), U1("Tanh", S(4)), B2("Add", S(5), C(1)), B2("Mul", S(6), C(0.5)),
       B2("Mul", X, S(7))}},
-    {"GELU", "Gelu", true, 9,
+    {GELU, true, 9,
      {B2("Mul", X, C(0.5)), B2("Mul", X, X), B2("Mul", X, S(1)), B2("Mul", S(2), C(GELU_K)), B2("Add", X, S(3)),
       B2("Mul", S(4), C(SQRT_2_PI)), U1("Tanh", S(5)), B2("Add", S(6), C(1)), B2("Mul", S(0), S(7))}},
     /* Mish: x * tanh(softplus(x)), softplus as the op or as log(exp(x) + 1). */
-    {"Mish", "Mish", true, 3, {U1("Softplus", X), U1("Tanh", S(0)), B2("Mul", X, S(1))}},
-    {"Mish", "Mish", true, 5,
+    {MISH, true, 3, {U1("Softplus", X), U1("Tanh", S(0)), B2("Mul", X, S(1))}},
+    {MISH, true, 5,
      {U1("Exp", X), B2("Add", S(0), C(1)), U1("Log", S(1)), U1("Tanh", S(2)), B2("Mul", X, S(3))}},
     /* HardSwish: x * relu6(x + 3) / 6 in its orders, and x * HardSigmoid(x) with alpha 1/6, beta 1/2. */
-    {"HardSwish", "HardSwish", true, 4,
+    {HARDSWISH, true, 4,
      {B2("Add", X, C(3)), CLIP(S(0), 0, 6), B2("Mul", X, S(1)), OR("Div", S(2), C(6), "Mul", S(2), C(1.0 / 6))}},
-    {"HardSwish", "HardSwish", true, 4,
+    {HARDSWISH, true, 4,
      {B2("Add", X, C(3)), CLIP(S(0), 0, 6), OR("Div", S(1), C(6), "Mul", S(1), C(1.0 / 6)), B2("Mul", X, S(2))}},
-    {"HardSwish", "HardSwish", true, 4,
+    {HARDSWISH, true, 4,
      {B2("Mul", X, C(1.0 / 6)), B2("Add", S(0), C(0.5)), CLIP(S(1), 0, 1), B2("Mul", X, S(2))}},
-    {"HardSwish", "HardSwish", true, 2,
+    {HARDSWISH, true, 2,
      {{"HardSigmoid", {X}, {"alpha", "beta"}, {1.0 / 6, 0.5}, REQUIRED, NULL, {{0}}}, B2("Mul", X, S(0))}},
     /* HardSigmoid: relu6(x + 3) / 6, or clip(alpha x + beta, 0, 1). */
-    {"HardSigmoid", "HardSigmoid", true, 3,
+    {HARDSIGMOID, true, 3,
      {B2("Add", X, C(3)), CLIP(S(0), 0, 6), OR("Div", S(1), C(6), "Mul", S(1), C(1.0 / 6))}},
-    {"HardSigmoid", "HardSigmoid", true, 3, {B2("Mul", X, SCALE), B2("Add", S(0), SHIFT), CLIP(S(1), 0, 1)}},
+    {HARDSIGMOID, true, 3, {B2("Mul", X, SCALE), B2("Add", S(0), SHIFT), CLIP(S(1), 0, 1)}},
     /* Swish with beta (x * sigmoid(beta x)), and SiLU (beta 1, no Mul). */
-    {"Swish", NULL, true, 3, {B2("Mul", X, SCALE), U1("Sigmoid", S(0)), B2("Mul", X, S(1))}},
-    {"SiLU", NULL, true, 2, {U1("Sigmoid", X), B2("Mul", X, S(0))}},
+    {SWISH, true, 3, {B2("Mul", X, SCALE), U1("Sigmoid", S(0)), B2("Mul", X, S(1))}},
+    {SILU, true, 2, {U1("Sigmoid", X), B2("Mul", X, S(0))}},
 };
 enum { N_FORMS = sizeof forms / sizeof *forms };
 
-static const char *const unit_kinds[] = {"LayerNorm", "RMSNorm", "GELU", "Mish", "HardSwish", "HardSigmoid",
-                                         "Swish", "SiLU", NULL};
 
 /* A match in progress. */
 typedef struct trial {
@@ -359,8 +363,8 @@ static int try_form(const graph *g, const form *f, int start, const int *grouped
             u->nodes[pos++] = g->order[k];
     if (pos != n)
         return 0;
-    u->kind = f->kind;
-    u->onnx_op = f->onnx_op;
+    u->kind = kind_names[f->kind];
+    u->onnx_op = kind_ops[f->kind];
     u->exact = f->exact && (n == f->n || f->s[n].opt != NEEDED);
     u->form = (int)(f - forms);
     u->n = n;
@@ -386,21 +390,25 @@ int pass_unit_match(const graph *g, int node, const int *grouped, pass_unit *u)
 
 const char *const *pass_unit_kinds(void)
 {
-    return unit_kinds;
+    return kind_names;
+}
+
+/* The kind called name, or N_KINDS. */
+static int kind_of(const char *name)
+{
+    int k = 0;
+    while (k < N_KINDS && strcmp(kind_names[k], name))
+        k++;
+    return k;
 }
 
 bool pass_is_unit_kind(const char *kind)
 {
-    for (int i = 0; unit_kinds[i]; i++)
-        if (!strcmp(unit_kinds[i], kind))
-            return true;
-    return false;
+    return kind_of(kind) < N_KINDS;
 }
 
 const char *pass_unit_onnx_op(const char *kind)
 {
-    for (int i = 0; i < N_FORMS; i++)
-        if (!strcmp(forms[i].kind, kind))
-            return forms[i].onnx_op;
-    return NULL;
+    int k = kind_of(kind);
+    return k < N_KINDS ? kind_ops[k] : NULL;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # PaddleOCR's PP-OCRv4 recognizer and detector and the v2 direction classifier (paddle2onnx exports,
 # fetched by tests/models/fetch_ocr.sh): their activations and norms written out op by op are found as
-# units. For each model, `qrc check` lists the units; the prepared float model gives ONNX Runtime's
+# units. For each model, `qrc check` lists the units, its fix: lines (symbolic dims named
+# "p2o.DynamicDimension.N") pasted into a recipe prepare the model, and the prepared float model gives ONNX Runtime's
 # outputs on the original model within 1e-4 (max abs), run by ONNX Runtime and by `qrc run`. A W8A8
 # build of the recognizer places no quantizer on a tensor inside a unit, and its quantizer count is the
 # one the README gives (weights per tensor: per-channel QDQ is not exported at the model's opset 9;
@@ -44,6 +45,18 @@ model() {
     for want in "$@"; do
         grep -qF "$want" <<<"$out" && ok || bad "$name: check lacks '$want'"
     done
+    # its fixes pasted into a recipe (each <size> the test shape's size of that symbolic dim) compile and
+    # prepare the model
+    local pasted dims shp sizes=() i
+    pasted=$(grep -E '^ +fix: ' <<<"$out" | grep -o '`[^`]*`' | tr -d '`')
+    IFS=, read -ra dims <<<"$(grep -m1 '^inputs:' <<<"$out" | sed 's/.*\[\(.*\)\]/\1/')"
+    IFS=, read -ra shp <<<"$shape"
+    for i in "${!dims[@]}"; do [[ ${dims[i]} =~ ^[0-9]+$ ]] || sizes+=("${shp[i]}"); done
+    for i in "${sizes[@]}"; do pasted=${pasted/<size>/$i}; done
+    printf 'model "%s";\nprepare {\n%s\n}\ncalibrate { data x = "c.npy"; }\n' "$file" "$pasted" >"$tmp/$name.q"
+    if [ ${#sizes[@]} -gt 0 ] && "$qrc" check --recipe "$tmp/$name.q" >"$tmp/check.out" 2>&1; then ok; else
+        bad "$name: check's fixes pasted into a recipe do not prepare"; cat "$tmp/$name.q"; tail -5 "$tmp/check.out"
+    fi
     node tests/ort/run.js "$file" --input "x=$tmp/$name.x.npy" --output "$tmp/$name.ref.npy" --threads 2 \
         >/dev/null 2>"$tmp/err" || { bad "$name: ONNX Runtime could not run the original"; tail -3 "$tmp/err"; return; }
     node tests/ort/run.js "$tmp/$name.prep.onnx" --input "x=$tmp/$name.x.npy" --output "$tmp/$name.ort.npy" \

@@ -274,47 +274,6 @@ static void layernorm_fused_and_equal(void **state)
     }
 }
 
-/* x [3, 7] -> GELU written out: x / sqrt 2, Erf, + 1, then (variant 0) times x, times 0.5, or
- * (variant 1) times x * 0.5, or (variant 2) times x with no 0.5, which is twice GELU and stays as is. */
-static graph *gelu_graph(int variant)
-{
-    graph *g = opset13_graph();
-    int x = float_value(g, "x", 2, (int64_t[]){3, 7});
-    int s2 = value(g, "s2", scalar(1.41421356f)), one = value(g, "one", scalar(1.0f));
-    int half = value(g, "half", scalar(0.5f));
-    int a = value(g, "a", NULL), b = value(g, "b", NULL), c = value(g, "c", NULL), d = value(g, "d", NULL);
-    int h = value(g, "h", NULL), y = value(g, "y", NULL);
-    graph_node_add(g, "Div", "div", 2, (int[]){x, s2}, 1, &a);
-    graph_node_add(g, "Erf", "erf", 1, &a, 1, &b);
-    graph_node_add(g, "Add", "add", 2, (int[]){b, one}, 1, &c);
-    if (variant == 0) {
-        graph_node_add(g, "Mul", "mul", 2, (int[]){x, c}, 1, &d);
-        graph_node_add(g, "Mul", "half", 2, (int[]){d, half}, 1, &y);
-    } else if (variant == 1) {
-        graph_node_add(g, "Mul", "xhalf", 2, (int[]){x, half}, 1, &h);
-        graph_node_add(g, "Mul", "mul", 2, (int[]){h, c}, 1, &y);
-    } else {
-        graph_node_add(g, "Mul", "mul", 2, (int[]){c, x}, 1, &y);
-    }
-    return finish(g, x, y);
-}
-
-static void gelu_fused_and_equal(void **state)
-{
-    (void)state;
-    for (int variant = 0; variant < 3; variant++) {
-        uint64_t seed = 55 + (uint64_t)variant;
-        graph *g = gelu_graph(variant);
-        int64_t xd[2] = {3, 7};
-        fuse_and_compare(g, nnh_tensor(2, xd, &seed, -4, 4), true, variant < 2 ? 1 : 0, 1e-6, 1e-5);
-        if (variant < 2) {
-            assert_int_equal(g->n_nodes, 1);
-            assert_string_equal(g->nodes[0].op_type, "Gelu");
-        }
-        graph_free(g);
-    }
-}
-
 /* The conv of an EfficientNet block, kind 0: depthwise 5x5 stride 1, 1: depthwise 5x5 stride 2, 2: dense
  * 3x3 stride 2 (a oneDNN primitive), 3: pointwise. */
 static int block_conv(graph *g, int x, int kind, uint64_t *seed)
@@ -399,7 +358,6 @@ int main(void)
         cmocka_unit_test(fused_graph_matches),
         cmocka_unit_test(split_runs_match),
         cmocka_unit_test(layernorm_fused_and_equal),
-        cmocka_unit_test(gelu_fused_and_equal),
         cmocka_unit_test(silu_fused_and_equal),
         cmocka_unit_test(silu_unit),
     };

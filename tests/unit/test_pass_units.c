@@ -130,6 +130,10 @@ static const unit_case cases[] = {
     /* GELU */
     {"gelu erf", "GELU", 5, 13, "Div d x,sqrt2 t1;Erf e t1 t2;Add a t2,one t3;Mul m x,t3 t4;Mul h t4,half y", NULL,
      true},
+    {"gelu erf without the 0.5 (twice GELU): a unit no single op computes", "GELU", 4, 13,
+     "Div d x,sqrt2 t1;Erf e t1 t2;Add a t2,one t3;Mul m x,t3 y", NULL, false},
+    {"gelu erf, 0.5 before x", "GELU", 5, 13,
+     "Div d x,sqrt2 t1;Erf e t1 t2;Add a t2,one t3;Mul h t3,half t4;Mul m t4,x y", NULL, true},
     {"gelu erf, x * 1/sqrt2 and 0.5 first", "GELU", 5, 13,
      "Mul hx x,half xh;Mul d x,isqrt2 t1;Erf e t1 t2;Add a t2,one t3;Mul m xh,t3 y", NULL, true},
     {"gelu tanh", "GELU", 8, 13, GELU_TANH_IN "Add a t,one u;Mul m x,u w;Mul h w,half y", NULL, true},
