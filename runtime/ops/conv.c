@@ -137,10 +137,11 @@ static void bias_act_planes(float *y, int64_t planes, int64_t c, int64_t plane, 
         bias_act(y + p * plane, plane, b ? b[p % c] : 0.0f, act);
 }
 
-/* The depthwise path's activations other than a clamp, applied to each plane as it is finished. */
+/* The depthwise path's activations other than a clamp, applied to each plane as it is finished (a bias
+ * of -0, which leaves every value as it is, -0 included). */
 static void dw_plane_act(float *y, int64_t n, const void *arg)
 {
-    bias_act(y, n, 0.0f, *(const conv_act *)arg);
+    bias_act(y, n, -0.0f, *(const conv_act *)arg);
 }
 
 /* Shape facts shared by check, infer and run. */
