@@ -141,7 +141,7 @@ fuzz:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 VECT= WARN="-Wall -Wno-unused-parameter" \
 	   SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BUILD)/libqrc.a
 	@for s in tests/fuzz/fuzz_*.c; do t=$$(basename $$s .c); n=$${t#fuzz_}; \
-	   clang -std=c11 -O1 -g -D_GNU_SOURCE -Icompiler -Iruntime -I$(FUZZ_BUILD)/gen -fsanitize=fuzzer $(FUZZ_SAN) \
+	   clang -std=c11 -O1 -g -D_GNU_SOURCE -Icompiler -Iruntime -I$(FUZZ_BUILD)/gen -fopenmp -fsanitize=fuzzer $(FUZZ_SAN) \
 	     -o $(FUZZ_BUILD)/$$t $$s $(FUZZ_BUILD)/libqrc.a $(LDLIBS) || exit 1; \
 	   mkdir -p $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/crashes; echo "== $$t"; \
 	   $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
