@@ -6,6 +6,7 @@
 #   make asan       the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       run the demo recipe end to end
 #   make bench      benchmarks, written to BENCHMARKS.md
+#   make fuzz       libFuzzer targets (clang), each run FUZZ_TIME seconds
 
 BUILD   ?= build
 CC      ?= cc
@@ -46,7 +47,7 @@ FLAGS_NOW   := $(CC) $(CFLAGS) $(GENFLAGS) $(LDLIBS)
 $(shell mkdir -p $(BUILD); if [ ! -f $(FLAGS_STAMP) ]; then echo '$(FLAGS_NOW)' >$(FLAGS_STAMP); \
   touch -d @0 $(FLAGS_STAMP); elif [ "$$(cat $(FLAGS_STAMP))" != '$(FLAGS_NOW)' ]; then echo '$(FLAGS_NOW)' >$(FLAGS_STAMP); fi)
 
-.PHONY: all deps test test-run asan demo bench clean
+.PHONY: all deps test test-run asan demo bench fuzz clean
 all: $(QRC)
 
 $(QRC): $(BUILD)/compiler/main.o $(LIB)
@@ -58,7 +59,8 @@ $(LIB): $(OBJ)
 
 # Kernels parallelise their loops with OpenMP (oneDNN already runs on libgomp) and let the
 # vectoriser work on loops whose trip count is not a multiple of the vector width.
-$(BUILD)/runtime/ops/%.o: CFLAGS += -fopenmp -fvect-cost-model=dynamic
+VECT    ?= -fvect-cost-model=dynamic
+$(BUILD)/runtime/ops/%.o: CFLAGS += -fopenmp $(VECT)
 # Observers scan large activations on several threads.
 $(BUILD)/runtime/quant/histogram.o: CFLAGS += -fopenmp
 
@@ -129,6 +131,24 @@ demo:
 
 bench: $(QRC) $(TOOL_BIN)
 	BUILD=$(BUILD) bench/run.sh
+
+# libFuzzer targets: the library rebuilt by clang with coverage and ASan+UBSan (its own warning set: the
+# -Werror build stays gcc's), one binary per tests/fuzz/fuzz_<name>.c, each run FUZZ_TIME seconds from its
+# seed corpus tests/fuzz/corpus/<name>/ plus what earlier runs found (build/fuzz/corpus/). Not part of test.
+FUZZ_BUILD := build/fuzz
+FUZZ_TIME  ?= 60
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 VECT= WARN="-Wall -Wno-unused-parameter" \
+	   SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BUILD)/libqrc.a
+	@for s in tests/fuzz/fuzz_*.c; do t=$$(basename $$s .c); n=$${t#fuzz_}; \
+	   clang -std=c11 -O1 -g -D_GNU_SOURCE -Icompiler -Iruntime -I$(FUZZ_BUILD)/gen -fopenmp -fsanitize=fuzzer $(FUZZ_SAN) \
+	     -o $(FUZZ_BUILD)/$$t $$s $(FUZZ_BUILD)/libqrc.a $(LDLIBS) || exit 1; \
+	   mkdir -p $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/crashes; echo "== $$t"; \
+	   $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
+	     -artifact_prefix=$(FUZZ_BUILD)/crashes/$$n- $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n 2>&1 \
+	     | grep -E '^(#[0-9]+.*DONE|Done|==[0-9]+==ERROR|SUMMARY)' ; \
+	 done
 
 clean:
 	rm -rf build

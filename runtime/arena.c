@@ -38,7 +38,8 @@ void *arena_alloc(arena *a, size_t n)
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
     char *d = arena_alloc(a, n + 1);
-    memcpy(d, s, n);
+    if (n)   /* s may be NULL for an empty string (an empty bytes field of a model) */
+        memcpy(d, s, n);
     d[n] = 0;
     return d;
 }

@@ -218,6 +218,7 @@ model constant_of_shape_huge "node '/ConstantOfShape_0' (ConstantOfShape): outpu
 model gather_index_high "node '/Gather_0' (Gather): index 7 at position 0 is out of range for axis of size 4"
 model gather_index_low "node '/Gather_0' (Gather): index -9 at position 0 is out of range for axis of size 4"
 model flatten_axis_float "node '/Flatten_0' (Flatten): attribute 'axis' has the wrong type" check
+model flatten_axis_empty_string "node '/Flatten_0' (Flatten): attribute 'axis' has the wrong type" check
 model softmax_axis_ints "node '/Softmax_0' (Softmax): attribute 'axis' has the wrong type" check
 model transpose_perm_range "node '/Transpose_0' (Transpose): perm is not a permutation of 0..1" check
 expect "a chain of 100,000 Identity nodes runs" 0 "" - "$QRC" run "$M/identity_chain.onnx" \

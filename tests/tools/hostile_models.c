@@ -236,6 +236,9 @@ int main(int argc, char **argv)
     g = unary("Flatten", NULL, 13, &n);
     attr_float(g, n, "axis", 1.5f);
     save(g, "flatten_axis_float", 2, d2);
+    g = unary("Flatten", NULL, 13, &n);
+    graph_attr_set(g, n, "axis", ATTR_STRING)->s = "";   /* an empty bytes field: no data pointer at all */
+    save(g, "flatten_axis_empty_string", 2, d2);
     g = unary("Transpose", NULL, 13, &n);
     attr_ints(g, n, "perm", 2, (int64_t[]){0, 7});
     save(g, "transpose_perm_range", 2, d2);
