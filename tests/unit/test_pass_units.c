@@ -124,8 +124,8 @@ static const unit_case cases[] = {
     {"near miss: clip(alpha x + beta, 0, 2)", NULL, 0, 9, "Mul s x,swb t1;Add a t1,half t2;Clip@0:2 c t2 y", NULL,
      false},
     /* SiLU, Swish */
-    {"silu", "SiLU", 2, 13, "Sigmoid s x t1;Mul m x,t1 y", NULL, false},
-    {"swish with beta", "Swish", 3, 9, "Mul b x,swb t1;Sigmoid s t1 t2;Mul m x,t2 y", NULL, false},
+    {"silu", "SiLU", 2, 13, "Sigmoid s x t1;Mul m x,t1 y", NULL, true},
+    {"swish with beta", "Swish", 3, 9, "Mul b x,swb t1;Sigmoid s t1 t2;Mul m x,t2 y", NULL, true},
     {"near miss: x * sigmoid(other)", NULL, 0, 13, "Relu r x u;Sigmoid s u t1;Mul m x,t1 y", NULL, false},
     /* GELU */
     {"gelu erf", "GELU", 5, 13, "Div d x,sqrt2 t1;Erf e t1 t2;Add a t2,one t3;Mul m x,t3 t4;Mul h t4,half y", NULL,
