@@ -137,6 +137,7 @@ echo "|---|---|---|---|---|---|---|"
 # name|weights|activations|act_scheme|weight_scheme|passes ("-": none named: the default recipe)
 rec_runs=(
     "w8a8_default|$W8|$A8|-|-|-"
+    "w8a8_seq|$W8|$A8|-|-|seq_mse;"
     "w8a8_mse|$W8|$A8|mse|tf|-"
     "w8a8_pct|$W8|$A8|percentile(99.99)|tf|-"
     "w8a8_tfe_tfe|$W8|$A8|tf_enhanced|tf_enhanced|-"
