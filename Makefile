@@ -146,8 +146,10 @@ fuzz:
 	     -o $(FUZZ_BUILD)/$$t $$s $(FUZZ_BUILD)/libqrc.a $(LDLIBS) || exit 1; \
 	   mkdir -p $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/crashes; echo "== $$t"; \
 	   $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=4096 -timeout=10 \
-	     -artifact_prefix=$(FUZZ_BUILD)/crashes/$$n- $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n 2>&1 \
-	     | grep -E '^(#[0-9]+.*DONE|Done|==[0-9]+==ERROR|SUMMARY)' ; \
+	     -artifact_prefix=$(FUZZ_BUILD)/crashes/$$n- $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n \
+	     >$(FUZZ_BUILD)/$$t.log 2>&1; rc=$$?; \
+	   grep -E '^(#[0-9]+.*DONE|Done|==[0-9]+==ERROR|SUMMARY)' $(FUZZ_BUILD)/$$t.log; \
+	   [ $$rc -eq 0 ] || { echo "$$t failed: input in $(FUZZ_BUILD)/crashes/"; exit 1; }; \
 	 done
 
 clean:

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "checked.h"
 #include "onnx.h"
 #include "onnx_internal.h"
 
@@ -100,12 +101,12 @@ static int read_external(const Onnx__TensorProto *tp, const char *base_dir, tens
     return rc;
 }
 
-/* Copies `count` typed-array elements into t, converting to t's element type. */
-static int from_typed(const Onnx__TensorProto *tp, tensor *t, int64_t numel, qrc_err *e)
+/* How many values of an element type the typed array that holds it has, and that array's name. */
+static size_t typed_values(const Onnx__TensorProto *tp, tensor_dtype dt, int64_t numel, const char **name)
 {
     size_t have;
     const char *field;
-    switch (t->dtype) {
+    switch (dt) {
     case DT_FLOAT:
         have = tp->n_float_data, field = "float_data";
         break;
@@ -129,6 +130,15 @@ static int from_typed(const Onnx__TensorProto *tp, tensor *t, int64_t numel, qrc
         have = tp->n_int32_data, field = "int32_data";
         break;
     }
+    *name = field;
+    return have;
+}
+
+/* Copies `count` typed-array elements into t, converting to t's element type. */
+static int from_typed(const Onnx__TensorProto *tp, tensor *t, int64_t numel, qrc_err *e)
+{
+    const char *field;
+    size_t have = typed_values(tp, t->dtype, numel, &field);
     if (have != (size_t)numel)
         return err_set(e, "tensor '%s': %s holds %zu values, the shape needs %lld", tname(tp), field, have,
                        (long long)numel);
@@ -178,6 +188,25 @@ int onnx_tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir, te
     }
     tensor_dtype dt = (tensor_dtype)tp->data_type;
     qrc_err sub;
+    /* The data in the file must cover the shape before the shape's buffer is allocated: a 100-byte model
+     * may declare a 12 GB initializer. */
+    int64_t count, bytes;
+    if (!checked_numel((int)tp->n_dims, dims, &count) ||
+        !checked_bytes(tensor_dtype_size(dt), (int)tp->n_dims, dims, &bytes))
+        return err_set(e, "tensor '%s': %zu dims exceed 16 GiB", tname(tp), tp->n_dims);
+    bool external = tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+    size_t want_raw = is_int4(dt) ? (size_t)(count + 1) / 2 : (size_t)bytes;
+    const char *field;
+    size_t have = typed_values(tp, dt, count, &field);
+    if (!external && tp->has_raw_data && tp->raw_data.len != want_raw) {
+        tensor hdr = {.dtype = dt, .rank = (int)tp->n_dims};
+        memcpy(hdr.dims, dims, tp->n_dims * sizeof *dims);
+        return err_set(e, "tensor '%s': raw_data has %zu bytes, shape %s needs %zu", tname(tp), tp->raw_data.len,
+                       tensor_describe(&hdr, sub.msg, sizeof sub.msg), want_raw);
+    }
+    if (!external && !tp->has_raw_data && have != (size_t)count)
+        return err_set(e, "tensor '%s': %s holds %zu values, the shape needs %lld", tname(tp), field, have,
+                       (long long)count);
     tensor *t = tensor_new(dt, (int)tp->n_dims, dims, &sub);
     if (!t)
         return err_set(e, "tensor '%s': %s", tname(tp), sub.msg);

@@ -225,6 +225,13 @@ expect "a chain of 100,000 Identity nodes runs" 0 "" - "$QRC" run "$M/identity_c
     --input "x=$M/identity_chain.x.npy" --output "$tmp/chain.npy"
 expect "a chain of 100,000 Identity nodes checks" 0 "1 nodes (from 100000)" - "$QRC" check "$M/identity_chain.onnx"
 
+# inputs the fuzzers found, kept as regressions: an initializer whose shape asks for 12 GB backed by 36 bytes
+# (refused before anything is allocated), and an attribute whose bytes field is empty
+expect "fuzz regression: lying initializer" 3 "tensor 'w': raw_data has 36 bytes, shape float[1056947192,3] needs" - \
+    "$QRC" check tests/fuzz/corpus/onnx/regress_lying_initializer.onnx
+expect "fuzz regression: empty string attribute" 1 "attribute 'axis' has the wrong type" - \
+    "$QRC" check tests/fuzz/corpus/onnx/regress_empty_string_attr.onnx
+
 # damaged model files
 cnn=recipes/models/fmnist_cnn.onnx
 img=tests/models/ort_ref/input_64.npy
