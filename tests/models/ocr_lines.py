@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Renders seeded synthetic text lines and preprocesses them as PaddleOCR does, for bench_ocr.sh.
+"""Renders seeded synthetic text lines and preprocesses them as PaddleOCR does, for the PaddleOCR test
+suites and bench_ocr.sh.
 
-    make_data.py KEYS OUT_DIR SET SEED COUNT [--avoid OTHER_DIR/SET_texts.txt]
+    ocr_lines.py KEYS OUT_DIR SET SEED COUNT [--avoid OTHER_DIR/SET_texts.txt] [--det SIZE]
 
 Writes OUT_DIR/SET_rec.npy ([N,3,48,320] float32: height 48, aspect kept, width at most 320,
 (pixel/255 - 0.5)/0.5, right-padded with zeros), OUT_DIR/SET_texts.txt (the ground truth, one line each),
@@ -9,7 +10,9 @@ OUT_DIR/SET_cls.npy ([N,3,48,192], the same lines, every other one rotated by 18
 OUT_DIR/SET_cls_labels.npy (int64: 0 upright, 1 rotated). Lines are English words, numbers and dates made of
 characters the recognizer's dictionary holds, in the DejaVu fonts (fonts-dejavu-core), dark on light with
 seeded variations of size, colour, margins and noise. Texts listed in --avoid are never drawn, so a
-calibration set and an evaluation set share no line.
+calibration set and an evaluation set share no line. With --det SIZE it also writes OUT_DIR/SET_det.npy
+([N,3,SIZE,SIZE] pages, N = COUNT / 4 rounded up, of lines pasted on light paper, BGR/255 normalised with
+the ImageNet mean and std as PaddleOCR's detector expects).
 """
 import math
 import random
@@ -81,6 +84,23 @@ def to_input(rgb, width):
     return out
 
 
+def page(rng, lines, size):
+    """Pastes rendered lines top to bottom on a light page; returns the detector's input."""
+    paper = np.full((size, size, 3), rng.randint(215, 255), dtype=np.uint8)
+    y = rng.randint(2, 16)
+    for rgb in lines:
+        h, w = min(rgb.shape[0], size - y), min(rgb.shape[1], size)
+        if h < rgb.shape[0] // 2:
+            break
+        x = rng.randint(0, size - w)
+        paper[y:y + h, x:x + w] = rgb[:h, :w]
+        y += h + rng.randint(2, 24)
+    mean = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+    std = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+    a = paper[:, :, ::-1].astype(np.float32) / 255.0
+    return ((a - mean) / std).transpose(2, 0, 1)
+
+
 def main():
     args = sys.argv[1:]
     avoid = set()
@@ -89,12 +109,17 @@ def main():
         with open(args[i + 1], encoding="utf-8") as f:
             avoid = set(f.read().split("\n"))
         del args[i:i + 2]
+    det = 0
+    if "--det" in args:
+        i = args.index("--det")
+        det = int(args[i + 1])
+        del args[i:i + 2]
     keys, out, name, seed, count = args[0], args[1], args[2], int(args[3]), int(args[4])
     with open(keys, encoding="utf-8") as f:
         charset = set(f.read().split("\n"))
     charset.add(" ")
     rng = random.Random(seed)
-    texts, rec, cls, labels = [], [], [], []
+    texts, rgbs, rec, cls, labels = [], [], [], [], []
     while len(texts) < count:
         t = random_text(rng)
         if t in avoid or t in texts or any(c not in charset for c in t):
@@ -103,6 +128,7 @@ def main():
         if 48 * rgb.shape[1] / rgb.shape[0] > 320:  # would be squeezed: too long for one crop
             continue
         texts.append(t)
+        rgbs.append(rgb)
         rec.append(to_input(rgb, 320))
         flip = len(labels) % 2
         cls.append(to_input(rgb[::-1, ::-1].copy() if flip else rgb, 192))
@@ -110,6 +136,9 @@ def main():
     np.save("%s/%s_rec.npy" % (out, name), np.stack(rec))
     np.save("%s/%s_cls.npy" % (out, name), np.stack(cls))
     np.save("%s/%s_cls_labels.npy" % (out, name), np.array(labels, dtype=np.int64))
+    if det:
+        pages = [page(rng, rgbs[k:k + 4], det) for k in range(0, len(rgbs), 4)]
+        np.save("%s/%s_det.npy" % (out, name), np.stack(pages))
     with open("%s/%s_texts.txt" % (out, name), "w", encoding="utf-8") as f:
         f.write("\n".join(texts) + "\n")
 
