@@ -4,9 +4,8 @@
 # units. For each model, `qrc check` lists the units, its fix: lines (symbolic dims named
 # "p2o.DynamicDimension.N") pasted into a recipe prepare the model, and the prepared float model gives ONNX Runtime's
 # outputs on the original model within 1e-4 (max abs), run by ONNX Runtime and by `qrc run`. A W8A8
-# build of the recognizer places no quantizer on a tensor inside a unit, and its quantizer count is the
-# one the README gives (weights per tensor: per-channel QDQ is not exported at the model's opset 9;
-# the QDQ file is not written, the result is evaluated in qrc's simulation).
+# build of each places no quantizer on a tensor inside a unit, and the recognizer's quantizer count is
+# the one the README gives (the result is evaluated in qrc's simulation).
 # Ends with "N passed, N failed".
 # shellcheck source=tests/suites/ort_suite.sh
 . "$(dirname "$0")/ort_suite.sh"
@@ -78,32 +77,44 @@ model rec ch_PP-OCRv4_rec_infer.onnx 1,3,48,160 -1 1 \
 model det ch_PP-OCRv4_det_infer.onnx 1,3,64,64 -2 2 "HardSwish: 24 units"
 model cls ch_ppocr_mobile_v2.0_cls_infer.onnx 1,3,48,192 -1 1 "HardSwish: 18 units"
 
-# W8A8 on the recognizer, calibrated and evaluated in qrc's simulation on synthetic lines.
-inputs "$tmp/calib.npy" 4,3,48,160 -1 1
-inputs "$tmp/test.npy" 2,3,48,160 -1 1
-cat >"$tmp/rec_w8a8.q" <<EOF
-model "$models/ch_PP-OCRv4_rec_infer.onnx";
+# w8a8 NAME FILE SHAPE LO HI: a W8A8 build (per-channel weights), calibrated and evaluated in qrc's
+# simulation on synthetic inputs, places no quantizer on a tensor inside a unit; its build output is
+# left in $tmp/NAME.build.
+w8a8() {
+    local name=$1 file=$2 shape=$3
+    local n rest
+    IFS=, read -r n rest <<<"$shape"
+    inputs "$tmp/calib.npy" "4,$rest" "$4" "$5"
+    inputs "$tmp/test.npy" "2,$rest" "$4" "$5"
+    cat >"$tmp/${name}_w8a8.q" <<EOF
+model "$models/$file";
 prepare { method symbolic; }
 qconfig { default: act uint8 asymmetric, weight int8 symmetric per_channel; }
 quantsim { scheme tf; rounding nearest; }
 calibrate { data x = "calib.npy"; samples 4; batch 2; seed 7; }
 evaluate { data x = "test.npy"; }
-export { dir "out"; prefix "rec_w8a8"; artifacts encodings, report; }
+export { dir "out"; prefix "${name}_w8a8"; artifacts encodings, report; }
 EOF
-if "$qrc" build --quiet --list "$tmp/rec_w8a8.q" >"$tmp/build.out" 2>"$tmp/err"; then ok; else
-    bad "rec W8A8 build failed"; tail -5 "$tmp/err"
-fi
-"$qrc" check --recipe "$tmp/rec_w8a8.q" --json "$tmp/rec.json" >/dev/null 2>&1
-awk '/^[0-9]+ +[^ ]+ +(input|activation|weight|bias) /{print $2}' "$tmp/build.out" | sort >"$tmp/listed"
-node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1]));
-         for (const it of r.sections.units.items) for (const t of it.inner_tensors) console.log(t);' \
-    "$tmp/rec.json" | sort >"$tmp/inner"
-inside=$(comm -12 "$tmp/listed" "$tmp/inner")
-[ -s "$tmp/inner" ] && [ -s "$tmp/listed" ] && [ -z "$inside" ] && ok ||
-    bad "rec W8A8: quantizers inside units ($(wc -l <"$tmp/inner") inner tensors): $(head -5 <<<"$inside")"
-line=$(grep -E '^  quantizers ' "$tmp/build.out")
+    if "$qrc" build --quiet --list "$tmp/${name}_w8a8.q" >"$tmp/$name.build" 2>"$tmp/err"; then ok; else
+        bad "$name W8A8 build failed"; tail -5 "$tmp/err"; return
+    fi
+    "$qrc" check --recipe "$tmp/${name}_w8a8.q" --json "$tmp/$name.json" >/dev/null 2>&1
+    awk '/^[0-9]+ +[^ ]+ +(input|activation|weight|bias) /{print $2}' "$tmp/$name.build" | sort >"$tmp/listed"
+    node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1]));
+             for (const it of r.sections.units.items) for (const t of it.inner_tensors) console.log(t);' \
+        "$tmp/$name.json" | sort >"$tmp/inner"
+    local inside
+    inside=$(comm -12 "$tmp/listed" "$tmp/inner")
+    [ -s "$tmp/inner" ] && [ -s "$tmp/listed" ] && [ -z "$inside" ] && ok ||
+        bad "$name W8A8: quantizers inside units ($(wc -l <"$tmp/inner") inner tensors): $(head -5 <<<"$inside")"
+}
+
+w8a8 rec ch_PP-OCRv4_rec_infer.onnx 1,3,48,160 -1 1
+w8a8 det ch_PP-OCRv4_det_infer.onnx 1,3,64,64 -2 2
+w8a8 cls ch_ppocr_mobile_v2.0_cls_infer.onnx 1,3,48,192 -1 1
+line=$(grep -E '^  quantizers ' "$tmp/rec.build")
 echo "rec W8A8:$line"
-grep -E '^  agreement ' "$tmp/build.out"
+grep -E '^  agreement ' "$tmp/rec.build"
 grep -qE '^  quantizers +268: 1 inputs, 220 activations, 47 weights, 0 biases$' <<<"$line" && ok ||
     bad "rec W8A8: quantizer count changed (README, Prepare): $line"
 echo "$passed passed, $failed failed"
