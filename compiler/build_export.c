@@ -194,10 +194,9 @@ int build_convert_opset(build *b, unsigned target, qrc_err *e)
     b->converted = c;
     b->opset = to;
     if (to == from)
-        build_say(b, "convert_opset", "opset %lld kept", (long long)from);
+        build_say(b, "opset", "%lld, the model's own", (long long)from);
     else
-        build_say(b, "convert_opset", "opset %lld -> %lld: %d nodes rewritten", (long long)from, (long long)to,
-                  changed);
+        build_say(b, "opset", "%lld -> %lld: %d nodes rewritten", (long long)from, (long long)to, changed);
     return 0;
 }
 
