@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "graph_fixture.h"
 #include "npy.h"
 #include "onnx.h"
 
@@ -22,24 +23,6 @@ static void die(const char *what, const qrc_err *e)
     exit(1);
 }
 
-static graph *model(int opset)
-{
-    graph *g = graph_new();
-    g->ir_version = 8;
-    graph_opset_set(g, "", opset);
-    return g;
-}
-
-static int val(graph *g, const char *name, tensor_dtype dt, int rank, const int64_t *dims)
-{
-    int v = graph_value_get(g, name);
-    g->values[v].dtype = dt;
-    g->values[v].rank = rank;
-    for (int i = 0; i < rank; i++)
-        g->values[v].dims[i] = dims[i];
-    return v;
-}
-
 static void constant(graph *g, const char *name, tensor_dtype dt, int n, const void *data)
 {
     qrc_err e;
@@ -48,7 +31,7 @@ static void constant(graph *g, const char *name, tensor_dtype dt, int n, const v
     if (!t)
         die(name, &e);
     memcpy(t->data, data, (size_t)n * tensor_dtype_size(dt));
-    int v = val(g, name, dt, 1, &d);
+    int v = fx_value(g, name, dt, 1, &d);
     g->values[v].init = t;
 }
 
@@ -85,14 +68,6 @@ static int node(graph *g, const char *op, const char *ins, const char *outs)
     return graph_node_add(g, op, name, ni, in, no, out);
 }
 
-static void attr_ints(graph *g, int n, const char *name, int k, const int64_t *v)
-{
-    graph_attr *a = graph_attr_set(g, n, name, ATTR_INTS);
-    a->n = k;
-    a->ints = graph_alloc(g, (size_t)k * sizeof *a->ints);
-    memcpy(a->ints, v, (size_t)k * sizeof *a->ints);
-}
-
 static void attr_float(graph *g, int n, const char *name, float f)
 {
     graph_attr_set(g, n, name, ATTR_FLOAT)->f = f;
@@ -102,7 +77,7 @@ static void attr_float(graph *g, int n, const char *name, float f)
 static void save(graph *g, const char *name, int rank, const int64_t *dims)
 {
     qrc_err e;
-    int x = val(g, "x", DT_FLOAT, rank, dims);
+    int x = fx_value(g, "x", DT_FLOAT, rank, dims);
     int y = graph_value_get(g, "y");
     graph_set_inputs(g, 1, &x);
     graph_set_outputs(g, 1, &y);
@@ -130,7 +105,7 @@ static void save(graph *g, const char *name, int rank, const int64_t *dims)
 /* A one-op model: x -> op(x, constants...) -> y. */
 static graph *unary(const char *op, const char *extra_inputs, int opset, int *n)
 {
-    graph *g = model(opset);
+    graph *g = fx_model(opset);
     char ins[128];
     snprintf(ins, sizeof ins, "x%s%s", extra_inputs ? "," : "", extra_inputs ? extra_inputs : "");
     *n = node(g, op, ins, "y");
@@ -139,16 +114,16 @@ static graph *unary(const char *op, const char *extra_inputs, int opset, int *n)
 
 static void conv(const char *name, const char *attr, int k, const int64_t *v, const char *ins)
 {
-    graph *g = model(13);
+    graph *g = fx_model(13);
     float w[9] = {0};
     int64_t wd[4] = {1, 1, 3, 3};
-    int wv = val(g, "w", DT_FLOAT, 4, wd);
+    int wv = fx_value(g, "w", DT_FLOAT, 4, wd);
     qrc_err e;
     g->values[wv].init = tensor_new(DT_FLOAT, 4, wd, &e);
     memcpy(g->values[wv].init->data, w, sizeof w);
     int n = node(g, "Conv", ins, "y");
     if (attr)
-        attr_ints(g, n, attr, k, v);
+        fx_ints_attr(g, n, attr, k, v);
     save(g, name, 4, (int64_t[]){1, 1, 4, 4});
 }
 
@@ -194,35 +169,35 @@ int main(int argc, char **argv)
     save(g, "tile_huge", 1, d1);
     ints(g = unary("Pad", "p", 13, &n), "p", 2, (int64_t[]){(int64_t)1 << 40, 0});
     save(g, "pad_huge", 1, d1);
-    g = model(13);
+    g = fx_model(13);
     ints(g, "k", 1, (int64_t[]){(int64_t)1 << 40});
     node(g, "TopK", "x,k", "y,yi");
     save(g, "topk_huge", 1, d1);
-    g = model(13);
+    g = fx_model(13);
     ints(g, "k", 1, (int64_t[]){-3});
     node(g, "TopK", "x,k", "y,yi");
     save(g, "topk_negative", 1, d1);
-    g = model(13);
+    g = fx_model(13);
     floats(g, "lim", 1, (float[]){1e30f});
     floats(g, "one", 1, (float[]){1.0f});
     node(g, "Range", "x,lim,one", "y");
     save(g, "range_huge", 0, NULL);
-    g = model(13);
+    g = fx_model(13);
     floats(g, "lim", 1, (float[]){NAN});
     floats(g, "one", 1, (float[]){1.0f});
     node(g, "Range", "x,lim,one", "y");
     save(g, "range_nan", 0, NULL);
-    g = model(13);
+    g = fx_model(13);
     floats(g, "depth", 1, (float[]){1e30f});
     floats(g, "vals", 2, (float[]){0, 1});
     node(g, "OneHot", "x,depth,vals", "y");
     save(g, "onehot_huge", 1, d1);
-    g = model(13);
+    g = fx_model(13);
     floats(g, "depth", 1, (float[]){NAN});
     floats(g, "vals", 2, (float[]){0, 1});
     node(g, "OneHot", "x,depth,vals", "y");
     save(g, "onehot_nan", 1, d1);
-    g = model(13);
+    g = fx_model(13);
     ints(g, "s", 2, (int64_t[]){(int64_t)1 << 40, (int64_t)1 << 40});
     node(g, "ConstantOfShape", "s", "y");
     node(g, "Identity", "x", "unused");
@@ -240,14 +215,14 @@ int main(int argc, char **argv)
     graph_attr_set(g, n, "axis", ATTR_STRING)->s = "";   /* an empty bytes field: no data pointer at all */
     save(g, "flatten_axis_empty_string", 2, d2);
     g = unary("Transpose", NULL, 13, &n);
-    attr_ints(g, n, "perm", 2, (int64_t[]){0, 7});
+    fx_ints_attr(g, n, "perm", 2, (int64_t[]){0, 7});
     save(g, "transpose_perm_range", 2, d2);
     g = unary("Softmax", NULL, 13, &n);
-    attr_ints(g, n, "axis", 2, (int64_t[]){0, 1});
+    fx_ints_attr(g, n, "axis", 2, (int64_t[]){0, 1});
     save(g, "softmax_axis_ints", 2, d2);
 
     /* huge counts: a chain of 100,000 Identity nodes must load, check and run */
-    g = model(13);
+    g = fx_model(13);
     char a[32], b[32];
     for (int i = 0; i < 100000; i++) {
         snprintf(a, sizeof a, i ? "t%d" : "x", i - 1);

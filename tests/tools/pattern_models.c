@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "graph_fixture.h"
 #include "npy.h"
 #include "onnx.h"
 
@@ -98,36 +99,6 @@ static void bn_params(graph *g, const char *p, int64_t c)
     init(g, n, 1, &c, NAN, true);
 }
 
-static void ints_attr(graph *g, int n, const char *name, int k, const int64_t *v)
-{
-    graph_attr *a = graph_attr_set(g, n, name, ATTR_INTS);
-    a->n = k;
-    a->ints = graph_alloc(g, (size_t)k * sizeof *a->ints);
-    memcpy(a->ints, v, (size_t)k * sizeof *a->ints);
-}
-
-/* Declares a graph input or output of type float (or dt) and shape dims. */
-static int io(graph *g, const char *name, tensor_dtype dt, int rank, const int64_t *dims)
-{
-    int v = graph_value_get(g, name);
-    g->values[v].dtype = dt;
-    g->values[v].rank = rank;
-    for (int i = 0; i < rank; i++)
-        g->values[v].dims[i] = dims[i];
-    return v;
-}
-
-static graph *model(void)
-{
-    graph *g = graph_new();
-    g->ir_version = 8;
-    g->opsets = graph_alloc(g, sizeof *g->opsets);
-    g->opsets[0].domain = graph_strdup(g, "");
-    g->opsets[0].version = 13;
-    g->n_opsets = 1;
-    return g;
-}
-
 static void save(graph *g, const char *name, int n_in, const int *in, int n_out, const int *out)
 {
     qrc_err e;
@@ -164,26 +135,26 @@ static void input_npy(const char *model_name, const char *input, tensor_dtype dt
 /* /pool/MaxPool -> /conv/Conv -> /pool_1/MaxPool -> /conv_1/Conv (same weight) -> /Relu -> /Add. */
 static void reused(void)
 {
-    graph *g = model();
+    graph *g = fx_model(13);
     int64_t xd[4] = {2, 3, 12, 12}, wd[4] = {3, 3, 3, 3}, bd = 3, k2[2] = {2, 2}, p1[4] = {1, 1, 1, 1};
-    int in = io(g, "x", DT_FLOAT, 4, xd);
+    int in = fx_value(g, "x", DT_FLOAT, 4, xd);
     init(g, "conv.weight", 4, wd, NAN, false);
     init(g, "conv.bias", 1, &bd, NAN, false);
     int n = node(g, "MaxPool", "/pool/MaxPool", "x", "a");
-    ints_attr(g, n, "kernel_shape", 2, k2);
-    ints_attr(g, n, "strides", 2, k2);
+    fx_ints_attr(g, n, "kernel_shape", 2, k2);
+    fx_ints_attr(g, n, "strides", 2, k2);
     n = node(g, "Conv", "/conv/Conv", "a,conv.weight,conv.bias", "b");
-    ints_attr(g, n, "pads", 4, p1);
+    fx_ints_attr(g, n, "pads", 4, p1);
     node(g, "Relu", "/Relu", "b", "c");
     n = node(g, "MaxPool", "/pool_1/MaxPool", "c", "d");
-    ints_attr(g, n, "kernel_shape", 2, k2);
-    ints_attr(g, n, "strides", 2, k2);
+    fx_ints_attr(g, n, "kernel_shape", 2, k2);
+    fx_ints_attr(g, n, "strides", 2, k2);
     n = node(g, "Conv", "/conv_1/Conv", "d,conv.weight,conv.bias", "e");
-    ints_attr(g, n, "pads", 4, p1);
+    fx_ints_attr(g, n, "pads", 4, p1);
     node(g, "Relu", "/Relu_1", "e", "f");
     node(g, "Add", "/Add", "f,d", "y");
     int64_t yd[4] = {2, 3, 3, 3};
-    int out = io(g, "y", DT_FLOAT, 4, yd);
+    int out = fx_value(g, "y", DT_FLOAT, 4, yd);
     save(g, "reused", 1, &in, 1, &out);
     input_npy("reused", "x", DT_FLOAT, 4, xd, 0);
 }
@@ -191,9 +162,9 @@ static void reused(void)
 /* If(flag) { Relu(x) * 2 } else { Neg(x) + 1 }. */
 static void if_bool(void)
 {
-    graph *g = model();
+    graph *g = fx_model(13);
     int64_t xd[2] = {2, 5};
-    int ins[2] = {io(g, "x", DT_FLOAT, 2, xd), io(g, "flag", DT_BOOL, 0, NULL)};
+    int ins[2] = {fx_value(g, "x", DT_FLOAT, 2, xd), fx_value(g, "flag", DT_BOOL, 0, NULL)};
     int n = node(g, "If", "/If", "flag", "y");
     const char *ops[2][2] = {{"Relu", "Mul"}, {"Neg", "Add"}}, *attr[2] = {"then_branch", "else_branch"};
     for (int b = 0; b < 2; b++) {
@@ -205,13 +176,13 @@ static void if_bool(void)
         init(s, "k", 1, &one, b ? 1.0f : 2.0f, false);
         snprintf(nm, sizeof nm, "/%s/%s", attr[b], ops[b][1]);
         node(s, ops[b][1], nm, "t,k", "r");
-        int r = io(s, "r", DT_FLOAT, 2, xd);
+        int r = fx_value(s, "r", DT_FLOAT, 2, xd);
         graph_set_outputs(s, 1, &r);
         s->parent = g;
         s->name = graph_strdup(s, attr[b]);
         graph_attr_set(g, n, attr[b], ATTR_GRAPH)->g = s;
     }
-    int out = io(g, "y", DT_FLOAT, 2, xd);
+    int out = fx_value(g, "y", DT_FLOAT, 2, xd);
     save(g, "if_bool", 2, ins, 1, &out);
     input_npy("if_bool", "x", DT_FLOAT, 2, xd, 0);
     input_npy("if_bool", "flag", DT_BOOL, 0, NULL, 0);
@@ -220,9 +191,9 @@ static void if_bool(void)
 /* BN on the input folds forward into an unpadded Conv; a BN after a Relu before a Gemm folds forward. */
 static void bn_forward(void)
 {
-    graph *g = model();
+    graph *g = fx_model(13);
     int64_t xd[4] = {2, 3, 6, 6}, wd[4] = {4, 3, 3, 3}, c = 4, fd[2] = {10, 64};
-    int in = io(g, "x", DT_FLOAT, 4, xd);
+    int in = fx_value(g, "x", DT_FLOAT, 4, xd);
     bn_params(g, "bn0", 3);
     init(g, "conv.weight", 4, wd, NAN, false);
     init(g, "conv.bias", 1, &c, NAN, false);
@@ -236,7 +207,7 @@ static void bn_forward(void)
     int n = node(g, "Gemm", "/fc/Gemm", "h,fc.weight", "y");
     graph_attr_set(g, n, "transB", ATTR_INT)->i = 1;
     int64_t yd[2] = {2, 10};
-    int out = io(g, "y", DT_FLOAT, 2, yd);
+    int out = fx_value(g, "y", DT_FLOAT, 2, yd);
     save(g, "bn_forward", 1, &in, 1, &out);
     input_npy("bn_forward", "x", DT_FLOAT, 4, xd, 0);
 }
@@ -244,9 +215,9 @@ static void bn_forward(void)
 /* BNs that cannot fold: after a Relu and before a padded Conv; after a Conv whose output is also read. */
 static void bn_stuck(void)
 {
-    graph *g = model();
+    graph *g = fx_model(13);
     int64_t xd[4] = {1, 3, 5, 5}, wd[4] = {3, 3, 3, 3}, p1[4] = {1, 1, 1, 1};
-    int in = io(g, "x", DT_FLOAT, 4, xd);
+    int in = fx_value(g, "x", DT_FLOAT, 4, xd);
     bn_params(g, "bn", 3);
     bn_params(g, "bn2", 3);
     init(g, "conv.weight", 4, wd, NAN, false);
@@ -254,12 +225,12 @@ static void bn_stuck(void)
     node(g, "Relu", "/Relu", "x", "a");
     node(g, "BatchNormalization", "/bn/BatchNormalization", "a,bn.weight,bn.bias,bn.running_mean,bn.running_var", "b");
     int n = node(g, "Conv", "/conv/Conv", "b,conv.weight", "c");
-    ints_attr(g, n, "pads", 4, p1);
+    fx_ints_attr(g, n, "pads", 4, p1);
     n = node(g, "Conv", "/conv2/Conv", "c,conv2.weight", "d");
-    ints_attr(g, n, "pads", 4, p1);
+    fx_ints_attr(g, n, "pads", 4, p1);
     node(g, "BatchNormalization", "/bn2/BatchNormalization", "d,bn2.weight,bn2.bias,bn2.running_mean,bn2.running_var", "e");
     node(g, "Add", "/Add", "e,d", "y");
-    int out = io(g, "y", DT_FLOAT, 4, xd);
+    int out = fx_value(g, "y", DT_FLOAT, 4, xd);
     save(g, "bn_stuck", 1, &in, 1, &out);
     input_npy("bn_stuck", "x", DT_FLOAT, 4, xd, 0);
 }
@@ -267,9 +238,9 @@ static void bn_stuck(void)
 /* Decomposed LayerNorm (Pow/Sqrt/Div, Mul/Add affine), MatMul + bias, exact GELU (Erf). */
 static void layernorm(void)
 {
-    graph *g = model();
+    graph *g = fx_model(13);
     int64_t xd[3] = {2, 5, 8}, c = 8, wd[2] = {8, 8}, one = 1;
-    int in = io(g, "x", DT_FLOAT, 3, xd);
+    int in = fx_value(g, "x", DT_FLOAT, 3, xd);
     init(g, "ln.weight", 1, &c, NAN, false);
     init(g, "ln.bias", 1, &c, NAN, false);
     init(g, "fc.weight", 2, wd, NAN, false);
@@ -281,11 +252,11 @@ static void layernorm(void)
     init(g, "half", 0, &one, 0.5f, false);
     int64_t axes[1] = {-1};
     int n = node(g, "ReduceMean", "/ln/ReduceMean", "x", "m");
-    ints_attr(g, n, "axes", 1, axes);
+    fx_ints_attr(g, n, "axes", 1, axes);
     node(g, "Sub", "/ln/Sub", "x,m", "d");
     node(g, "Pow", "/ln/Pow", "d,two", "p");
     n = node(g, "ReduceMean", "/ln/ReduceMean_1", "p", "v");
-    ints_attr(g, n, "axes", 1, axes);
+    fx_ints_attr(g, n, "axes", 1, axes);
     node(g, "Add", "/ln/Add", "v,eps", "ve");
     node(g, "Sqrt", "/ln/Sqrt", "ve", "sd");
     node(g, "Div", "/ln/Div", "d,sd", "nrm");
@@ -298,7 +269,7 @@ static void layernorm(void)
     node(g, "Add", "/Add", "g2,one", "g3");
     node(g, "Mul", "/Mul", "h,g3", "g4");
     node(g, "Mul", "/Mul_1", "g4,half", "y");
-    int out = io(g, "y", DT_FLOAT, 3, xd);
+    int out = fx_value(g, "y", DT_FLOAT, 3, xd);
     save(g, "layernorm", 1, &in, 1, &out);
     input_npy("layernorm", "x", DT_FLOAT, 3, xd, 0);
 }
@@ -308,10 +279,10 @@ static void layernorm(void)
  * (log(exp(x) + 1)) and RMSNorm with gamma over the last axis, each written out op by op. */
 static void units(void)
 {
-    graph *g = model();
+    graph *g = fx_model(13);
     g->opsets[0].version = 9;
     int64_t xd[4] = {1, 4, 3, 8}, wd[4] = {4, 4, 1, 1}, c = 4, r = 8, one = 1;
-    int in = io(g, "x", DT_FLOAT, 4, xd);
+    int in = fx_value(g, "x", DT_FLOAT, 4, xd);
     init(g, "conv.w_0", 4, wd, NAN, false);
     init(g, "conv.b_0", 1, &c, NAN, false);
     init(g, "norm.w_0", 1, &r, NAN, true);
@@ -346,9 +317,9 @@ static void units(void)
             graph_attr_set(g, n, clip ? "max" : "beta", ATTR_FLOAT)->f = clip ? 6.0f : 0.5f;
         }
         if (!strcmp(op, "ReduceMean"))
-            ints_attr(g, n, "axes", 1, (const int64_t[]){-1});
+            fx_ints_attr(g, n, "axes", 1, (const int64_t[]){-1});
     }
-    int out = io(g, "y", DT_FLOAT, 4, xd);
+    int out = fx_value(g, "y", DT_FLOAT, 4, xd);
     save(g, "units", 1, &in, 1, &out);
     input_npy("units", "x", DT_FLOAT, 4, xd, 0);
 }
@@ -357,9 +328,9 @@ static void units(void)
  * named as paddle2onnx names them, which a recipe must quote. */
 static void dotted_dims(void)
 {
-    graph *g = model();
+    graph *g = fx_model(13);
     int64_t d[3] = {-1, 3, -1};
-    int in = io(g, "x", DT_FLOAT, 3, d), out = io(g, "y", DT_FLOAT, 3, d);
+    int in = fx_value(g, "x", DT_FLOAT, 3, d), out = fx_value(g, "y", DT_FLOAT, 3, d);
     for (int i = 0; i < 2; i++) {
         char name[64];
         snprintf(name, sizeof name, "p2o.DynamicDimension.%d", i);
