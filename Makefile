@@ -27,7 +27,7 @@ APT_PKGS := flex bison protobuf-c-compiler libprotobuf-c-dev libjansson-dev libc
 ONNX_PROTO := /usr/include/onnx/onnx.proto
 
 # Sources are found by wildcard: a new file in compiler/ or runtime/ needs no Makefile edit.
-COMPILER_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+COMPILER_SRC := $(filter-out compiler/driver/main.c,$(wildcard compiler/*.c compiler/*/*.c))
 RUNTIME_SRC  := $(wildcard runtime/*.c runtime/*/*.c)
 GEN_SRC      := $(GEN)/lexer.c $(GEN)/parser.c $(GEN)/onnx.pb-c.c $(GEN)/plan.pb-c.c
 GEN_HDR      := $(GEN)/lexer.h $(GEN)/parser.h $(GEN)/onnx.pb-c.h $(GEN)/plan.pb-c.h
@@ -50,7 +50,7 @@ $(shell mkdir -p $(BUILD); if [ ! -f $(FLAGS_STAMP) ]; then echo '$(FLAGS_NOW)' 
 .PHONY: all deps test test-run asan demo bench fuzz clean
 all: $(QRC)
 
-$(QRC): $(BUILD)/compiler/main.o $(LIB)
+$(QRC): $(BUILD)/compiler/driver/main.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LIB): $(OBJ)
@@ -79,7 +79,7 @@ $(GEN)/onnx.pb-c.c $(GEN)/onnx.pb-c.h: $(ONNX_PROTO)
 	@mkdir -p $(GEN)
 	cp $< $(GEN)/onnx.proto
 	cd $(GEN) && protoc-c --c_out=. onnx.proto
-$(GEN)/plan.pb-c.c $(GEN)/plan.pb-c.h: compiler/plan.proto
+$(GEN)/plan.pb-c.c $(GEN)/plan.pb-c.h: compiler/plan/plan.proto
 	@mkdir -p $(GEN)
 	cp $< $(GEN)/plan.proto
 	cd $(GEN) && protoc-c --c_out=. plan.proto

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "sema.h"
+#include "front/sema.h"
 
 int compile_recipe(const char *path, compile_result *res)
 {

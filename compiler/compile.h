@@ -12,9 +12,9 @@
 #ifndef QRC_COMPILE_H
 #define QRC_COMPILE_H
 
-#include "arena.h"
-#include "diag.h"
-#include "plan.h"
+#include "base/arena.h"
+#include "front/diag.h"
+#include "plan/plan.h"
 
 /* Exit statuses of the qrc command (documented in the README). */
 enum {

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "arena.h"
+#include "base/arena.h"
 
 /* Appends item to the array *items of *n elements (capacity doubles at powers of two). */
 void util_push(arena *a, void *items_ptr, size_t *n, void *item);

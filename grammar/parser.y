@@ -11,24 +11,27 @@
  * Meaning (which statements exist where, what values they take) is checked by sema against its tables.
  * A syntax error drops the statement it occurs in; parsing resumes after the next ';' or at the '}'. */
 %define api.pure full
+%define api.prefix {recipe_yy}
 %define parse.error custom
 %define parse.lac full
 %locations
 %expect 0
 
 %code requires {
-#include "ast.h"
+#include "front/ast.h"
 typedef void *yyscan_t;
+#define YYSTYPE RECIPE_YYSTYPE
+#define YYLTYPE RECIPE_YYLTYPE
 }
 %param { yyscan_t scanner }
 
 %code {
 #include <string.h>
-#include "parse.h"
-int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
-struct parse_ctx *yyget_extra(yyscan_t scanner);
+#include "front/parse.h"
+int recipe_yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
+struct parse_ctx *recipe_yyget_extra(yyscan_t scanner);
 static void yyerror(YYLTYPE *l, yyscan_t scanner, const char *m);
-#define CTX (yyget_extra(scanner))
+#define CTX (recipe_yyget_extra(scanner))
 #define LOC(l) parse_loc(CTX, &(l))
 static ast_group *group_add(parse_ctx *c, ast_group *g, ast_atom *a);
 static ast_atom *compound(parse_ctx *c, ast_atom_kind kind, ast_atom *name, ast_terms *args, YYLTYPE l);

@@ -8,7 +8,7 @@
 
 #include "op.h"
 #include "opset.h"
-#include "quote.h"
+#include "base/quote.h"
 #include "passes/util.h"
 
 static const char *const level_names[] = {"info", "warning", "error"};

@@ -21,7 +21,7 @@
 #ifndef QRC_EXEC_H
 #define QRC_EXEC_H
 
-#include "err.h"
+#include "base/err.h"
 #include "graph.h"
 #include "tensor.h"
 

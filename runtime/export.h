@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "err.h"
+#include "base/arena.h"
+#include "base/err.h"
 #include "graph.h"
 #include "quant.h"
 
@@ -115,11 +115,7 @@ int export_qdq(const graph *g, const export_quantizer *q, int n, const export_qd
 
 /* ---- Hashes ------------------------------------------------------------------------------------------ */
 
-/* SHA-256 of n bytes as 64 lower-case hex digits plus NUL. */
-void export_sha256_hex(const void *data, size_t n, char hex[65]);
-/* Raw 32-byte SHA-256. */
-void export_sha256(const void *data, size_t n, uint8_t out[32]);
-/* SHA-256 of a file's contents. */
+/* SHA-256 of a file's contents as hex (base/sha256.h hashes bytes in memory). */
 int export_sha256_file(const char *path, char hex[65], qrc_err *e);
 
 

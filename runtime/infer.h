@@ -8,7 +8,7 @@
 #ifndef QRC_INFER_H
 #define QRC_INFER_H
 
-#include "err.h"
+#include "base/err.h"
 #include "graph.h"
 
 /* Infers g in place (g must be reindexed). Fails naming the node, the op and the tensor when a shape

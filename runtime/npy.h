@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "tensor.h"
 
 /* Reads the whole array at path. */

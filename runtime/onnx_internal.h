@@ -2,8 +2,8 @@
 #ifndef QRC_ONNX_INTERNAL_H
 #define QRC_ONNX_INTERNAL_H
 
-#include "arena.h"
-#include "err.h"
+#include "base/arena.h"
+#include "base/err.h"
 #include "onnx.pb-c.h"
 #include "tensor.h"
 

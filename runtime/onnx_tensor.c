@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "checked.h"
+#include "base/checked.h"
 #include "onnx.h"
 #include "onnx_internal.h"
 

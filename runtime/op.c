@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checked.h"
+#include "base/checked.h"
 
 #include "ops/tables.h"
 

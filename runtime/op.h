@@ -7,7 +7,7 @@
 #ifndef QRC_OP_H
 #define QRC_OP_H
 
-#include "err.h"
+#include "base/err.h"
 #include "graph.h"
 #include "tensor.h"
 

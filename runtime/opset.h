@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "graph.h"
 
 /* Lowest and highest default-domain opsets the converter reads and writes. */

@@ -1,4 +1,4 @@
-/* prepare_plan.h — the pass plan's prepare section (compiler/plan.proto) as prepare options.
+/* prepare_plan.h — the pass plan's prepare section (compiler/plan/plan.proto) as prepare options.
  *
  * A plan says what to prepare in recipe terms (selectors with their kinds, concrete values as booleans
  * or numbers, a region by tensor or module name); the passes take pass_opts. prepare_plan_init does the

@@ -24,7 +24,7 @@
 
 #include <stdbool.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "graph.h"
 #include "quant.h"
 #include "tensor.h"

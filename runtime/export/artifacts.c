@@ -11,6 +11,7 @@
 
 #include "export.h"
 #include "onnx.h"
+#include "base/sha256.h"
 
 /* JSON has no infinity: a layer equal to float (SQNR +inf) or an undefined number is written as null. */
 static json_t *number(double v)
@@ -186,7 +187,7 @@ int export_write_all(const graph *g, const export_quantizer *q, int n, const exp
         int n_hashes = 0;
         for (int i = 0; i < 3; i++)
             if (a[i].path) {
-                export_sha256_hex(a[i].data, a[i].n, hex[n_hashes]);
+                sha256_hex_of(a[i].data, a[i].n, hex[n_hashes]);
                 hashes[n_hashes] = (export_text){strrchr(a[i].path, '/') + 1, hex[n_hashes]};
                 n_hashes++;
             }
@@ -220,4 +221,15 @@ done:
     }
     graph_free(qdq);
     return rc;
+}
+
+int export_sha256_file(const char *path, char hex[65], qrc_err *e)
+{
+    void *buf;
+    size_t n;
+    if (onnx_read_file(path, &buf, &n, e))
+        return -1;
+    sha256_hex_of(buf, n, hex);
+    free(buf);
+    return 0;
 }

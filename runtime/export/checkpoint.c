@@ -12,6 +12,7 @@
 
 #include "export.h"
 #include "onnx.h"
+#include "base/sha256.h"
 
 static const char MAGIC[8] = {'Q', 'R', 'C', 'C', 'K', 'P', 'T', '\n'};
 
@@ -73,7 +74,7 @@ int export_checkpoint_pack(const graph *g, const export_quantizer *q, int n, con
     free(enc);
     unsigned char digest[32];
     if (!bad) {
-        export_sha256(b.p, b.n, digest);
+        sha256_digest(b.p, b.n, digest);
         bad = put(&b, digest, 32);
     }
     if (bad) {
@@ -138,7 +139,7 @@ int export_checkpoint_unpack(const void *data, size_t n, const char *what, const
     if (at != end)
         return err_set(e, "%s: truncated or corrupt checkpoint (%zu stray bytes)", what, end - at);
     unsigned char digest[32];
-    export_sha256(p, end, digest);
+    sha256_digest(p, end, digest);
     if (memcmp(digest, p + end, 32))
         return err_set(e, "%s: checkpoint hash mismatch (file corrupt or modified)", what);
     for (int t = 0; t < 3; t++)

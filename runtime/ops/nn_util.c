@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checked.h"
+#include "base/checked.h"
 #include "ops/kern.h"
 
 static int vfail(qrc_err *e, const graph_node *n, const char *fmt, va_list ap)

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "checked.h"
+#include "base/checked.h"
 #include "ops/basic.h"
 #include "ops/kern.h"
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "quote.h"
+#include "base/quote.h"
 #include "util.h"
 
 #define PASS "exclude"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "op.h"
-#include "quote.h"
+#include "base/quote.h"
 
 const tensor *pass_const(const graph *g, int v)
 {

@@ -5,7 +5,7 @@
 
 #include <regex.h>
 
-#include "arena.h"
+#include "base/arena.h"
 #include "exec.h"
 #include "graph.h"
 #include "npy.h"

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "compile.h"
-#include "fmt.h"
-#include "parse.h"
+#include "front/fmt.h"
+#include "front/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
 

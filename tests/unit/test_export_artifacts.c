@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "base/sha256.h"
 #include "export_fixture.h"
 #include "onnx.h"
 
@@ -156,7 +157,7 @@ static void artifact_set(void **state)
     char hex[65];
     size_t nm;
     char *model = slurp(d1, "m.onnx", &nm);
-    export_sha256_hex(model, nm, hex);
+    sha256_hex_of(model, nm, hex);
     assert_string_equal(json_string_value(json_object_get(json_object_get(ja, "artifacts"), "m.onnx")), hex);
     free(model);
     json_decref(ja);

@@ -11,9 +11,9 @@
 #include <cmocka.h>
 
 #include "compile.h"
-#include "fmt.h"
-#include "parse.h"
-#include "sha256.h"
+#include "front/fmt.h"
+#include "front/parse.h"
+#include "base/sha256.h"
 #include "util.h"
 
 static int parse_text(arena *a, diag_list *d, const char *text, ast_file *f)

@@ -1,0 +1,72 @@
+/* plan_names.c — enum value names as the recipe language spells them; tables checked against the enums. */
+#include "plan/plan.h"
+
+#define NAME_OF(table, v) ((unsigned)(v) < sizeof table / sizeof *table && table[v] ? table[v] : "?")
+
+const char *plan_method_name(Qrc__PrepareMethod m)
+{
+    static const char *const t[] = {[QRC__PREPARE_METHOD__EAGER] = "eager", [QRC__PREPARE_METHOD__SYMBOLIC] = "symbolic",
+                                    [QRC__PREPARE_METHOD__JIT] = "jit", [QRC__PREPARE_METHOD__JIT_STRIP] = "jit_strip"};
+    return NAME_OF(t, m);
+}
+
+const char *plan_selector_kind_name(Qrc__SelectorKind k)
+{
+    static const char *const t[] = {[QRC__SELECTOR_KIND__EXACT] = "exact", [QRC__SELECTOR_KIND__GLOB] = "glob",
+                                    [QRC__SELECTOR_KIND__REGEX] = "regex", [QRC__SELECTOR_KIND__PREFIX] = "prefix"};
+    return NAME_OF(t, k);
+}
+
+const char *plan_dtype_name(Qrc__DType d)
+{
+    static const char *const t[] = {
+        [QRC__DTYPE__FLOAT32] = "float32", [QRC__DTYPE__UINT8] = "uint8",     [QRC__DTYPE__INT8] = "int8",
+        [QRC__DTYPE__UINT16] = "uint16",   [QRC__DTYPE__INT16] = "int16",     [QRC__DTYPE__INT32] = "int32",
+        [QRC__DTYPE__INT64] = "int64",     [QRC__DTYPE__BOOL] = "bool",       [QRC__DTYPE__FLOAT16] = "float16",
+        [QRC__DTYPE__FLOAT64] = "float64", [QRC__DTYPE__UINT32] = "uint32",   [QRC__DTYPE__UINT64] = "uint64",
+    };
+    return NAME_OF(t, d);
+}
+
+const char *plan_symmetry_name(Qrc__Symmetry s)
+{
+    static const char *const t[] = {[QRC__SYMMETRY__ASYMMETRIC] = "asymmetric", [QRC__SYMMETRY__SYMMETRIC] = "symmetric",
+                                    [QRC__SYMMETRY__STRICT_SYMMETRIC] = "strict_symmetric",
+                                    [QRC__SYMMETRY__UNSIGNED_SYMMETRIC] = "unsigned_symmetric"};
+    return NAME_OF(t, s);
+}
+
+const char *plan_granularity_name(Qrc__Granularity g)
+{
+    static const char *const t[] = {[QRC__GRANULARITY__PER_TENSOR] = "per_tensor",
+                                    [QRC__GRANULARITY__PER_CHANNEL] = "per_channel"};
+    return NAME_OF(t, g);
+}
+
+const char *plan_rule_kind_name(Qrc__RuleKind k)
+{
+    static const char *const t[] = {[QRC__RULE_KIND__BY_MODULE] = "module", [QRC__RULE_KIND__BY_OP] = "op",
+                                    [QRC__RULE_KIND__BY_SENSITIVITY] = "most_sensitive",
+                                    [QRC__RULE_KIND__BY_DEFAULT] = "default"};
+    return NAME_OF(t, k);
+}
+
+const char *plan_scheme_name(Qrc__Scheme s)
+{
+    static const char *const t[] = {[QRC__SCHEME__TF] = "tf", [QRC__SCHEME__TF_ENHANCED] = "tf_enhanced",
+                                    [QRC__SCHEME__PERCENTILE] = "percentile", [QRC__SCHEME__MSE] = "mse"};
+    return NAME_OF(t, s);
+}
+
+const char *plan_rounding_name(Qrc__Rounding r)
+{
+    static const char *const t[] = {[QRC__ROUNDING__NEAREST] = "nearest", [QRC__ROUNDING__STOCHASTIC] = "stochastic"};
+    return NAME_OF(t, r);
+}
+
+const char *plan_artifact_name(Qrc__Artifact a)
+{
+    static const char *const t[] = {[QRC__ARTIFACT__QDQ_MODEL] = "model", [QRC__ARTIFACT__ENCODINGS] = "encodings",
+                                    [QRC__ARTIFACT__PREPARED_MODEL] = "prepared", [QRC__ARTIFACT__REPORT] = "report"};
+    return NAME_OF(t, a);
+}
