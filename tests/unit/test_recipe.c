@@ -13,7 +13,6 @@
 #include "compile.h"
 #include "front/fmt.h"
 #include "front/parse.h"
-#include "base/sha256.h"
 #include "util.h"
 
 static int parse_text(arena *a, diag_list *d, const char *text, ast_file *f)
@@ -113,29 +112,6 @@ static void suggestions_need_a_close_match(void **state)
     assert_string_equal(util_suggest("Batch", words, 4), "batch");
     assert_null(util_suggest("zzzzzz", words, 4));
     assert_int_equal(util_edit_distance("kitten", "sitting"), 3);
-}
-
-static void sha256_matches_known_digests(void **state)
-{
-    (void)state;
-    struct { const char *in; const char *hex; } cases[] = {
-        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
-        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
-        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
-    };
-    for (size_t i = 0; i < 3; i++) {
-        sha256_ctx c;
-        sha256_init(&c);
-        /* fed one byte at a time to exercise block boundaries */
-        for (const char *p = cases[i].in; *p; p++)
-            sha256_update(&c, p, 1);
-        unsigned char dg[32];
-        char hex[65];
-        sha256_final(&c, dg);
-        sha256_hex(dg, hex);
-        assert_string_equal(hex, cases[i].hex);
-    }
 }
 
 static char *write_temp(const char *dir, const char *name, const char *text)
@@ -250,7 +226,6 @@ int main(void)
         cmocka_unit_test(every_syntax_error_is_reported),
         cmocka_unit_test(paths_resolve_lexically),
         cmocka_unit_test(suggestions_need_a_close_match),
-        cmocka_unit_test(sha256_matches_known_digests),
         cmocka_unit_test(imports_merge_and_rules_inherit_defaults),
         cmocka_unit_test(errors_are_all_collected),
         cmocka_unit_test(fmt_is_canonical_and_idempotent),

@@ -1,4 +1,5 @@
-/* SHA-256 against the FIPS 180-4 example vectors and a length that needs a second padding block. */
+/* SHA-256 against the FIPS 180-4 example vectors, one-shot and fed a byte at a time (every block boundary),
+ * and a length that needs a second padding block. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,8 +28,23 @@ static void vectors(void **state)
     free(a);
 }
 
+static void incremental_equals_one_shot(void **state)
+{
+    (void)state;
+    const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    sha256_ctx c;
+    sha256_init(&c);
+    for (const char *p = m; *p; p++)
+        sha256_update(&c, p, 1);
+    unsigned char dg[32];
+    char hex[65];
+    sha256_final(&c, dg);
+    sha256_hex(dg, hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(vectors)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(vectors), cmocka_unit_test(incremental_equals_one_shot)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
