@@ -88,8 +88,8 @@ static int data_from_plan(build_config *c, Qrc__InputData **in, size_t n, quant_
             if (rc || gl.gl_pathc == 0) {
                 if (rc == 0)
                     globfree(&gl);
-                return err_set(e, "%s: data for input '%s': no file matches \"%s\"", in[i]->loc, in[i]->name,
-                               in[i]->resolved[k]);
+                err_set(e, "data for input '%s': no file matches \"%s\"", in[i]->name, in[i]->resolved[k]);
+                return err_origin(e, in[i]->loc);
             }
             const char **grown = arena_alloc(&c->a, sizeof *grown * (size_t)(n_files + (int)gl.gl_pathc));
             if (n_files)

@@ -10,7 +10,20 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "plan.pb-c.h"
+#include "prepare.h"
 #include "front/recipe.h"
+
+/* The plan's prepare methods are the runtime's (prepare.h), numbered from 1 on the wire as proto2
+ * enums are. */
+#define PLAN_METHOD_SAME_(up, low) \
+    static_assert(QRC__PREPARE_METHOD__##up == PREPARE_##up + 1, "plan method " #low " is the runtime's");
+PREPARE_METHODS(PLAN_METHOD_SAME_)
+#undef PLAN_METHOD_SAME_
+
+static inline prepare_method plan_prepare_method(Qrc__PrepareMethod m)
+{
+    return (prepare_method)((int)m - 1);
+}
 
 /* Fills defaults, chooses the passes for the prepare method, hashes the sources; never fails on a recipe
  * that passed sema. The plan points into the recipe and a. */

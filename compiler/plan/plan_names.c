@@ -5,9 +5,7 @@
 
 const char *plan_method_name(Qrc__PrepareMethod m)
 {
-    static const char *const t[] = {[QRC__PREPARE_METHOD__EAGER] = "eager", [QRC__PREPARE_METHOD__SYMBOLIC] = "symbolic",
-                                    [QRC__PREPARE_METHOD__JIT] = "jit", [QRC__PREPARE_METHOD__JIT_STRIP] = "jit_strip"};
-    return NAME_OF(t, m);
+    return prepare_method_name(plan_prepare_method(m));
 }
 
 const char *plan_selector_kind_name(Qrc__SelectorKind k)

@@ -28,7 +28,7 @@ static tensor *input8(void)
 
 static tensor *run(const graph *g, const tensor *x)
 {
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     exec *ex = NULL;
     if (exec_new(g, 2, &ex, &e) != 0)
         fail_msg("exec_new: %s", e.msg);
@@ -72,7 +72,7 @@ static int count_groups(const pass_report *r, const char *kind)
 /* Prepares model with method m (and N pinned to 8 when pin); checks outputs; returns graph and report. */
 static graph *prepare_model(const char *model, prepare_method m, bool pin, pass_report *r)
 {
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     graph *g = NULL;
     char path[256];
     snprintf(path, sizeof path, "recipes/models/%s.onnx", model);
