@@ -83,7 +83,7 @@ static graph *prepare_model(const char *model, prepare_method m, bool pin, pass_
     const char *names[1] = {"image"};
     const tensor *vals[1] = {x};
     pass_example ex = {1, names, vals};
-    pass_concrete n8 = {"N", NULL, 8};
+    pass_concrete n8 = {"N", NULL, 8, NULL};
     prepare_opts po = {.method = m, .pass = pass_opts_default()};
     po.pass.examples = &ex;
     po.pass.n_examples = 1;
