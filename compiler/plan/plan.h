@@ -11,6 +11,7 @@
 #include "base/err.h"
 #include "plan.pb-c.h"
 #include "prepare.h"
+#include "quant.h"
 #include "front/recipe.h"
 
 /* The plan's prepare methods are the runtime's (prepare.h), numbered from 1 on the wire as proto2
@@ -23,6 +24,17 @@ PREPARE_METHODS(PLAN_METHOD_SAME_)
 static inline prepare_method plan_prepare_method(Qrc__PrepareMethod m)
 {
     return (prepare_method)((int)m - 1);
+}
+
+/* The plan's calibration schemes are the runtime's (quant.h), numbered from 1 on the wire. */
+#define PLAN_SCHEME_SAME_(up, low) \
+    static_assert(QRC__SCHEME__##up == QUANT_SCHEME_##up + 1, "plan scheme " #low " is the runtime's");
+QUANT_SCHEMES(PLAN_SCHEME_SAME_)
+#undef PLAN_SCHEME_SAME_
+
+static inline quant_scheme plan_quant_scheme(Qrc__Scheme s)
+{
+    return (quant_scheme)((int)s - 1);
 }
 
 /* Fills defaults, chooses the passes for the prepare method, hashes the sources; never fails on a recipe
