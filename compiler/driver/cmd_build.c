@@ -110,7 +110,8 @@ static int encodings_done(build *b, qrc_err *e)
     return b->args->checkpoint ? build_save_checkpoint(b, e) : 0;
 }
 
-/* A plan file may come from elsewhere: a pass without the parameters it needs is an error, not a crash. */
+/* A plan file may come from elsewhere: a pass without the parameters it needs (its params case) is an
+ * error, not a crash. */
 static int no_params(const Qrc__Pass *p, qrc_err *e)
 {
     err_set(e, "the plan's %s pass has no parameters", p->name);
@@ -119,26 +120,33 @@ static int no_params(const Qrc__Pass *p, qrc_err *e)
 
 static int st_prepare(build *b, const Qrc__Pass *p, qrc_err *e) { return build_prepare_pass(b, p, e); }
 static int st_place_quantizers(build *b, const Qrc__Pass *p, qrc_err *e) { return build_place(b, e); }
+static int st_calibrate(build *b, const Qrc__Pass *p, qrc_err *e) { return build_calibrate(b, e); }
+static int st_export(build *b, const Qrc__Pass *p, qrc_err *e) { return build_export(b, e); }
+
 static int st_cle(build *b, const Qrc__Pass *p, qrc_err *e)
 {
-    return p->cle ? build_cle(b, p->cle->high_bias_absorption, e) : no_params(p, e);
+    if (p->params_case != QRC__PASS__PARAMS_CLE)
+        return no_params(p, e);
+    return build_cle(b, p->cle->high_bias_absorption, e);
 }
 
 static int st_adaround(build *b, const Qrc__Pass *p, qrc_err *e)
 {
-    return p->adaround ? build_adaround(b, p->adaround, e) : no_params(p, e);
+    if (p->params_case != QRC__PASS__PARAMS_ADAROUND)
+        return no_params(p, e);
+    return build_adaround(b, p->adaround, e);
 }
 
 static int st_seq_mse(build *b, const Qrc__Pass *p, qrc_err *e)
 {
-    return p->seq_mse ? build_seq_mse(b, p->seq_mse->candidates, e) : no_params(p, e);
+    if (p->params_case != QRC__PASS__PARAMS_SEQ_MSE)
+        return no_params(p, e);
+    return build_seq_mse(b, p->seq_mse->candidates, e);
 }
-static int st_calibrate(build *b, const Qrc__Pass *p, qrc_err *e) { return build_calibrate(b, e); }
-static int st_export(build *b, const Qrc__Pass *p, qrc_err *e) { return build_export(b, e); }
 
 static int st_convert_opset(build *b, const Qrc__Pass *p, qrc_err *e)
 {
-    if (!p->convert_opset)
+    if (p->params_case != QRC__PASS__PARAMS_CONVERT_OPSET)
         return no_params(p, e);
     if (!build_convert_opset(b, p->convert_opset->target, e))
         return 0;
@@ -152,14 +160,16 @@ static int st_compute_encodings(build *b, const Qrc__Pass *p, qrc_err *e)
 
 static int st_load_encodings(build *b, const Qrc__Pass *p, qrc_err *e)
 {
-    if (!p->load_encodings)
+    if (p->params_case != QRC__PASS__PARAMS_LOAD_ENCODINGS)
         return no_params(p, e);
     return build_load_encodings(b, p->load_encodings->path, e) || encodings_done(b, e) ? -1 : 0;
 }
 
 static int st_bias_correction(build *b, const Qrc__Pass *p, qrc_err *e)
 {
-    return p->bias_correction ? build_bias_correction(b, p->bias_correction->samples, e) : no_params(p, e);
+    if (p->params_case != QRC__PASS__PARAMS_BIAS_CORRECTION)
+        return no_params(p, e);
+    return build_bias_correction(b, p->bias_correction->samples, e);
 }
 
 static int st_evaluate(build *b, const Qrc__Pass *p, qrc_err *e)
