@@ -25,11 +25,20 @@ int prepare_method_parse(const char *name)
     return -1;
 }
 
-/* eager: which of the rewrites were asked for; fails on a name that is not a rewrite. */
+/* The passes eager runs whatever it is asked for. */
+static bool eager_always(int id)
+{
+    return id == PASS_ID_bind || id == PASS_ID_name || id == PASS_ID_exclude;
+}
+
+/* eager: which of the rewrites were asked for (naming a pass it always runs is fine); fails on a name
+ * that is not a rewrite. */
 static int eager_wanted(const char *const *rewrites, int n, bool *want, qrc_err *e)
 {
     for (int i = 0; i < n; i++) {
         int id = pass_id_parse(rewrites[i]);
+        if (id >= 0 && eager_always(id))
+            continue;
         if (id < 0 || pass_id_kind((pass_id)id) != PASS_KIND_REWRITE) {
             char names[256] = "";
             for (int k = 0; k < PASS_ID_COUNT_; k++)

@@ -25,7 +25,7 @@ static void usage(FILE *f)
             "  --json FILE          also write the report as JSON\n"
             "  --save FILE          write the prepared float model\n"
             "  --method M           eager | symbolic | jit | jit_strip (default symbolic)\n"
-            "  --pass NAME          eager: a pass to run (repeatable)\n"
+            "  --pass NAME          eager: a rewrite to run: fold, unshare, fold_bn, fuse (repeatable)\n"
             "  --concrete NAME=V    bind input NAME to scalar V, or pin symbolic dim NAME to V\n"
             "  --exclude SEL        exclude modules: a name (and what is under it) or a glob\n"
             "  --exclude-re RE      exclude modules whose name matches RE (whole name)\n"

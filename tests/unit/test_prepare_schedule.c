@@ -37,6 +37,8 @@ static void every_method_has_its_order(void **state)
     const char *const asked[] = {"fuse", "fold"};
     assert_string_equal(schedule(PREPARE_EAGER, asked, 2), "bind fold name fuse exclude");
     assert_string_equal(schedule(PREPARE_EAGER, NULL, 0), "bind name exclude");
+    const char *const always[] = {"name", "bind"}; /* passes eager runs anyway may be named */
+    assert_string_equal(schedule(PREPARE_EAGER, always, 2), "bind name exclude");
 }
 
 static void eager_refuses_what_is_not_a_rewrite(void **state)
