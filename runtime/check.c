@@ -90,7 +90,7 @@ static void check_exported(const graph *g, json_t *rep)
     for (int k = 0; k < g->n_nodes; k++) {
         const graph_node *nd = &g->nodes[g->order[k]];
         const op_def *d = op_find(nd->domain, nd->op_type, graph_opset_version(g, nd->domain));
-        qrc_err e = {{0}};
+        qrc_err e = {0};
         if (!d) {
             snprintf(msg, sizeof msg, "'%s': op %s%s%s (opset %lld) has no kernel in qrc", nd->name,
                      nd->domain[0] ? nd->domain : "", nd->domain[0] ? "::" : "", nd->op_type,
@@ -349,7 +349,7 @@ json_t *check_model(const graph *g, const char *label, const prepare_opts *po, g
     }
     pass_report r;
     pass_report_init(&r);
-    qrc_err pe = {{0}};
+    qrc_err pe = {0};
     if (prepare_run(p, po, &r, &pe) != 0) {
         check_prepared(p, &r, rep);
         item(rep, "prepare", PASS_ERROR, NULL, pe.msg, NULL);

@@ -21,6 +21,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "graph.h"
+#include "pass_list.h"
 #include "tensor.h"
 
 /* A concrete arg: a graph input replaced by a constant, or a symbolic dim pinned to a size. */
@@ -28,6 +29,8 @@ typedef struct pass_concrete {
     const char *name;          /* graph input name or symbolic dim name ("N") */
     const tensor *value;       /* the input's value, or NULL when this pins a dim */
     int64_t dim;               /* the dim's size when value is NULL */
+    const char *origin;        /* where it was asked for (a recipe location), or NULL: an error about it
+                                  carries this origin (err.h) */
 } pass_concrete;
 
 /* How a module selector matches module names. */
@@ -43,6 +46,7 @@ typedef enum pass_sel_kind {
 typedef struct pass_selector {
     pass_sel_kind kind;
     const char *text;
+    const char *origin;        /* where it was written (a recipe location), or NULL, as pass_concrete's */
 } pass_selector;
 
 /* A named example input for the jit methods (run through the graph to resolve control flow). */
@@ -63,6 +67,7 @@ typedef struct pass_opts {
     int n_exclude;
     const char *const *exclude_ops;    /* exclude: op types, or unit kinds such as "LayerNorm", "GELU" */
     int n_exclude_ops;
+    const char *const *exclude_op_origins; /* exclude: where each op class was written, or NULL */
     const char *supergroups_json;      /* fuse: path of an AIMET quantsim config JSON, or NULL for defaults */
     const pass_example *examples;      /* jit: example inputs */
     int n_examples;
@@ -181,15 +186,20 @@ const char *pass_unit_onnx_op(const char *kind);
 /* exclude: resolves excluded module selectors and op classes (exclude.c). */
 int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
 
-/* The pass registry: every pass by name, in the order a full prepare applies them. */
+/* require_static: control flow still left after bind and fold depends on data; refuse it (symbolic,
+ * require_static.c). */
+int pass_require_static(graph *g, const pass_opts *o, pass_report *r, qrc_err *e);
+
+/* The pass registry: a row per pass of pass_list.h, indexed by pass_id; run is NULL for BUILD passes
+ * (the driver runs those). */
 typedef struct pass_def {
     const char *name;
+    pass_kind kind;
     pass_fn run;
     const char *summary;
 } pass_def;
 
-extern const pass_def pass_table[];
-extern const int pass_table_count;
+extern const pass_def pass_table[PASS_ID_COUNT_];
 /* The registry row called name, or NULL. */
 const pass_def *pass_find(const char *name);
 

@@ -1,17 +1,20 @@
-/* prepare.c — the prepare methods: which passes run, and how control flow is resolved. */
+/* prepare.c — the prepare methods: which passes run, in which order, with which options. */
 #include "prepare.h"
 
+#include <assert.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "passes/util.h"
-
-static const char *const method_names[PREPARE_METHOD_COUNT_] = {"eager", "symbolic", "jit", "jit_strip"};
+static const char *const method_names[] = {
+#define NAME_ROW(up, low) [PREPARE_##up] = #low,
+    PREPARE_METHODS(NAME_ROW)
+#undef NAME_ROW
+};
+static_assert(sizeof method_names / sizeof *method_names == PREPARE_METHOD_COUNT_, "one name per method");
 
 const char *prepare_method_name(prepare_method m)
 {
-    return m >= 0 && m < PREPARE_METHOD_COUNT_ ? method_names[m] : "?";
+    return (unsigned)m < PREPARE_METHOD_COUNT_ ? method_names[m] : "?";
 }
 
 int prepare_method_parse(const char *name)
@@ -22,86 +25,84 @@ int prepare_method_parse(const char *name)
     return -1;
 }
 
-static int run_pass(const char *name, graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
+/* The passes eager runs whatever it is asked for. */
+static bool eager_always(int id)
 {
-    const pass_def *d = pass_find(name);
-    return d->run(g, o, r, e);
+    return id == PASS_ID_bind || id == PASS_ID_name || id == PASS_ID_exclude;
 }
 
-/* Control-flow nodes left in g (If, Loop, Scan); the first one's index in *first. */
-static int control_flow(const graph *g, int *first)
+/* eager: which of the rewrites were asked for (naming a pass it always runs is fine); fails on a name
+ * that is not a rewrite. */
+static int eager_wanted(const char *const *rewrites, int n, bool *want, qrc_err *e)
 {
-    int c = 0;
-    *first = -1;
-    for (int k = 0; k < g->n_nodes; k++) {
-        const graph_node *nd = &g->nodes[g->order[k]];
-        if (nd->domain[0] || (strcmp(nd->op_type, "If") && strcmp(nd->op_type, "Loop") && strcmp(nd->op_type, "Scan")))
+    for (int i = 0; i < n; i++) {
+        int id = pass_id_parse(rewrites[i]);
+        if (id >= 0 && eager_always(id))
             continue;
-        if (*first < 0)
-            *first = g->order[k];
-        c++;
+        if (id < 0 || pass_id_kind((pass_id)id) != PASS_KIND_REWRITE) {
+            char names[256] = "";
+            for (int k = 0; k < PASS_ID_COUNT_; k++)
+                if (pass_id_kind((pass_id)k) == PASS_KIND_REWRITE)
+                    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "",
+                             pass_id_name((pass_id)k));
+            return err_set(e, "eager prepare: no rewrite called '%s'; rewrites: %s", rewrites[i], names);
+        }
+        want[id] = true;
     }
-    return c;
+    return 0;
 }
 
-/* symbolic: control flow that survived binding and folding depends on data; refuse it. */
-static int refuse_control_flow(graph *g, pass_report *r, qrc_err *e)
+int prepare_schedule(prepare_method m, const char *const *rewrites, int n_rewrites, pass_id *ids, qrc_err *e)
 {
-    int first;
-    if (graph_reindex(g, e) != 0 || !control_flow(g, &first))
-        return graph_reindex(g, e);
-    const graph_node *nd = &g->nodes[first];
-    const char *cond = nd->n_in > 0 && nd->in[0] >= 0 ? g->values[nd->in[0]].name : "?";
-    pass_note_add(r, PASS_ERROR, "prepare", "control_flow", nd->name,
-                  "%s '%s' depends on data ('%s' is not constant after binding and folding)", nd->op_type, nd->name, cond);
-    return err_set(e, "symbolic prepare: %s '%s' depends on data ('%s' is not constant after binding and folding); "
-                      "bind the input that decides it with `concrete`, or use method jit with example inputs",
-                   nd->op_type, nd->name, cond);
+    bool want[PASS_ID_COUNT_] = {false};
+    if ((unsigned)m >= PREPARE_METHOD_COUNT_)
+        return err_set(e, "prepare: unknown method %d", (int)m);
+    if (m == PREPARE_EAGER) {
+        if (eager_wanted(rewrites, n_rewrites, want, e))
+            return -1;
+    } else {
+        for (int k = 0; k < PASS_ID_COUNT_; k++)
+            want[k] = pass_id_kind((pass_id)k) == PASS_KIND_REWRITE;
+    }
+    int n = 0;
+#define ADD(p) (ids[n++] = PASS_ID_##p)
+#define ADD_IF_WANTED(p) (want[PASS_ID_##p] ? ADD(p) : 0)
+    ADD(bind);
+    ADD_IF_WANTED(fold);
+    if (m == PREPARE_SYMBOLIC)
+        ADD(require_static);
+    if (m == PREPARE_JIT || m == PREPARE_JIT_STRIP) {
+        ADD(trace);
+        ADD(fold);
+    }
+    ADD(name);
+    ADD_IF_WANTED(unshare);
+    if (m == PREPARE_JIT_STRIP)
+        ADD(strip);
+    ADD_IF_WANTED(fold_bn);
+    ADD_IF_WANTED(fuse);
+    ADD(exclude);
+#undef ADD_IF_WANTED
+#undef ADD
+    return n;
+}
+
+pass_opts prepare_pass_opts(prepare_method m, pass_id id, const pass_opts *o)
+{
+    pass_opts p = *o;
+    if (id == PASS_ID_fold)
+        p.inline_if = m != PREPARE_EAGER;
+    return p;
 }
 
 int prepare_run(graph *g, const prepare_opts *o, pass_report *r, qrc_err *e)
 {
-    const pass_opts *po = &o->pass;
-    switch (o->method) {
-    case PREPARE_EAGER:
-        for (int i = 0; i < o->n_passes; i++)
-            if (!pass_find(o->passes[i])) {
-                char names[512] = "";
-                for (int k = 0; k < pass_table_count; k++)
-                    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
-                             pass_table[k].name);
-                return err_set(e, "eager prepare: no pass called '%s'; passes: %s", o->passes[i], names);
-            }
-        for (int k = 0; k < pass_table_count; k++)
-            for (int i = 0; i < o->n_passes; i++)
-                if (!strcmp(o->passes[i], pass_table[k].name)) {
-                    if (pass_table[k].run(g, po, r, e) != 0)
-                        return -1;
-                    break;
-                }
-        return 0;
-    case PREPARE_SYMBOLIC:
-    case PREPARE_JIT:
-    case PREPARE_JIT_STRIP:
-        break;
-    default:
-        return err_set(e, "prepare: unknown method %d", (int)o->method);
-    }
-    if (run_pass("bind", g, po, r, e) || run_pass("fold", g, po, r, e))
-        return -1;
-    if (o->method == PREPARE_SYMBOLIC) {
-        if (refuse_control_flow(g, r, e))
-            return -1;
-    } else {
-        if (run_pass("trace", g, po, r, e) || run_pass("fold", g, po, r, e))
+    pass_id ids[PREPARE_MAX_PASSES];
+    int n = prepare_schedule(o->method, o->passes, o->n_passes, ids, e);
+    for (int i = 0; i < n; i++) {
+        pass_opts po = prepare_pass_opts(o->method, ids[i], &o->pass);
+        if (pass_table[ids[i]].run(g, &po, r, e) != 0)
             return -1;
     }
-    static const char *const rest[] = {"name", "unshare", "strip", "fold_bn", "fuse", "exclude"};
-    for (size_t i = 0; i < sizeof rest / sizeof *rest; i++) {
-        if (!strcmp(rest[i], "strip") && o->method != PREPARE_JIT_STRIP)
-            continue;
-        if (run_pass(rest[i], g, po, r, e))
-            return -1;
-    }
-    return 0;
+    return n < 0 ? -1 : 0;
 }

@@ -119,11 +119,14 @@ float quant_half_to_float(uint16_t h);
 
 enum { QUANT_HIST_BINS = 512 };
 
+/* The calibration schemes, listed once: the enum, the names the recipe language and the reports use
+ * (quant_scheme_name), and the plan's wire enum (compiler/plan/plan.h checks it against this list). */
+#define QUANT_SCHEMES(X) X(TF, tf) X(TF_ENHANCED, tf_enhanced) X(PERCENTILE, percentile) X(MSE, mse)
+
 typedef enum quant_scheme {
-    QUANT_SCHEME_TF = 0,
-    QUANT_SCHEME_TF_ENHANCED = 1,
-    QUANT_SCHEME_PERCENTILE = 2,
-    QUANT_SCHEME_MSE = 3,
+#define QUANT_SCHEME_ROW_(up, low) QUANT_SCHEME_##up,
+    QUANT_SCHEMES(QUANT_SCHEME_ROW_)
+#undef QUANT_SCHEME_ROW_
     QUANT_SCHEME_COUNT_
 } quant_scheme;
 

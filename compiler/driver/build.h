@@ -19,6 +19,7 @@ typedef struct build_args {
     bool quiet;
     bool list;                 /* print every quantizer and its encoding, and the per-layer SQNR table */
     int threads;
+    const char *trace_passes;  /* write each pass run, in order, with its time, to this file */
     const char *checkpoint;    /* save the quantsim state here once encodings exist */
     const char *resume;        /* take encodings from this checkpoint instead of calibrating */
     const char *save_outputs;  /* directory: simulated outputs on the evaluation data */
@@ -33,7 +34,8 @@ typedef struct build {
     arena a;                   /* summary texts */
     graph *g;                  /* the model, prepared in place */
     pass_report rep;
-    bool prepared;
+    int notes_shown;           /* prepare notes already summarised (build_prepared) */
+    double prepare_s;          /* time spent in prepare passes so far */
     bool *excluded, *fused;    /* per node, from the prepare report */
     quant_sim *sim;
     bool encoded;              /* every quantizer has its encodings */
@@ -53,8 +55,12 @@ void build_say(build *b, const char *name, const char *fmt, ...) __attribute__((
  * (checkpoint, saved outputs) stay out of the report, so it depends on the recipe alone. */
 void build_print(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Runs one prepare pass of the plan on the model, with the options the plan gives that pass. 0, or -1
+ * with e filled (its origin the recipe location of what failed when the plan knows it). */
+int build_prepare_pass(build *b, const Qrc__Pass *p, qrc_err *e);
+/* After the plan's last prepare pass: warnings and the "prepare" summary line. */
+void build_prepared(build *b);
 /* Stages: 0, or -1 with e filled. */
-int build_prepare(build *b, qrc_err *e);
 int build_cle(build *b, bool absorb, qrc_err *e);
 int build_place(build *b, qrc_err *e);
 int build_seq_mse(build *b, uint32_t candidates, qrc_err *e);

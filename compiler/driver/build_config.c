@@ -9,15 +9,10 @@
 /* A plan scheme as the runtime's method (unset when the plan has none). */
 static quant_method method_from_plan(bool has, Qrc__Scheme s, double percentile)
 {
-    static const quant_scheme schemes[] = {
-        [QRC__SCHEME__TF] = QUANT_SCHEME_TF,
-        [QRC__SCHEME__TF_ENHANCED] = QUANT_SCHEME_TF_ENHANCED,
-        [QRC__SCHEME__PERCENTILE] = QUANT_SCHEME_PERCENTILE,
-        [QRC__SCHEME__MSE] = QUANT_SCHEME_MSE,
-    };
-    if (!has || (unsigned)s >= sizeof schemes / sizeof *schemes)
+    quant_scheme q = plan_quant_scheme(s);
+    if (!has || (unsigned)q >= QUANT_SCHEME_COUNT_)
         return (quant_method){0};
-    return (quant_method){true, schemes[s], s == QRC__SCHEME__PERCENTILE ? percentile : 0};
+    return (quant_method){true, q, q == QUANT_SCHEME_PERCENTILE ? percentile : 0};
 }
 
 static void side_from_setting(const Qrc__QuantSetting *s, quant_side_rule *side)
@@ -88,8 +83,8 @@ static int data_from_plan(build_config *c, Qrc__InputData **in, size_t n, quant_
             if (rc || gl.gl_pathc == 0) {
                 if (rc == 0)
                     globfree(&gl);
-                return err_set(e, "%s: data for input '%s': no file matches \"%s\"", in[i]->loc, in[i]->name,
-                               in[i]->resolved[k]);
+                err_set(e, "data for input '%s': no file matches \"%s\"", in[i]->name, in[i]->resolved[k]);
+                return err_origin(e, in[i]->loc);
             }
             const char **grown = arena_alloc(&c->a, sizeof *grown * (size_t)(n_files + (int)gl.gl_pathc));
             if (n_files)

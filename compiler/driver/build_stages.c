@@ -35,41 +35,28 @@ void build_say(build *b, const char *name, const char *fmt, ...)
         b->lines[b->n_lines++] = (export_text){name, arena_strdup(&b->a, text)};
 }
 
-/* Points a prepare error about a selector or a concrete arg back at the recipe line that wrote it. */
-static void locate_prepare_error(const Qrc__Plan *plan, qrc_err *e)
+int build_prepare_pass(build *b, const Qrc__Pass *p, qrc_err *e)
 {
-    const Qrc__Prepare *p = plan->prepare;
-    char quoted[512];
-    for (size_t i = 0; i < p->n_exclude_modules; i++) {
-        snprintf(quoted, sizeof quoted, "\"%s\"", p->exclude_modules[i]->pattern);
-        if (strstr(e->msg, quoted)) {
-            err_wrap(e, "%s", p->exclude_modules[i]->loc);
-            return;
-        }
-    }
-    for (size_t i = 0; i < p->n_args; i++) {
-        snprintf(quoted, sizeof quoted, "'%s'", p->args[i]->name);
-        if (strstr(e->msg, quoted)) {
-            err_wrap(e, "%s", p->args[i]->loc);
-            return;
-        }
-    }
+    const pass_def *d = pass_find(p->name);
+    if (b->sim)
+        return err_set(e, "the plan runs the prepare pass %s after place_quantizers; prepare passes come first",
+                       p->name);
+    pass_opts o = prepare_plan_pass_opts(&b->cfg.prepare, p);
+    if (d->run(b->g, &o, &b->rep, e) == 0)
+        return 0;
+    /* the pass's own origin (a selector, a concrete arg) is more precise than where the pass was asked for */
+    if (!e->origin[0] && p->loc)
+        err_origin(e, p->loc);
+    return -1;
 }
 
-int build_prepare(build *b, qrc_err *e)
+void build_prepared(build *b)
 {
-    if (b->prepared)
-        return 0;
-    if (prepare_run(b->g, &b->cfg.prepare.opts, &b->rep, e)) {
-        locate_prepare_error(b->plan, e);
-        return -1;
-    }
-    b->prepared = true;
     fflush(stdout);
     /* once unshare ran, a reused module or shared weight is resolved: counted, not warned about */
     const bool unshared = pass_report_count(&b->rep, "unshared", PASS_INFO) > 0;
     int warnings = 0, resolved = 0;
-    for (int i = 0; i < b->rep.n_notes; i++) {
+    for (int i = b->notes_shown; i < b->rep.n_notes; i++) {
         const pass_note *n = &b->rep.notes[i];
         if (n->level < PASS_WARN)
             continue;
@@ -89,7 +76,7 @@ int build_prepare(build *b, qrc_err *e)
               : resolved == 1 ? " (1 reused module or weight unshared)"
                               : arena_printf(&b->a, " (%d reused modules or weights unshared)", resolved),
               warnings);
-    return 0;
+    b->notes_shown = b->rep.n_notes;
 }
 
 int build_place(build *b, qrc_err *e)

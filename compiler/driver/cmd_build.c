@@ -1,10 +1,12 @@
 /* cmd_build.c — `qrc build`: a recipe (or a compiled plan) end to end.
  *
  *   qrc build recipe.q|plan.qp [--quiet] [--list] [--threads N] [--checkpoint F.qck] [--resume F.qck]
- *                              [--save-outputs DIR]
+ *                              [--save-outputs DIR] [--trace-passes FILE]
  *
- * Loads the model and runs the plan's passes in order, one stage per pass (build.h). Each stage's
- * outcome is one line of the summary on stdout; diagnostics and errors go to stderr. Exit status as in
+ * Loads the model and runs the plan's passes one by one, in the plan's order, one stage per pass
+ * (build.h): a prepare pass runs its rewrite with the options the plan gives it, the others their
+ * build stage. Each stage's outcome is one line of the summary on stdout; diagnostics and errors go to
+ * stderr. --trace-passes writes "name<TAB>seconds" per pass as it finishes. Exit status as in
  * compile.h: 1 recipe errors, 2 usage, 3 model/data/runtime. */
 #include <ctype.h>
 #include <errno.h>
@@ -14,13 +16,14 @@
 #include <time.h>
 
 #include "driver/build.h"
+#include "driver/driver_error.h"
 #include "driver/commands.h"
 #include "compile.h"
 #include "onnx.h"
 #include "front/sema.h"
 
 static const char USAGE[] = "usage: qrc build recipe.q|plan.qp [--quiet] [--list] [--threads N] [--checkpoint F.qck] "
-                            "[--resume F.qck] [--save-outputs DIR]\n";
+                            "[--resume F.qck] [--save-outputs DIR] [--trace-passes FILE]\n";
 
 static double now_s(void)
 {
@@ -37,6 +40,7 @@ static int parse_args(int argc, char **argv, build_args *a)
         const char **path = !strcmp(k, "--checkpoint")     ? &a->checkpoint
                             : !strcmp(k, "--resume")       ? &a->resume
                             : !strcmp(k, "--save-outputs") ? &a->save_outputs
+                            : !strcmp(k, "--trace-passes") ? &a->trace_passes
                                                            : NULL;
         if (!strcmp(k, "--quiet") || !strcmp(k, "-q"))
             a->quiet = true;
@@ -94,7 +98,7 @@ static Qrc__Plan *load_plan(const char *path, int *status)
     return p;
 }
 
-/* ---- Stages: one per pass name ---------------------------------------------------------------------- */
+/* ---- Stages: one per pass of pass_list.h --------------------------------------------------------------- */
 
 typedef int (*stage_fn)(build *b, const Qrc__Pass *p, qrc_err *e);
 
@@ -106,32 +110,65 @@ static int encodings_done(build *b, qrc_err *e)
     return b->args->checkpoint ? build_save_checkpoint(b, e) : 0;
 }
 
-static int st_place(build *b, const Qrc__Pass *p, qrc_err *e) { return build_place(b, e); }
-static int st_cle(build *b, const Qrc__Pass *p, qrc_err *e) { return build_cle(b, p->cle->high_bias_absorption, e); }
-static int st_adaround(build *b, const Qrc__Pass *p, qrc_err *e) { return build_adaround(b, p->adaround, e); }
-static int st_seq_mse(build *b, const Qrc__Pass *p, qrc_err *e) { return build_seq_mse(b, p->seq_mse->candidates, e); }
+/* A plan file may come from elsewhere: a pass without the parameters it needs (its params case) is an
+ * error, not a crash. */
+static int no_params(const Qrc__Pass *p, qrc_err *e)
+{
+    err_set(e, "the plan's %s pass has no parameters", p->name);
+    return err_origin(e, p->loc);
+}
+
+static int st_prepare(build *b, const Qrc__Pass *p, qrc_err *e) { return build_prepare_pass(b, p, e); }
+static int st_place_quantizers(build *b, const Qrc__Pass *p, qrc_err *e) { return build_place(b, e); }
 static int st_calibrate(build *b, const Qrc__Pass *p, qrc_err *e) { return build_calibrate(b, e); }
 static int st_export(build *b, const Qrc__Pass *p, qrc_err *e) { return build_export(b, e); }
 
-static int st_convert_opset(build *b, const Qrc__Pass *p, qrc_err *e)
+static int st_cle(build *b, const Qrc__Pass *p, qrc_err *e)
 {
-    if (!build_convert_opset(b, p->convert_opset->target, e))
-        return 0;
-    return p->loc ? err_wrap(e, "%s", p->loc) : -1;
+    if (p->params_case != QRC__PASS__PARAMS_CLE)
+        return no_params(p, e);
+    return build_cle(b, p->cle->high_bias_absorption, e);
 }
 
-static int st_compute(build *b, const Qrc__Pass *p, qrc_err *e)
+static int st_adaround(build *b, const Qrc__Pass *p, qrc_err *e)
+{
+    if (p->params_case != QRC__PASS__PARAMS_ADAROUND)
+        return no_params(p, e);
+    return build_adaround(b, p->adaround, e);
+}
+
+static int st_seq_mse(build *b, const Qrc__Pass *p, qrc_err *e)
+{
+    if (p->params_case != QRC__PASS__PARAMS_SEQ_MSE)
+        return no_params(p, e);
+    return build_seq_mse(b, p->seq_mse->candidates, e);
+}
+
+static int st_convert_opset(build *b, const Qrc__Pass *p, qrc_err *e)
+{
+    if (p->params_case != QRC__PASS__PARAMS_CONVERT_OPSET)
+        return no_params(p, e);
+    if (!build_convert_opset(b, p->convert_opset->target, e))
+        return 0;
+    return err_origin(e, p->loc);
+}
+
+static int st_compute_encodings(build *b, const Qrc__Pass *p, qrc_err *e)
 {
     return build_compute_encodings(b, e) || encodings_done(b, e) ? -1 : 0;
 }
 
-static int st_load(build *b, const Qrc__Pass *p, qrc_err *e)
+static int st_load_encodings(build *b, const Qrc__Pass *p, qrc_err *e)
 {
+    if (p->params_case != QRC__PASS__PARAMS_LOAD_ENCODINGS)
+        return no_params(p, e);
     return build_load_encodings(b, p->load_encodings->path, e) || encodings_done(b, e) ? -1 : 0;
 }
 
 static int st_bias_correction(build *b, const Qrc__Pass *p, qrc_err *e)
 {
+    if (p->params_case != QRC__PASS__PARAMS_BIAS_CORRECTION)
+        return no_params(p, e);
     return build_bias_correction(b, p->bias_correction->samples, e);
 }
 
@@ -140,37 +177,64 @@ static int st_evaluate(build *b, const Qrc__Pass *p, qrc_err *e)
     return build_evaluate(b, e) || (b->args->save_outputs && build_save_outputs(b, e)) ? -1 : 0;
 }
 
-static const struct {
-    const char *pass;
-    stage_fn run;
-} STAGES[] = {
-    {"place_quantizers", st_place},
-    {"cle", st_cle},
-    {"seq_mse", st_seq_mse},
-    {"adaround", st_adaround},
-    {"calibrate", st_calibrate},
-    {"compute_encodings", st_compute},
-    {"load_encodings", st_load},
-    {"bias_correction", st_bias_correction},
-    {"evaluate", st_evaluate},
-    {"convert_opset", st_convert_opset},
-    {"export", st_export},
+/* The stage of every pass of pass_list.h: the rewrites share st_prepare, the others have their own. */
+#define STAGE_PREPARE(n) st_prepare
+#define STAGE_REWRITE(n) st_prepare
+#define STAGE_BUILD(n) st_##n
+static const stage_fn STAGES[] = {
+#define STAGE_ROW(n, k, s) [PASS_ID_##n] = STAGE_##k(n),
+    PASS_LIST(STAGE_ROW)
+#undef STAGE_ROW
 };
+static_assert(sizeof STAGES / sizeof *STAGES == PASS_ID_COUNT_, "one stage per pass id");
 
-/* Runs pass p; *timing names the phase its time is recorded under (NULL: not recorded). The prepare
- * passes run together, at the first of them, as prepare_run applies them. */
-static int run_pass(build *b, const Qrc__Pass *p, const char **timing, qrc_err *e)
+/* The pass id of p, or -1 with e filled (located where the recipe asked for it) when this qrc has no
+ * such pass (a plan from another version). */
+static int pass_of(const Qrc__Pass *p, qrc_err *e)
 {
-    *timing = p->name;
-    if (pass_find(p->name)) {
-        *timing = b->prepared ? NULL : "prepare";
-        return build_prepare(b, e);
-    }
-    for (size_t i = 0; i < sizeof STAGES / sizeof *STAGES; i++)
-        if (!strcmp(p->name, STAGES[i].pass))
-            return STAGES[i].run(b, p, e);
+    int id = pass_id_parse(p->name);
+    if (id >= 0)
+        return id;
     err_set(e, "the %s pass is not available in this version of qrc", p->name);
-    return p->loc ? err_wrap(e, "%s", p->loc) : -1;
+    return err_origin(e, p->loc);
+}
+
+/* Index of the plan's last prepare pass (its "prepare" summary follows it), or -1. */
+static int last_prepare_pass(const Qrc__Plan *plan)
+{
+    int last = -1;
+    for (size_t i = 0; i < plan->n_passes; i++) {
+        int id = pass_id_parse(plan->passes[i]->name);
+        if (id >= 0 && pass_id_is_prepare((pass_id)id))
+            last = (int)i;
+    }
+    return last;
+}
+
+/* Runs the plan's passes in order. Prepare passes' time adds up under one "prepare" timing, recorded
+ * with the summary after the last of them; every other pass's under its own name. */
+static int run_passes(build *b, FILE *trace, qrc_err *e)
+{
+    const Qrc__Plan *plan = b->plan;
+    int last_prepare = last_prepare_pass(plan);
+    for (size_t i = 0; i < plan->n_passes; i++) {
+        const Qrc__Pass *p = plan->passes[i];
+        int id = pass_of(p, e);
+        double t = now_s();
+        if (id < 0 || STAGES[id](b, p, e))
+            return -1;
+        double took = now_s() - t;
+        if (trace)
+            fprintf(trace, "%s\t%.6f\n", p->name, took), fflush(trace);
+        bool prepare = pass_id_is_prepare((pass_id)id);
+        b->prepare_s += prepare ? took : 0;
+        if ((int)i == last_prepare)
+            build_prepared(b);
+        const char *timing = (int)i == last_prepare ? "prepare" : prepare ? NULL : p->name;
+        if (timing && b->n_timings < BUILD_MAX_LINES)
+            b->timings[b->n_timings++] = (export_metric){timing, prepare ? b->prepare_s : took};
+    }
+    return 0;
 }
 
 static void build_free(build *b)
@@ -186,60 +250,15 @@ static void build_free(build *b)
     arena_free(&b->a);
 }
 
-/* Length of the token starting at text (a quoted string or regex, or a run of name characters). */
-static int token_len(const char *text)
-{
-    const char *p = text;
-    if (p[0] == 'r' && p[1] == 'e' && p[2] == '"')
-        p += 2;
-    if (*p == '"') {
-        for (p++; *p && *p != '"' && *p != '\n'; p += p[0] == '\\' && p[1] ? 2 : 1)
-            ;
-        return (int)(p - text) + (*p == '"');
-    }
-    while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
-        p++;
-    return p > text ? (int)(p - text) : 1;
-}
-
-/* A runtime error that the plan located in one of the recipe's files ("r.q:3:27: message") is shown as a
- * recipe diagnostic, with the source line and a caret; anything else as a plain error. */
-static void print_error(const Qrc__Plan *plan, const char *msg)
-{
-    for (size_t i = 0; i < plan->n_sources + 1; i++) {
-        const char *path = i < plan->n_sources ? plan->sources[i] : plan->recipe;
-        size_t n = path ? strlen(path) : 0;
-        int line, col, used = 0;
-        if (!n || strncmp(msg, path, n) || sscanf(msg + n, ":%d:%d: %n", &line, &col, &used) != 2 || !used)
-            continue;
-        arena a = {0};
-        diag_list d;
-        diag_init(&d, &a);
-        const char *why;
-        ast_source *src = sema_read_source(&a, path, (ast_loc){0}, &why);
-        if (src) {
-            const char *at = src->text;
-            for (int l = 1; l < line && (at = strchr(at, '\n')); l++)
-                at++;
-            int len = at && (size_t)col <= strcspn(at, "\n") ? token_len(at + col - 1) : 1;
-            diag_error(&d, (ast_loc){src, line, col, line, col + len - 1}, "%s", msg + n + used);
-            diag_render(&d, stderr);
-        }
-        arena_free(&a);
-        if (src)
-            return;
-    }
-    fprintf(stderr, "qrc build: error: %s\n", msg);
-}
-
 /* Everything after the plan: the runtime stages. Returns an exit status. */
 static int run_plan(const Qrc__Plan *plan, const build_args *a)
 {
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     build b = {.plan = plan, .args = a};
     pass_report_init(&b.rep);
     int status = QRC_EXIT_RUNTIME;
     double t0 = now_s();
+    FILE *trace = NULL;
 
     printf("qrc build %s\n", plan->recipe);
     build_say(&b, "recipe", "sha256 %.16s (qrc %s)", plan->recipe_sha256, plan->version);
@@ -250,20 +269,26 @@ static int run_plan(const Qrc__Plan *plan, const build_args *a)
     if (onnx_load(plan->model->resolved_path, &b.g, &e) || build_config_from_plan(plan, b.g, &b.cfg, &e))
         goto fail;
     build_say(&b, "model", "%s: %d nodes", plan->model->path, b.g->n_nodes);
-    for (size_t i = 0; i < plan->n_passes; i++) {
-        double t = now_s();
-        const char *timing;
-        if (run_pass(&b, plan->passes[i], &timing, &e))
-            goto fail;
-        if (timing && b.n_timings < BUILD_MAX_LINES)
-            b.timings[b.n_timings++] = (export_metric){timing, now_s() - t};
+    if (a->trace_passes && !(trace = fopen(a->trace_passes, "w"))) {
+        err_set(&e, "%s: cannot write: %s", a->trace_passes, strerror(errno));
+        goto fail;
     }
+    if (run_passes(&b, trace, &e))
+        goto fail;
+    if (trace && fclose(trace)) {
+        trace = NULL;
+        err_set(&e, "%s: write failed", a->trace_passes);
+        goto fail;
+    }
+    trace = NULL;
     printf("  %-11s in %.2f s\n", "done", now_s() - t0);
     status = QRC_EXIT_OK;
 fail:
     fflush(stdout);
+    if (trace)
+        fclose(trace);
     if (status != QRC_EXIT_OK)
-        print_error(plan, e.msg);
+        driver_error_print("build", plan, &e);
     build_free(&b);
     return status;
 }

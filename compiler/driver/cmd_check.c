@@ -11,7 +11,8 @@
 #include "npy.h"
 #include "onnx.h"
 #include "prepare.h"
-#include "prepare_plan.h"
+#include "driver/build_config.h"
+#include "driver/driver_error.h"
 
 enum { MAX_ARGS = 64 };
 
@@ -24,7 +25,7 @@ static void usage(FILE *f)
             "  --json FILE          also write the report as JSON\n"
             "  --save FILE          write the prepared float model\n"
             "  --method M           eager | symbolic | jit | jit_strip (default symbolic)\n"
-            "  --pass NAME          eager: a pass to run (repeatable)\n"
+            "  --pass NAME          eager: a rewrite to run: fold, unshare, fold_bn, fuse (repeatable)\n"
             "  --concrete NAME=V    bind input NAME to scalar V, or pin symbolic dim NAME to V\n"
             "  --exclude SEL        exclude modules: a name (and what is under it) or a glob\n"
             "  --exclude-re RE      exclude modules whose name matches RE (whole name)\n"
@@ -156,9 +157,9 @@ static int parse(args *a, int argc, char **argv)
         else if (!strcmp(o, "--concrete"))
             a->concrete_text[a->n_concrete_text++] = v;
         else if (!strcmp(o, "--exclude"))
-            a->sel[p->n_exclude++] = (pass_selector){PASS_SEL_NAME, v};
+            a->sel[p->n_exclude++] = (pass_selector){PASS_SEL_NAME, v, NULL};
         else if (!strcmp(o, "--exclude-re"))
-            a->sel[p->n_exclude++] = (pass_selector){PASS_SEL_REGEX, v};
+            a->sel[p->n_exclude++] = (pass_selector){PASS_SEL_REGEX, v, NULL};
         else if (!strcmp(o, "--exclude-op"))
             a->ops[p->n_exclude_ops++] = v;
         else if (!strcmp(o, "--start"))
@@ -264,7 +265,7 @@ int cmd_check(int argc, char **argv)
     memset(&a, 0, sizeof a);
     if (parse(&a, argc, argv) != 0)
         return 2;
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     graph *g = NULL;
     compile_result cr;
     memset(&cr, 0, sizeof cr);
@@ -287,7 +288,7 @@ int cmd_check(int argc, char **argv)
     if (a.recipe) {
         int rc = prepare_plan_init(&pp, cr.plan, g, &e);
         if (rc != 0) {
-            fprintf(stderr, "qrc check: %s\n", e.msg);
+            driver_error_print("check", cr.plan, &e);
             graph_free(g);
             compile_result_free(&cr);
             return 1;

@@ -79,7 +79,7 @@ int cmd_convert(int argc, char **argv)
         return QRC_EXIT_USAGE;
     }
     graph *g;
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     if (onnx_load(a.model, &g, &e)) {
         fprintf(stderr, "qrc convert: %s\n", e.msg);
         return QRC_EXIT_RUNTIME;

@@ -2,24 +2,35 @@
 #include <string.h>
 
 #include "front/sema_int.h"
+#include "plan/plan.h"
 #include "util.h"
 
-static const char *const method_names[] = {"eager", "symbolic", "jit", "jit_strip"};
-static const Qrc__PrepareMethod method_values[] = {
-    QRC__PREPARE_METHOD__EAGER, QRC__PREPARE_METHOD__SYMBOLIC, QRC__PREPARE_METHOD__JIT,
-    QRC__PREPARE_METHOD__JIT_STRIP,
+/* The methods by name, indexed by prepare_method (the plan's value is one more, plan.h). */
+static const char *const method_names[] = {
+#define METHOD_NAME(up, low) #low,
+    PREPARE_METHODS(METHOD_NAME)
+#undef METHOD_NAME
 };
 
-/* The rewrites an eager recipe may ask for; the other methods apply them all automatically. */
-static const char *const rewrite_names[] = {"fold", "unshare", "fold_bn", "fuse"};
+/* The rewrites an eager recipe may ask for (REWRITE rows of pass_list.h); the other methods apply them
+ * all automatically. */
+#define REWRITE_NAME_PREPARE(n)
+#define REWRITE_NAME_REWRITE(n) #n,
+#define REWRITE_NAME_BUILD(n)
+static const char *const rewrite_names[] = {
+#define REWRITE_NAME(n, k, s) REWRITE_NAME_##k(n)
+    PASS_LIST(REWRITE_NAME)
+#undef REWRITE_NAME
+};
+enum { N_REWRITES = sizeof rewrite_names / sizeof *rewrite_names };
 
 static void apply_method(sema *s, const ast_stmt *st)
 {
     const ast_atom *a = sema_single(s, st, "method");
-    int k = a ? sema_choice(s, a, "prepare method", method_names, 4) : -1;
+    int k = a ? sema_choice(s, a, "prepare method", method_names, PREPARE_METHOD_COUNT_) : -1;
     if (k < 0)
         return;
-    s->r->method = method_values[k];
+    s->r->method = (Qrc__PrepareMethod)(k + 1);
     s->r->method_at = a->loc;
 }
 
@@ -179,7 +190,7 @@ static void apply_rewrite(sema *s, const ast_stmt *st)
     r->rewrites_at = g->atoms->loc;
     for (const ast_group *it = g; it; it = it->next)
         for (const ast_atom *a = it == g ? it->atoms->next : it->atoms; a; a = a->next) {
-            int k = sema_choice(s, a, "rewrite", rewrite_names, 4);
+            int k = sema_choice(s, a, "rewrite", rewrite_names, N_REWRITES);
             if (k < 0)
                 continue;
             bool dup = false;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "front/sema_int.h"
+#include "plan/plan.h"
 #include "util.h"
 #include "version.h"
 
@@ -9,17 +10,19 @@
 
 bool sema_scheme(sema *s, const ast_atom *a, qscheme *out)
 {
-    static const char *const names[] = {"tf", "tf_enhanced", "percentile", "mse"};
-    static const Qrc__Scheme values[] = {QRC__SCHEME__TF, QRC__SCHEME__TF_ENHANCED, QRC__SCHEME__PERCENTILE,
-                                         QRC__SCHEME__MSE};
+    static const char *const names[] = {
+#define SCHEME_NAME(up, low) #low,
+        QUANT_SCHEMES(SCHEME_NAME)
+#undef SCHEME_NAME
+    };
     ast_atom head = *a;
     if (a->kind == ATOM_CALL)
         head.kind = ATOM_NAME;
-    int k = sema_choice(s, &head, "quantization scheme", names, 4);
+    int k = sema_choice(s, &head, "quantization scheme", names, QUANT_SCHEME_COUNT_);
     if (k < 0)
         return false;
     double p = 0;
-    if (values[k] == QRC__SCHEME__PERCENTILE) {
+    if (k == QUANT_SCHEME_PERCENTILE) {
         if (a->kind != ATOM_CALL || a->args->n != 1 || a->args->groups->n != 1) {
             diag *d = diag_error(s->d, a->loc, "'percentile' needs one value");
             diag_hint(s->d, d, "for example: scheme percentile(99.9);");
@@ -36,7 +39,7 @@ bool sema_scheme(sema *s, const ast_atom *a, qscheme *out)
         diag_error(s->d, a->loc, "scheme '%s' takes no value", names[k]);
         return false;
     }
-    *out = (qscheme){.at = a->loc, .scheme = values[k], .percentile = p};
+    *out = (qscheme){.at = a->loc, .scheme = (Qrc__Scheme)(k + 1), .percentile = p}; /* plan.h: wire = runtime + 1 */
     return true;
 }
 

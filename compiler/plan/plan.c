@@ -251,103 +251,88 @@ static Qrc__Export *build_export(arena *a, const recipe *r)
     return e;
 }
 
-static Qrc__Pass *new_pass(arena *a, const char *name)
+static Qrc__Pass *new_pass(arena *a, pass_id id)
 {
     Qrc__Pass *p = NEW(a, Qrc__Pass, QRC__PASS__INIT);
-    p->name = (char *)name;
+    p->name = (char *)pass_id_name(id);
     return p;
 }
 
-static const Qrc__Pass *listed(const recipe *r, const char *name)
+/* The recipe's own entry for a post-training pass (with its parameters and location), or NULL. */
+static Qrc__Pass *listed(const recipe *r, pass_id id)
 {
     for (size_t i = 0; i < r->n_passes; i++)
-        if (!strcmp(r->passes[i]->name, name))
+        if (!strcmp(r->passes[i]->name, pass_id_name(id)))
             return r->passes[i];
     return NULL;
 }
 
-static bool rewrite_wanted(const recipe *r, const Qrc__Prepare *prep, const char *name)
-{
-    if (prep->method != QRC__PREPARE_METHOD__EAGER)
-        return true;
-    for (size_t i = 0; i < r->n_rewrites; i++)
-        if (!strcmp(r->rewrites[i], name))
-            return true;
-    return false;
-}
-
-/* The schedule. Prepare: bind, [trace], fold, name, unshare, [strip], fold_bn, fuse (eager keeps only the
- * rewrites it lists). Then cle, exclude, place_quantizers, seq_mse, adaround, calibrate or load_encodings,
- * compute_encodings, bias_correction, evaluate, convert_opset, export. */
-static void build_passes(arena *a, const recipe *r, Qrc__Plan *p)
+/* A prepare pass of the method's schedule, with the parameters it runs with. */
+static Qrc__Pass *prepare_pass(arena *a, const Qrc__Plan *p, pass_id id)
 {
     const Qrc__Prepare *prep = p->prepare;
-    bool jit = prep->method == QRC__PREPARE_METHOD__JIT || prep->method == QRC__PREPARE_METHOD__JIT_STRIP;
+    Qrc__Pass *ps = new_pass(a, id);
+    if (id == PASS_ID_fold) {
+        pass_opts dflt = pass_opts_default();
+        ps->params_case = QRC__PASS__PARAMS_FOLD;
+        ps->fold = NEW(a, Qrc__FoldParams, QRC__FOLD_PARAMS__INIT);
+        ps->fold->inline_if = prepare_pass_opts(plan_prepare_method(prep->method), id, &dflt).inline_if;
+    } else if (id == PASS_ID_strip) {
+        ps->params_case = QRC__PASS__PARAMS_STRIP;
+        ps->strip = NEW(a, Qrc__StripParams, QRC__STRIP_PARAMS__INIT);
+        ps->strip->start = prep->strip ? prep->strip->start : NULL;
+        ps->strip->end = prep->strip ? prep->strip->end : NULL;
+        ps->loc = prep->strip ? prep->strip->loc : NULL;
+    } else if (id == PASS_ID_fuse) {
+        ps->params_case = QRC__PASS__PARAMS_FUSE;
+        ps->fuse = NEW(a, Qrc__FuseParams, QRC__FUSE_PARAMS__INIT);
+        ps->fuse->from_config = p->quantsim->config_path != NULL;
+    }
+    return ps;
+}
+
+/* The schedule. Prepare: the method's passes (prepare_schedule, one place for every command). Then cle,
+ * place_quantizers, seq_mse, adaround, calibrate and compute_encodings (or load_encodings),
+ * bias_correction, evaluate, convert_opset, export. cle runs on the prepared graph: after fold_bn (it
+ * equalizes Conv pairs that a BatchNorm no longer separates) and before the quantizers exist. */
+static void build_passes(arena *a, const recipe *r, Qrc__Plan *p)
+{
 #define ADD(pass) util_push(a, &p->passes, &p->n_passes, (pass))
-    ADD(new_pass(a, "bind"));
-    if (jit)
-        ADD(new_pass(a, "trace"));
-    if (rewrite_wanted(r, prep, "fold")) {
-        Qrc__Pass *fold = new_pass(a, "fold");
-        fold->params_case = QRC__PASS__PARAMS_FOLD;
-        fold->fold = NEW(a, Qrc__FoldParams, QRC__FOLD_PARAMS__INIT);
-        fold->fold->inline_if = prep->method != QRC__PREPARE_METHOD__EAGER;
-        ADD(fold);
+    pass_id ids[PREPARE_MAX_PASSES];
+    int n = prepare_schedule(plan_prepare_method(p->prepare->method), (const char *const *)r->rewrites,
+                             (int)r->n_rewrites, ids, NULL);
+    for (int i = 0; i < n; i++)
+        ADD(prepare_pass(a, p, ids[i]));
+    static const pass_id before_calibration[] = {PASS_ID_cle, PASS_ID_place_quantizers, PASS_ID_seq_mse,
+                                                 PASS_ID_adaround};
+    for (size_t i = 0; i < sizeof before_calibration / sizeof *before_calibration; i++) {
+        pass_id id = before_calibration[i];
+        Qrc__Pass *ps = id == PASS_ID_place_quantizers ? new_pass(a, id) : listed(r, id);
+        if (ps)
+            ADD(ps);
     }
-    ADD(new_pass(a, "name"));
-    if (rewrite_wanted(r, prep, "unshare"))
-        ADD(new_pass(a, "unshare"));
-    if (prep->method == QRC__PREPARE_METHOD__JIT_STRIP) {
-        Qrc__Pass *strip = new_pass(a, "strip");
-        strip->params_case = QRC__PASS__PARAMS_STRIP;
-        strip->strip = NEW(a, Qrc__StripParams, QRC__STRIP_PARAMS__INIT);
-        strip->strip->start = prep->strip ? prep->strip->start : NULL;
-        strip->strip->end = prep->strip ? prep->strip->end : NULL;
-        strip->loc = prep->strip ? prep->strip->loc : NULL;
-        ADD(strip);
-    }
-    if (rewrite_wanted(r, prep, "fold_bn"))
-        ADD(new_pass(a, "fold_bn"));
-    if (rewrite_wanted(r, prep, "fuse")) {
-        Qrc__Pass *fuse = new_pass(a, "fuse");
-        fuse->params_case = QRC__PASS__PARAMS_FUSE;
-        fuse->fuse = NEW(a, Qrc__FuseParams, QRC__FUSE_PARAMS__INIT);
-        fuse->fuse->from_config = p->quantsim->config_path != NULL;
-        ADD(fuse);
-    }
-    const Qrc__Pass *cle = listed(r, "cle");
-    if (cle)
-        ADD((Qrc__Pass *)cle);
-    ADD(new_pass(a, "exclude"));
-    ADD(new_pass(a, "place_quantizers"));
-    const Qrc__Pass *seq = listed(r, "seq_mse");
-    if (seq)
-        ADD((Qrc__Pass *)seq);
-    const Qrc__Pass *ada = listed(r, "adaround");
-    if (ada)
-        ADD((Qrc__Pass *)ada);
     if (p->calibrate && p->calibrate->encodings_path) {
-        Qrc__Pass *load = new_pass(a, "load_encodings");
+        Qrc__Pass *load = new_pass(a, PASS_ID_load_encodings);
         load->params_case = QRC__PASS__PARAMS_LOAD_ENCODINGS;
         load->load_encodings = NEW(a, Qrc__LoadEncodingsParams, QRC__LOAD_ENCODINGS_PARAMS__INIT);
         load->load_encodings->path = p->calibrate->encodings_resolved;
         ADD(load);
     } else {
-        ADD(new_pass(a, "calibrate"));
-        ADD(new_pass(a, "compute_encodings"));
+        ADD(new_pass(a, PASS_ID_calibrate));
+        ADD(new_pass(a, PASS_ID_compute_encodings));
     }
-    const Qrc__Pass *bc = listed(r, "bias_correction");
+    Qrc__Pass *bc = listed(r, PASS_ID_bias_correction);
     if (bc)
-        ADD((Qrc__Pass *)bc);
+        ADD(bc);
     if (p->evaluate)
-        ADD(new_pass(a, "evaluate"));
-    Qrc__Pass *convert = new_pass(a, "convert_opset");
+        ADD(new_pass(a, PASS_ID_evaluate));
+    Qrc__Pass *convert = new_pass(a, PASS_ID_convert_opset);
     convert->params_case = QRC__PASS__PARAMS_CONVERT_OPSET;
     convert->convert_opset = NEW(a, Qrc__ConvertOpsetParams, QRC__CONVERT_OPSET_PARAMS__INIT);
     convert->convert_opset->target = r->opset;
     convert->loc = r->opset ? diag_loc_string(a, r->opset_at) : NULL;
     ADD(convert);
-    ADD(new_pass(a, "export"));
+    ADD(new_pass(a, PASS_ID_export));
 #undef ADD
 }
 

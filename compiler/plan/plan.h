@@ -10,7 +10,20 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "plan.pb-c.h"
+#include "prepare.h"
+#include "quant.h"
 #include "front/recipe.h"
+
+/* The plan's prepare methods and calibration schemes are the runtime's (prepare.h, quant.h): each wire
+ * value is the runtime's plus one, as proto2 enums start at 1. */
+#define PLAN_SAME_METHOD_(up, low) static_assert(QRC__PREPARE_METHOD__##up == PREPARE_##up + 1, #low);
+#define PLAN_SAME_SCHEME_(up, low) static_assert(QRC__SCHEME__##up == QUANT_SCHEME_##up + 1, #low);
+PREPARE_METHODS(PLAN_SAME_METHOD_)
+QUANT_SCHEMES(PLAN_SAME_SCHEME_)
+#undef PLAN_SAME_METHOD_
+#undef PLAN_SAME_SCHEME_
+static inline prepare_method plan_prepare_method(Qrc__PrepareMethod m) { return (prepare_method)((int)m - 1); }
+static inline quant_scheme plan_quant_scheme(Qrc__Scheme s) { return (quant_scheme)((int)s - 1); }
 
 /* Fills defaults, chooses the passes for the prepare method, hashes the sources; never fails on a recipe
  * that passed sema. The plan points into the recipe and a. */

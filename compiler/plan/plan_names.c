@@ -5,9 +5,7 @@
 
 const char *plan_method_name(Qrc__PrepareMethod m)
 {
-    static const char *const t[] = {[QRC__PREPARE_METHOD__EAGER] = "eager", [QRC__PREPARE_METHOD__SYMBOLIC] = "symbolic",
-                                    [QRC__PREPARE_METHOD__JIT] = "jit", [QRC__PREPARE_METHOD__JIT_STRIP] = "jit_strip"};
-    return NAME_OF(t, m);
+    return prepare_method_name(plan_prepare_method(m));
 }
 
 const char *plan_selector_kind_name(Qrc__SelectorKind k)
@@ -53,9 +51,7 @@ const char *plan_rule_kind_name(Qrc__RuleKind k)
 
 const char *plan_scheme_name(Qrc__Scheme s)
 {
-    static const char *const t[] = {[QRC__SCHEME__TF] = "tf", [QRC__SCHEME__TF_ENHANCED] = "tf_enhanced",
-                                    [QRC__SCHEME__PERCENTILE] = "percentile", [QRC__SCHEME__MSE] = "mse"};
-    return NAME_OF(t, s);
+    return (unsigned)plan_quant_scheme(s) < QUANT_SCHEME_COUNT_ ? quant_scheme_name(plan_quant_scheme(s)) : "?";
 }
 
 const char *plan_rounding_name(Qrc__Rounding r)

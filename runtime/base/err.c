@@ -12,6 +12,14 @@ int err_set(qrc_err *e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
+    e->origin[0] = 0;
+    return -1;
+}
+
+int err_origin(qrc_err *e, const char *origin)
+{
+    if (e && origin)
+        snprintf(e->origin, sizeof e->origin, "%s", origin);
     return -1;
 }
 

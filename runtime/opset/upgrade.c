@@ -137,7 +137,7 @@ static int walk_node(graph *g, int n, const graph *orig, const graph *types, wal
         const struct adapter *a = &ADAPTERS[i];
         if (a->at > k->to || (a->at <= k->from && !a->removed) || strcmp(a->op, g->nodes[n].op_type))
             continue;
-        qrc_err ae = {{0}};
+        qrc_err ae = {0};
         opset_step s = {g, n, a->at, k->to, types, &ae};
         int rc = a->fn(&s);
         if (rc < 0) {

@@ -118,12 +118,13 @@ int pass_bind(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         bool is_input = v >= 0 && g->values[v].is_input;
         if (is_input && c->value) {
             if (bind_input(g, v, c, r, e) != 0)
-                return -1;
+                return err_origin(e, c->origin);
             continue;
         }
         if (!c->value && !is_input) {
             if (c->dim < 0)
-                return err_set(e, "concrete %s = %lld: a dim cannot be negative", c->name, (long long)c->dim);
+                return err_set(e, "concrete %s = %lld: a dim cannot be negative", c->name, (long long)c->dim),
+                       err_origin(e, c->origin);
             int hits = pin_dim(g, c);
             if (hits) {
                 pass_note_add(r, PASS_INFO, PASS, "bound", c->name, "symbolic dim %s pinned to %lld (%d places)", c->name,
@@ -134,10 +135,12 @@ int pass_bind(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         char inputs[600];
         describe_inputs(g, inputs, sizeof inputs);
         if (is_input)
-            return err_set(e, "concrete %s: '%s' is a graph input and needs a tensor value, not a dim; inputs: %s",
-                           c->name, c->name, inputs);
-        return err_set(e, "concrete %s: the model has no input or symbolic dim called '%s'; its inputs are %s",
-                       c->name, c->name, inputs[0] ? inputs : "(none)");
+            err_set(e, "concrete %s: '%s' is a graph input and needs a tensor value, not a dim; inputs: %s", c->name,
+                    c->name, inputs);
+        else
+            err_set(e, "concrete %s: the model has no input or symbolic dim called '%s'; its inputs are %s", c->name,
+                    c->name, inputs[0] ? inputs : "(none)");
+        return err_origin(e, c->origin);
     }
     /* Nothing bound: nothing new can fold here (the fold pass, when asked for, does the rest). Types and
      * shapes are still inferred for the passes after. */

@@ -113,12 +113,13 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         ops[n_ops++] = r->groups[i].kind;
     char errs[900] = "";
     int n_bad = 0;
+    const char *origin = NULL; /* of the first selector that matched nothing */
     for (int s = 0; s < o->n_exclude; s++) {
         matcher m;
         if (matcher_init(&m, &o->exclude[s], e) != 0) {
             free(mods);
             free(ops);
-            return -1;
+            return err_origin(e, o->exclude[s].origin);
         }
         const char *label = sel_text(&r->a, &o->exclude[s]);
         int hits = 0;
@@ -144,6 +145,7 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
                       "module selector %s matches no module; closest module names: %s", label, sug);
         snprintf(errs + strlen(errs), sizeof errs - strlen(errs), "%smodule selector %s matches nothing (closest: %s)",
                  n_bad++ ? "; " : "", label, sug);
+        origin = origin ? origin : o->exclude[s].origin;
     }
     for (int s = 0; s < o->n_exclude_ops; s++) {
         const char *op = o->exclude_ops[s];
@@ -170,10 +172,11 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
                       op, sug);
         snprintf(errs + strlen(errs), sizeof errs - strlen(errs), "%sop class %s matches nothing (closest: %s)",
                  n_bad++ ? "; " : "", op, sug);
+        origin = origin || !o->exclude_op_origins ? origin : o->exclude_op_origins[s];
     }
     free(mods);
     free(ops);
     if (n_bad)
-        return err_set(e, "exclude: %s", errs);
+        return err_set(e, "exclude: %s", errs), err_origin(e, origin);
     return 0;
 }

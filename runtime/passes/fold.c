@@ -175,7 +175,7 @@ static bool bypass(graph *g, int n, sweep_state *s)
 static int fold_node(graph *g, int n, pass_report *r)
 {
     graph_node *nd = &g->nodes[n];
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     tensor *outs[16] = {0};
     if (nd->n_out > 16)
         return 0;

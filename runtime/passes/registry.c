@@ -1,27 +1,53 @@
-/* registry.c — every prepare pass by name, in the order a full prepare runs them. */
+/* registry.c — every pass of pass_list.h by name and id; the rewrites with their functions. */
+#include <assert.h>
 #include <string.h>
 
 #include "pass.h"
 
+#define RUN_PREPARE(n) pass_##n
+#define RUN_REWRITE(n) pass_##n
+#define RUN_BUILD(n) NULL
+
 const pass_def pass_table[] = {
-    {"bind", pass_bind, "replace inputs by concrete values, pin symbolic dims, fold what became constant"},
-    {"trace", pass_trace, "decide data-dependent If nodes by running the example inputs (jit)"},
-    {"fold", pass_fold, "constant folding, Identity and inference Dropout removal, dead nodes"},
-    {"name", pass_name, "a module identity for every op; functional ops get stable names"},
-    {"unshare", pass_unshare, "reused modules and shared weights become independent instances"},
-    {"strip", pass_strip, "pre- and post-processing outside [start -> end] stays in float"},
-    {"fold_bn", pass_fold_bn, "fold BatchNormalization into the neighbouring Conv / Gemm / MatMul"},
-    {"fuse", pass_fuse, "decomposed units (HardSwish, GELU, LayerNorm, ...) and supergroups (Conv+Relu, ...)"},
-    {"exclude", pass_exclude, "resolve excluded modules and op classes"},
+#define ROW(n, k, s) [PASS_ID_##n] = {#n, PASS_KIND_##k, RUN_##k(n), s},
+    PASS_LIST(ROW)
+#undef ROW
 };
-const int pass_table_count = sizeof pass_table / sizeof *pass_table;
+
+static_assert(sizeof pass_table / sizeof *pass_table == PASS_ID_COUNT_, "one registry row per pass id");
+
+const char *pass_id_name(pass_id id)
+{
+    return (unsigned)id < PASS_ID_COUNT_ ? pass_table[id].name : "?";
+}
+
+int pass_id_parse(const char *name)
+{
+    for (int i = 0; i < PASS_ID_COUNT_; i++)
+        if (!strcmp(pass_table[i].name, name))
+            return i;
+    return -1;
+}
+
+pass_kind pass_id_kind(pass_id id)
+{
+    return pass_table[id].kind;
+}
+
+int pass_id_is_prepare(pass_id id)
+{
+    return (unsigned)id < PASS_ID_COUNT_ && pass_table[id].kind != PASS_KIND_BUILD;
+}
+
+const char *pass_id_summary(pass_id id)
+{
+    return (unsigned)id < PASS_ID_COUNT_ ? pass_table[id].summary : "?";
+}
 
 const pass_def *pass_find(const char *name)
 {
-    for (int i = 0; i < pass_table_count; i++)
-        if (!strcmp(pass_table[i].name, name))
-            return &pass_table[i];
-    return NULL;
+    int id = pass_id_parse(name);
+    return id < 0 ? NULL : &pass_table[id];
 }
 
 pass_opts pass_opts_default(void)

@@ -1,17 +1,19 @@
 /* observer.c — per-quantizer statistics: folds batches (per tensor or per channel) and dispatches to
  * the scheme that turns them into encodings. */
+#include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "stats.h"
 
-static const char *const SCHEME_NAMES[QUANT_SCHEME_COUNT_] = {
-    [QUANT_SCHEME_TF] = "tf",
-    [QUANT_SCHEME_TF_ENHANCED] = "tf_enhanced",
-    [QUANT_SCHEME_PERCENTILE] = "percentile",
-    [QUANT_SCHEME_MSE] = "mse",
+static const char *const SCHEME_NAMES[] = {
+#define SCHEME_NAME(up, low) [QUANT_SCHEME_##up] = #low,
+    QUANT_SCHEMES(SCHEME_NAME)
+#undef SCHEME_NAME
 };
+static_assert(sizeof SCHEME_NAMES / sizeof *SCHEME_NAMES == QUANT_SCHEME_COUNT_, "one name per scheme");
 
 const char *quant_scheme_name(quant_scheme s)
 {
@@ -25,7 +27,11 @@ int quant_scheme_parse(const char *name, quant_scheme *out, qrc_err *e)
             *out = (quant_scheme)s;
             return 0;
         }
-    return err_set(e, "unknown quantization scheme '%s' (expected tf, tf_enhanced, percentile or mse)", name);
+    char names[128] = "";
+    for (int s = 0; s < QUANT_SCHEME_COUNT_; s++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                 !s ? "" : s + 1 < QUANT_SCHEME_COUNT_ ? ", " : " or ", SCHEME_NAMES[s]);
+    return err_set(e, "unknown quantization scheme '%s' (expected %s)", name, names);
 }
 
 struct quant_observer {

@@ -247,7 +247,7 @@ static int maybe_upgrade(graph *g, int64_t *src, char *msg, size_t n_msg)
         return 0;
     *src = from;
     conv_total[from]++;
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     int rewritten = opset_upgrade(g, upgrade_to, &e);
     if (rewritten < 0) {
         FMT(msg, n_msg, "convert %lld -> %lld: %s", (long long)from, (long long)upgrade_to, e.msg);
@@ -288,7 +288,7 @@ static int save_tensors(const graph *g, const char *set, const char *kind, const
             break;
         tensor *t = NULL;
         char *name = NULL;
-        qrc_err e = {{0}};
+        qrc_err e = {0};
         rc = onnx_tensor_read(path, &t, &name, &e);
         const char *use = name && *name ? name : NULL;
         if (!rc && !strcmp(kind, "output"))
@@ -336,7 +336,7 @@ static int save_case(const graph *g, const char *tdir, const char *id, int64_t s
     fprintf(f, "%s/model.onnx\n", tdir);
     fclose(f);
     FMT(path, sizeof path, "%s/model.onnx", dir);
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     if (onnx_save(g, path, &e))
         return FMT(msg, n_msg, "save: %s", e.msg), -1;
     return 0;
@@ -347,7 +347,7 @@ static outcome run_test(const char *dir, const char *id, bool verbose, char *msg
     char path[4096];
     FMT(path, sizeof path, "%s/model.onnx", dir);
     graph *g = NULL;
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     if (onnx_load(path, &g, &e)) {
         const char *m = strstr(e.msg, "model.onnx: "); /* drop the path so reasons aggregate */
         FMT(msg, n_msg, "load: %s", m ? m + 12 : e.msg);

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "prepare_time: bad method or repeat\n");
         return 2;
     }
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     graph *g = NULL;
     double t0 = now_ms();
     if (onnx_load(argv[1], &g, &e) != 0) {

@@ -50,7 +50,7 @@ static inline int fx_grouped_conv(graph *g)
     int n = fx_node(g, "Conv", "/conv/Conv", "x,conv.weight", "y");
     graph_attr_set(g, n, "group", ATTR_INT)->i = 2;
     fx_io(g, "x", "y");
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     assert_int_equal(graph_reindex(g, &e), 0);
     return n;
 }
@@ -58,7 +58,7 @@ static inline int fx_grouped_conv(graph *g)
 /* g's first output on input "x" (the caller frees it). */
 static inline tensor *fx_run(graph *g, const tensor *x)
 {
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     exec *ex;
     tensor *out = NULL;
     assert_int_equal(graph_reindex(g, &e), 0);

@@ -382,7 +382,7 @@ static void every_bad_model_fails_clearly(void **state)
             memcpy(buf, good, good_n);
             n = bc->damage(buf, good_n);
         }
-        qrc_err e = {{0}};
+        qrc_err e = {0};
         int rc = pipeline(buf, n, &e);
         free(buf);
         if (rc != -1 || !*e.msg || !strstr(e.msg, bc->what) || !strstr(e.msg, bc->where)) {
@@ -417,7 +417,7 @@ static void random_damage_never_crashes(void **state)
                 buf[(s >> 8) % span] = (unsigned char)(s >> 3);
             }
         }
-        qrc_err e = {{0}};
+        qrc_err e = {0};
         if (pipeline(buf, n, &e)) {
             failed++;
             if (!*e.msg)

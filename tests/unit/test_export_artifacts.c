@@ -20,7 +20,7 @@ static void expect_unpack_fail(const void *p, size_t n, const char *want_hash, c
 {
     graph *g = (graph *)1;
     export_quant_set *s = (export_quant_set *)1;
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     assert_int_equal(export_checkpoint_unpack(p, n, "t.qck", want_hash, &g, &s, &e), -1);
     assert_null(g);
     assert_null(s);

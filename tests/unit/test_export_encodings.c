@@ -248,7 +248,7 @@ static void deterministic(void **state)
 /* Parses text against the fixture model and expects an error containing want. */
 static void expect_bad(graph *g, const char *text, const char *want)
 {
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     export_quant_set *s = (export_quant_set *)1;
     int rc = export_encodings_parse(text, strlen(text), "bad.encodings", g, &s, &e);
     if (rc == 0)
@@ -303,7 +303,7 @@ static void unwritable(void **state)
     (void)state;
     fx_quant f;
     fx_quantizers(&f);
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     assert_int_equal(export_encodings_write("/nonexistent_dir_qrc/m.encodings", f.q, 5, EXPORT_ENC_0_6_1, NULL, &e), -1);
     assert_non_null(strstr(e.msg, "/nonexistent_dir_qrc/m.encodings"));
     /* invalid encodings are refused before anything is written */

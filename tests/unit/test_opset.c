@@ -114,7 +114,7 @@ static void init(graph *g, const char *name, int rank, const int64_t *dims, cons
 /* Runs g on inputs made from the declared shapes by a fixed pattern; fills outs. */
 static void run(const graph *g, tensor **outs)
 {
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     exec *x;
     if (exec_new(g, 1, &x, &e))
         fail_msg("exec_new: %s", e.msg);
@@ -168,7 +168,7 @@ static int converts_same(graph *g, int64_t target)
     tensor *before[MAX_OUT], *after[MAX_OUT], *loaded[MAX_OUT];
     int n = g->n_outputs;
     run(g, before);
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     static int dumped;
     char path[512];
     const char *dump = getenv("QRC_OPSET_DUMP");
@@ -207,7 +207,7 @@ static int converts_same(graph *g, int64_t target)
 /* Checks that converting g to target is refused with a message containing needle; frees g. */
 static void refuses(graph *g, int64_t target, const char *needle)
 {
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     assert_int_equal(opset_upgrade(g, target, &e), -1);
     if (!strstr(e.msg, needle))
         fail_msg("'%s' does not mention '%s'", e.msg, needle);

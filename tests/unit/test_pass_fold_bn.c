@@ -12,7 +12,7 @@
 /* Runs fold_bn on g and checks the first output is unchanged for input shape dims; returns the report. */
 static void fold_and_compare(graph *g, int rank, const int64_t *dims, pass_report *r)
 {
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     tensor *x = fx_input(rank, dims, 3);
     tensor *before = fx_eval(g, x);
     assert_non_null(before);

@@ -188,7 +188,7 @@ static void bind_inlines_the_branch_an_input_selects(void **state)
     (void)state;
     graph *g = if_model();
     tensor *f = bool_scalar(false);
-    pass_concrete c = {"flag", f, 0};
+    pass_concrete c = {"flag", f, 0, NULL};
     pass_opts o = pass_opts_default();
     o.concrete = &c;
     o.n_concrete = 1;
@@ -276,7 +276,7 @@ static void concrete_dim_pins_symbolic_dims(void **state)
     x->dims[0] = -1;
     x->dim_param[0] = graph_strdup(g, "N");
     x->dims[1] = 8;
-    pass_concrete c = {"N", NULL, 4};
+    pass_concrete c = {"N", NULL, 4, NULL};
     pass_opts o = pass_opts_default();
     o.concrete = &c;
     o.n_concrete = 1;
@@ -386,7 +386,8 @@ static void exclude_resolves_selectors_and_reports_misses(void **state)
     qrc_err e;
     assert_int_equal(pass_name(g, NULL, &r, &e), 0);
     assert_int_equal(pass_unshare(g, NULL, &r, &e), 0);
-    pass_selector sel[3] = {{PASS_SEL_NAME, "layer1"}, {PASS_SEL_GLOB, "pool_*"}, {PASS_SEL_REGEX, "relu_[0-9]"}};
+    pass_selector sel[3] = {
+        {PASS_SEL_NAME, "layer1", NULL}, {PASS_SEL_GLOB, "pool_*", NULL}, {PASS_SEL_REGEX, "relu_[0-9]", NULL}};
     const char *ops[1] = {"Sigmoid"};
     pass_opts o = pass_opts_default();
     o.exclude = sel;
@@ -407,7 +408,7 @@ static void exclude_resolves_selectors_and_reports_misses(void **state)
             fail_msg("'%s' should not be excluded", out[i]);
     }
     /* regex must match the whole name: "relu" alone matches no module of its own */
-    pass_selector miss[2] = {{PASS_SEL_NAME, "layer1.0.cnov1"}, {PASS_SEL_REGEX, "conv"}};
+    pass_selector miss[2] = {{PASS_SEL_NAME, "layer1.0.cnov1", NULL}, {PASS_SEL_REGEX, "conv", NULL}};
     const char *badop[1] = {"Sigmod"};
     o.exclude = miss;
     o.n_exclude = 2;

@@ -28,7 +28,7 @@ static tensor *input8(void)
 
 static tensor *run(const graph *g, const tensor *x)
 {
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     exec *ex = NULL;
     if (exec_new(g, 2, &ex, &e) != 0)
         fail_msg("exec_new: %s", e.msg);
@@ -72,7 +72,7 @@ static int count_groups(const pass_report *r, const char *kind)
 /* Prepares model with method m (and N pinned to 8 when pin); checks outputs; returns graph and report. */
 static graph *prepare_model(const char *model, prepare_method m, bool pin, pass_report *r)
 {
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     graph *g = NULL;
     char path[256];
     snprintf(path, sizeof path, "recipes/models/%s.onnx", model);
@@ -83,7 +83,7 @@ static graph *prepare_model(const char *model, prepare_method m, bool pin, pass_
     const char *names[1] = {"image"};
     const tensor *vals[1] = {x};
     pass_example ex = {1, names, vals};
-    pass_concrete n8 = {"N", NULL, 8};
+    pass_concrete n8 = {"N", NULL, 8, NULL};
     prepare_opts po = {.method = m, .pass = pass_opts_default()};
     po.pass.examples = &ex;
     po.pass.n_examples = 1;

@@ -50,7 +50,7 @@ static void check(graph *g, int n, const tensor *x)
     ptq_adaround_opts o = {2000, 0.01, 20, 2, 0.2};
     ptq_adaround_stats st;
     fx_one_batch data = {x, false};
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     if (ptq_adaround(g, &pw, 1, 1, (const char *[]){"x"}, fx_give, &data, 1, &o, &st, &e))
         fail_msg("%s", e.msg);
     assert_int_equal(st.layers, 1);
@@ -103,7 +103,7 @@ static void grouped_conv_is_skipped(void **state)
     (void)state;
     graph *g = graph_new();
     int n = fx_grouped_conv(g);
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     quant_encoding enc = grid(g->values[g->nodes[n].in[1]].init, 4);
     ptq_weight pw = {n, &enc, 1, -1};
     ptq_adaround_opts o = {10, 0.01, 20, 2, 0.2};

@@ -52,7 +52,7 @@ static void check_layer(graph *g, int node, int rank, const int64_t *xd)
     ptq_weight pw = {node, &enc, 1, -1};
     fx_one_batch data = {x, false};
     ptq_bc_stats st;
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     if (ptq_bias_correction(g, &pw, 1, 1, (const char *[]){"x"}, fx_give, &data, 1, &st, &e))
         fail_msg("%s", e.msg);
     assert_int_equal(st.corrected, 1);
@@ -102,7 +102,7 @@ static void layer_without_bias_is_skipped(void **state)
     fx_const(g, "conv.weight", 4, wd, NULL, 3);
     int n = fx_node(g, "Conv", "/conv/Conv", "x,conv.weight", "y");
     fx_io(g, "x", "y");
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     assert_int_equal(graph_reindex(g, &e), 0);
     quant_encoding enc = coarse(g->values[g->nodes[n].in[1]].init);
     ptq_weight pw = {n, &enc, 1, -1};

@@ -74,7 +74,7 @@ static void equalizes_and_keeps_outputs(void **state)
     int64_t xd[4] = {2, 3, 8, 8};
     tensor *x = fx_input(4, xd, 1), *before = fx_run(g, x);
     ptq_cle_stats st;
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     assert_int_equal(ptq_cle(g, false, 0, NULL, NULL, NULL, 1, &st, &e), 0);
     assert_int_equal(st.pairs, 2); /* c1 -> dw through Relu and MaxPool, dw -> c3 */
     assert_true(st.range_ratio_before > 2 && st.range_ratio_after < 1.01);
@@ -114,7 +114,7 @@ static void absorbs_high_bias(void **state)
     int64_t xd[4] = {2, 3, 8, 8};
     tensor *x = fx_input(4, xd, 2), *before = fx_run(g, x);
     ptq_cle_stats st;
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     fx_one_batch data = {x, false};
     if (ptq_cle(g, true, 1, (const char *[]){"x"}, fx_give, &data, 1, &st, &e))
         fail_msg("%s", e.msg);
@@ -148,7 +148,7 @@ static void leaves_what_it_cannot_equalize(void **state)
     fx_node(g, "Conv", "/c/Conv", "t2,c.weight", "t3");
     fx_node(g, "Add", "/Add", "t2,t3", "y");
     fx_io(g, "x", "y");
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     assert_int_equal(graph_reindex(g, &e), 0);
     ptq_cle_stats st;
     assert_int_equal(ptq_cle(g, false, 0, NULL, NULL, NULL, 1, &st, &e), 0);

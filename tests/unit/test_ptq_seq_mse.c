@@ -25,7 +25,7 @@ static double output_error(graph *g, int n, const tensor *x, const quant_encodin
                            const tensor *want)
 {
     tensor *w = g->values[g->nodes[n].in[1]].init, *orig = tensor_clone(w, NULL);
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     if (n_encs > 1)
         assert_int_equal(quant_fake_quant_axis(encs, n_encs, orig->data, w->data, w->rank, w->dims, axis, &e), 0);
     else
@@ -49,7 +49,7 @@ static void check(graph *g, int n, const tensor *x, int axis, bool outliers)
     quant_format f = {QUANT_INT, 4, true, false, false};
     quant_encoding *chosen = calloc((size_t)n_encs, sizeof *chosen), *minmax = calloc((size_t)n_encs, sizeof *minmax);
     quant_observer *o = quant_observer_new(QUANT_SCHEME_TF, n_encs, 0, NULL);
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     assert_int_equal(quant_observer_update(o, w->data, w->rank, w->dims, axis, &e), 0);
     assert_int_equal(quant_observer_encodings(o, &f, minmax, &e), 0);
     quant_observer_free(o);
@@ -114,7 +114,7 @@ static void grouped_conv_is_left_to_calibration(void **state)
     (void)state;
     graph *g = graph_new();
     int n = fx_grouped_conv(g);
-    qrc_err e = {{0}};
+    qrc_err e = {0};
     quant_encoding enc = {0};
     ptq_range r = {n, {QUANT_INT, 8, true, false, false}, -1, &enc, 1, true};
     ptq_seq_mse_stats st;

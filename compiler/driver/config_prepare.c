@@ -1,11 +1,12 @@
-/* prepare_plan.c — plan.proto's prepare section translated into prepare options. */
-#include "prepare_plan.h"
+/* config_prepare.c — plan.proto's prepare section translated into prepare options (build_config.h). */
+#include "driver/build_config.h"
 
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "npy.h"
+#include "plan/plan.h"
 
 enum { EXAMPLE_ROWS = 32 };
 
@@ -66,9 +67,11 @@ static int value_fill(const Qrc__Value *v, tensor *t, int64_t *k, const char *na
         ((int32_t *)t->data)[i] = (int32_t)x;
         return 0;
     default:
-        return err_set(e, "%s: error: concrete %s: inputs of type %s cannot be bound", loc, name, tensor_dtype_name(t->dtype));
+        err_set(e, "concrete %s: inputs of type %s cannot be bound", name, tensor_dtype_name(t->dtype));
+        return err_origin(e, loc);
     }
-    return err_set(e, "%s: error: concrete %s: %g is not a %s value", loc, name, x, tensor_dtype_name(t->dtype));
+    err_set(e, "concrete %s: %g is not a %s value", name, x, tensor_dtype_name(t->dtype));
+    return err_origin(e, loc);
 }
 
 /* The tensor a ConcreteArg binds input x to: x's dtype; a scalar fills x's shape when every known dim
@@ -110,12 +113,13 @@ static tensor *first_batch(const Qrc__InputData *d, uint32_t batch, qrc_err *e)
 {
     const char *pattern = d->n_resolved ? d->resolved[0] : d->n_files ? d->files[0] : NULL;
     if (!pattern)
-        return err_set(e, "%s: error: no data files for input '%s'", d->loc, d->name), NULL;
+        return err_set(e, "no data files for input '%s'", d->name), err_origin(e, d->loc), NULL;
     glob_t gl;
     memset(&gl, 0, sizeof gl);
     if (glob(pattern, 0, NULL, &gl) != 0 || gl.gl_pathc == 0) {
         globfree(&gl);
-        return err_set(e, "%s: error: data for '%s': no file matches '%s'", d->loc, d->name, pattern), NULL;
+        err_set(e, "data for '%s': no file matches '%s'", d->name, pattern);
+        return err_origin(e, d->loc), NULL;
     }
     npy_reader *r = NULL;
     tensor *t = NULL;
@@ -152,13 +156,6 @@ static int load_examples(prepare_plan *p, const Qrc__Plan *plan, qrc_err *e)
     return 0;
 }
 
-static const prepare_method methods[] = {
-    [QRC__PREPARE_METHOD__EAGER] = PREPARE_EAGER,
-    [QRC__PREPARE_METHOD__SYMBOLIC] = PREPARE_SYMBOLIC,
-    [QRC__PREPARE_METHOD__JIT] = PREPARE_JIT,
-    [QRC__PREPARE_METHOD__JIT_STRIP] = PREPARE_JIT_STRIP,
-};
-
 static pass_sel_kind sel_kind(Qrc__SelectorKind k)
 {
     switch (k) {
@@ -171,6 +168,16 @@ static pass_sel_kind sel_kind(Qrc__SelectorKind k)
     }
 }
 
+/* A one-element array of s in p's arena, or NULL for no s. */
+static const char *const *one(prepare_plan *p, const char *s)
+{
+    if (!s)
+        return NULL;
+    const char **a = arena_alloc(&p->a, sizeof *a);
+    a[0] = arena_strdup(&p->a, s);
+    return a;
+}
+
 int prepare_plan_init(prepare_plan *p, const Qrc__Plan *plan, const graph *g, qrc_err *e)
 {
     memset(p, 0, sizeof *p);
@@ -179,33 +186,33 @@ int prepare_plan_init(prepare_plan *p, const Qrc__Plan *plan, const graph *g, qr
     *o = pass_opts_default();
     if (!pr)
         return err_set(e, "the plan has no prepare section");
-    if ((int)pr->method < 1 || (int)pr->method > 4)
+    if ((unsigned)plan_prepare_method(pr->method) >= PREPARE_METHOD_COUNT_)
         return err_set(e, "the plan's prepare method %d is unknown", (int)pr->method);
-    p->opts.method = methods[pr->method];
-    o->inline_if = p->opts.method != PREPARE_EAGER;
-    /* eager: the rewrites the recipe lists (name and exclude always run, as in the plan) */
-    const char **passes = arena_alloc(&p->a, (pr->n_rewrites + 3) * sizeof *passes);
-    int np = 0;
-    passes[np++] = "bind";
-    passes[np++] = "name";
+    p->opts.method = plan_prepare_method(pr->method);
+    /* eager: the rewrites the recipe lists (for prepare_run; a build runs the plan's passes) */
+    const char **passes = arena_alloc(&p->a, (pr->n_rewrites + 1) * sizeof *passes);
     for (size_t i = 0; i < pr->n_rewrites; i++)
-        passes[np++] = arena_strdup(&p->a, pr->rewrites[i]);
-    passes[np++] = "exclude";
+        passes[i] = arena_strdup(&p->a, pr->rewrites[i]);
     p->opts.passes = passes;
-    p->opts.n_passes = np;
-    /* exclusions */
+    p->opts.n_passes = (int)pr->n_rewrites;
+    /* exclusions, each with the recipe location it came from */
     pass_selector *sel = arena_alloc(&p->a, (pr->n_exclude_modules + 1) * sizeof *sel);
     for (size_t i = 0; i < pr->n_exclude_modules; i++) {
         sel[i].kind = sel_kind(pr->exclude_modules[i]->kind);
         sel[i].text = arena_strdup(&p->a, pr->exclude_modules[i]->pattern);
+        sel[i].origin = arena_strdup(&p->a, pr->exclude_modules[i]->loc);
     }
     o->exclude = sel;
     o->n_exclude = (int)pr->n_exclude_modules;
     const char **ops = arena_alloc(&p->a, (pr->n_exclude_ops + 1) * sizeof *ops);
-    for (size_t i = 0; i < pr->n_exclude_ops; i++)
+    const char **op_origins = arena_alloc(&p->a, (pr->n_exclude_ops + 1) * sizeof *op_origins);
+    for (size_t i = 0; i < pr->n_exclude_ops; i++) {
         ops[i] = arena_strdup(&p->a, pr->exclude_ops[i]->op_type);
+        op_origins[i] = arena_strdup(&p->a, pr->exclude_ops[i]->loc);
+    }
     o->exclude_ops = ops;
     o->n_exclude_ops = (int)pr->n_exclude_ops;
+    o->exclude_op_origins = op_origins;
     /* concrete args and dims */
     pass_concrete *c = arena_alloc(&p->a, (pr->n_args + pr->n_dims + 1) * sizeof *c);
     int nc = 0;
@@ -213,11 +220,13 @@ int prepare_plan_init(prepare_plan *p, const Qrc__Plan *plan, const graph *g, qr
         const Qrc__ConcreteArg *a = pr->args[i];
         int v = graph_find_value(g, a->name);
         c[nc].name = arena_strdup(&p->a, a->name);
+        c[nc].origin = arena_strdup(&p->a, a->loc);
         if (v < 0 || !g->values[v].is_input) {
             /* not an input: bind reports it with the model's real inputs; a whole number may pin a dim */
             if (a->value->kind_case != QRC__VALUE__KIND_I) {
                 prepare_plan_free(p);
-                return err_set(e, "%s: error: concrete %s: the model has no input called '%s'", a->loc, a->name, a->name);
+                err_set(e, "concrete %s: the model has no input called '%s'", a->name, a->name);
+                return err_origin(e, a->loc);
             }
             c[nc++].dim = a->value->i;
             continue;
@@ -232,23 +241,16 @@ int prepare_plan_init(prepare_plan *p, const Qrc__Plan *plan, const graph *g, qr
     }
     for (size_t i = 0; i < pr->n_dims; i++) {
         c[nc].name = arena_strdup(&p->a, pr->dims[i]->name);
+        c[nc].origin = arena_strdup(&p->a, pr->dims[i]->loc);
         c[nc++].dim = pr->dims[i]->value;
     }
     o->concrete = c;
     o->n_concrete = nc;
     /* the quantized region */
-    if (pr->strip && pr->strip->start) {
-        const char **s = arena_alloc(&p->a, sizeof *s);
-        s[0] = arena_strdup(&p->a, pr->strip->start);
-        o->start = s;
-        o->n_start = 1;
-    }
-    if (pr->strip && pr->strip->end) {
-        const char **s = arena_alloc(&p->a, sizeof *s);
-        s[0] = arena_strdup(&p->a, pr->strip->end);
-        o->end = s;
-        o->n_end = 1;
-    }
+    o->start = one(p, pr->strip ? pr->strip->start : NULL);
+    o->n_start = o->start != NULL;
+    o->end = one(p, pr->strip ? pr->strip->end : NULL);
+    o->n_end = o->end != NULL;
     /* supergroups from the quantsim config */
     if (plan->quantsim && (plan->quantsim->config_resolved || plan->quantsim->config_path))
         o->supergroups_json = arena_strdup(&p->a, plan->quantsim->config_resolved ? plan->quantsim->config_resolved
@@ -268,7 +270,7 @@ void prepare_plan_free(prepare_plan *p)
     memset(p, 0, sizeof *p);
 }
 
-pass_opts prepare_plan_pass_opts(const prepare_plan *p, const Qrc__Pass *pass)
+pass_opts prepare_plan_pass_opts(prepare_plan *p, const Qrc__Pass *pass)
 {
     pass_opts o = p->opts.pass;
     switch (pass->params_case) {
@@ -278,6 +280,13 @@ pass_opts prepare_plan_pass_opts(const prepare_plan *p, const Qrc__Pass *pass)
     case QRC__PASS__PARAMS_FUSE:
         if (!pass->fuse->from_config)
             o.supergroups_json = NULL;
+        break;
+    case QRC__PASS__PARAMS_STRIP:
+        /* the pass's own region (arena strings live as long as p) */
+        o.start = one(p, pass->strip->start);
+        o.n_start = pass->strip->start != NULL;
+        o.end = one(p, pass->strip->end);
+        o.n_end = pass->strip->end != NULL;
         break;
     default:
         break;
