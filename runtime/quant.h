@@ -96,10 +96,6 @@ int quant_fake_quant_axis(const quant_encoding *encs, int n_encs, const float *x
  * uint zero-point representation stores; subtract 2^(bw-1) for a signed one). Integer encodings only. */
 void quant_quantize_codes(const quant_encoding *enc, const float *x, int32_t *q, size_t n);
 
-/* IEEE half conversions, round to nearest even; overflow gives infinity, NaN stays NaN. */
-uint16_t quant_float_to_half(float f);
-float quant_half_to_float(uint16_t h);
-
 /* ---- Statistics (observers) -------------------------------------------------------------------------
  *
  * An observer folds batches of a tensor into fixed-size statistics (memory never depends on the number
