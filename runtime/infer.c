@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "op.h"
 
 static const char *describe(const graph_value *v, char *buf, size_t n)
@@ -155,9 +156,7 @@ static void collect(tree *t, graph *g)
 
 static graph_value *snapshot(const graph *g)
 {
-    graph_value *s = malloc(((size_t)g->n_values + 1) * sizeof *s);
-    if (!s)
-        abort();
+    graph_value *s = mem_grow(NULL, (size_t)g->n_values + 1, sizeof *s);
     memcpy(s, g->values, (size_t)g->n_values * sizeof *s);
     return s;
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/mem.h"
 #include "onnx.h"
 #include "onnx_internal.h"
 
@@ -185,9 +186,7 @@ static int add_unique(int **list, int *n, int v)
     for (int i = 0; i < *n; i++)
         if ((*list)[i] == v)
             return -1;
-    int *grown = realloc(*list, (size_t)(*n + 1) * sizeof **list);
-    if (!grown)
-        abort();
+    int *grown = mem_grow(*list, (size_t)*n + 1, sizeof **list);
     *list = grown;
     (*list)[(*n)++] = v;
     return 0;
