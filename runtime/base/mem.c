@@ -1,6 +1,7 @@
 /* mem.c — allocation helpers that exit on out-of-memory (see mem.h for the policy). */
 #include "base/mem.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
