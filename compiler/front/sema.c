@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/suggest.h"
 #include "front/parse.h"
 #include "front/sema_int.h"
 #include "util.h"
@@ -176,7 +177,7 @@ static void apply_stmt(sema *s, const ast_stmt *st, bool *past_imports)
     if (i == N_SECTIONS) {
         s->unknown_sections = true;
         diag *d = diag_error(s->d, kw->loc, "unknown section '%s'", kw->text);
-        const char *guess = util_suggest(kw->text, names, N_SECTIONS);
+        const char *guess = suggest_closest(kw->text, names, N_SECTIONS);
         if (guess)
             diag_hint(s->d, d, "did you mean '%s'?", guess);
         else

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "front/onnx_ops.h"
 #include "pass.h"
 #include "base/quote.h"
@@ -210,7 +211,7 @@ int sema_choice(sema *s, const ast_atom *a, const char *what, const char *const 
         d = diag_error(s->d, a->loc, "unknown %s '%s'", what, a->text);
     else
         d = diag_error(s->d, a->loc, "expected a %s, not %s", what, sema_describe(s, a));
-    const char *guess = a->kind == ATOM_NAME || a->kind == ATOM_STRING ? util_suggest(a->text, names, n) : NULL;
+    const char *guess = a->kind == ATOM_NAME || a->kind == ATOM_STRING ? suggest_closest(a->text, names, n) : NULL;
     if (guess)
         diag_hint(s->d, d, "did you mean '%s'?", guess);
     else
@@ -312,7 +313,7 @@ Qrc__OpTypeRef *sema_op_type(sema *s, const ast_atom *a, bool units)
     }
     if (a->kind == ATOM_NAME && !onnx_op_known(a->text) && !(units && pass_is_unit_kind(a->text))) {
         diag *d = diag_error(s->d, a->loc, "unknown ONNX op type '%s'", a->text);
-        const char *guess = util_suggest(a->text, onnx_op_types, onnx_op_types_count);
+        const char *guess = suggest_closest(a->text, onnx_op_types, onnx_op_types_count);
         char q[256];
         if (guess)
             diag_hint(s->d, d, "did you mean '%s'?", guess);
@@ -349,7 +350,7 @@ void sema_apply_keys(sema *s, const char *section, const ast_stmt *body, const s
             i++;
         if (i == n) {
             diag *d = diag_error(s->d, kw->loc, "unknown key '%s' in '%s'", kw->text, section);
-            const char *guess = util_suggest(kw->text, names, n < 32 ? n : 32);
+            const char *guess = suggest_closest(kw->text, names, n < 32 ? n : 32);
             if (guess)
                 diag_hint(s->d, d, "did you mean '%s'?", guess);
             else

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "base/quote.h"
+#include "base/suggest.h"
 #include "util.h"
 
 #define PASS "exclude"
@@ -139,7 +140,7 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
             continue;
         }
         char sug[400];
-        pass_suggest(o->exclude[s].text, mods, N, true, sug, sizeof sug);
+        suggest_list(o->exclude[s].text, mods, N, true, sug, sizeof sug);
         pass_note_add(r, PASS_ERROR, PASS, "excluded", label,
                       "module selector %s matches no module; closest module names: %s", label, sug);
         snprintf(errs + strlen(errs), sizeof errs - strlen(errs), "%smodule selector %s matches nothing (closest: %s)",
@@ -165,7 +166,7 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
             continue;
         }
         char sug[400];
-        pass_suggest(op, ops, n_ops, false, sug, sizeof sug);
+        suggest_list(op, ops, n_ops, false, sug, sizeof sug);
         pass_note_add(r, PASS_ERROR, PASS, "excluded", op, "op class %s matches no op in the model; closest op types: %s",
                       op, sug);
         snprintf(errs + strlen(errs), sizeof errs - strlen(errs), "%sop class %s matches nothing (closest: %s)",

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "util.h"
 
 #define PASS "strip"
@@ -73,7 +74,7 @@ static int resolve(const graph *g, const char *what, const char *const *names, i
             for (int q = 0; q < g->n_nodes; q++)
                 if (g->nodes[q].module)
                     cands[nc++] = g->nodes[q].module;
-            pass_suggest(names[i], cands, nc, false, sug, sizeof sug);
+            suggest_list(names[i], cands, nc, false, sug, sizeof sug);
             free(cands);
         }
         return err_set(e, "strip: the %s '%s' is neither a tensor nor a module of the model; closest names: %s", what,
