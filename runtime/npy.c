@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/file.h"
 #include "onnx.h"
 
 static const struct {
@@ -211,7 +212,7 @@ static int read_header(FILE *f, const char *path, tensor_dtype *dt, int *rank, i
 int npy_read(const char *path, tensor **out, qrc_err *e)
 {
     *out = NULL;
-    FILE *f = onnx_open_regular(path, e);
+    FILE *f = file_open_regular(path, e);
     if (!f)
         return -1;
     tensor_dtype dt;
@@ -271,7 +272,7 @@ int npy_write(const char *path, const tensor *t, qrc_err *e)
     buf[total - 1] = '\n';
     if (nb)
         memcpy(buf + total, t->data, nb);
-    int rc = onnx_write_file_atomic(path, buf, total + nb, e);
+    int rc = file_write_atomic(path, buf, total + nb, e);
     free(buf);
     return rc;
 }
@@ -279,7 +280,7 @@ int npy_write(const char *path, const tensor *t, qrc_err *e)
 int npy_open(const char *path, npy_reader **out, qrc_err *e)
 {
     *out = NULL;
-    FILE *f = onnx_open_regular(path, e);
+    FILE *f = file_open_regular(path, e);
     if (!f)
         return -1;
     npy_reader *r = calloc(1, sizeof *r);

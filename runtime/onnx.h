@@ -46,12 +46,4 @@ int onnx_tensor_read(const char *path, tensor **out, char **name, qrc_err *e);
  * g's arena; NULL for unscoped names ("/Relu_3", "Conv_12"). */
 char *onnx_module_from_name(graph *g, const char *node_name);
 
-/* Reads a whole file into a malloc'd buffer (shared by the model and tensor readers). */
-int onnx_read_file(const char *path, void **buf, size_t *n, qrc_err *e);
-/* Opens path for reading if it is a regular file; a FIFO, device or directory is refused without
- * blocking on it. Returns NULL with e filled (naming path) otherwise. */
-FILE *onnx_open_regular(const char *path, qrc_err *e);
-/* Writes n bytes to path through a temp file in the same directory and a rename. */
-int onnx_write_file_atomic(const char *path, const void *buf, size_t n, qrc_err *e);
-
 #endif

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/mem.h"
 #include "onnx.h"
 #include "onnx_internal.h"
@@ -359,19 +360,15 @@ int onnx_load(const char *path, graph **out, qrc_err *e)
 {
     *out = NULL;
     /* map the file rather than copy it: the decoded message already holds a copy of every byte */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);   /* a FIFO is refused below, not waited on */
-    if (fd < 0)
-        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = file_open_regular(path, e);
+    if (!f)
+        return -1;
     struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return err_set(e, "%s: not a regular file", path);
-    }
-    size_t n = (size_t)st.st_size;
-    void *map = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-    close(fd);
+    size_t n = fstat(fileno(f), &st) == 0 ? (size_t)st.st_size : 0;
+    void *map = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fileno(f), 0) : MAP_FAILED;
+    fclose(f);
     void *buf = NULL;
-    if (map == MAP_FAILED && onnx_read_file(path, &buf, &n, e))
+    if (map == MAP_FAILED && file_read(path, FILE_NO_LIMIT, &buf, &n, e))
         return -1;
     const char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");

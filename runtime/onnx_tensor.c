@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "base/checked.h"
+#include "base/file.h"
 #include "onnx.h"
 #include "onnx_internal.h"
 
@@ -80,7 +81,7 @@ static int read_external(const Onnx__TensorProto *tp, const char *base_dir, tens
     if (!path)
         return err_set(e, "out of memory");
     snprintf(path, plen, "%s/%s", base_dir, loc);
-    FILE *f = onnx_open_regular(path, e);   /* a FIFO planted as the data file is refused, not waited on */
+    FILE *f = file_open_regular(path, e);   /* a FIFO planted as the data file is refused, not waited on */
     if (!f) {
         err_wrap(e, "tensor '%s': external data", tname(tp));
         free(path);
@@ -293,7 +294,7 @@ int onnx_tensor_read(const char *path, tensor **out, char **name, qrc_err *e)
 {
     void *buf;
     size_t n;
-    if (onnx_read_file(path, &buf, &n, e))
+    if (file_read(path, FILE_NO_LIMIT, &buf, &n, e))
         return -1;
     int rc = onnx_tensor_decode(buf, n, out, name, e);
     free(buf);

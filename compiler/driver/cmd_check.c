@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "check.h"
 #include "compile.h"
 #include "npy.h"
@@ -323,7 +324,7 @@ int cmd_check(int argc, char **argv)
             js = nl;
             memcpy(js + n, "\n", 2);
         }
-        if (!nl || onnx_write_file_atomic(a.json, js, n + 1, &e) != 0) {
+        if (!nl || file_write_atomic(a.json, js, n + 1, &e) != 0) {
             fprintf(stderr, "qrc check: %s: %s\n", a.json, nl ? e.msg : "out of memory");
             status = 3;
         }

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "base/file.h"
 #include "export.h"
 #include "onnx.h"
 #include "base/sha256.h"
@@ -108,42 +109,6 @@ static char *path_of(const export_options *o, const char *suffix)
     return p;
 }
 
-/* Writes a's bytes to a fresh temporary file next to its final path. */
-static int write_tmp(artifact *a, qrc_err *e)
-{
-    size_t len = strlen(a->path);
-    a->tmp = malloc(len + 16);
-    if (!a->tmp)
-        return err_set(e, "out of memory");
-    snprintf(a->tmp, len + 16, "%s.tmp.XXXXXX", a->path);
-    int fd = mkstemp(a->tmp);
-    if (fd < 0) {
-        free(a->tmp);
-        a->tmp = NULL;
-        return err_set(e, "%s: cannot create: %s", a->path, strerror(errno));
-    }
-    const unsigned char *p = a->data;
-    size_t left = a->n;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int err = errno;
-            close(fd);
-            return err_set(e, "%s: write failed: %s", a->path, strerror(err));
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    if (close(fd))
-        return err_set(e, "%s: write failed: %s", a->path, strerror(errno));
-    return 0;
-}
-
 int export_write_all(const graph *g, const export_quantizer *q, int n, const export_options *o, qrc_err *e)
 {
     if (!o->dir || !o->prefix || !*o->prefix || strchr(o->prefix, '/'))
@@ -200,7 +165,7 @@ int export_write_all(const graph *g, const export_quantizer *q, int n, const exp
         a[3].n = strlen(rep);
     }
     for (int i = 0; i < N_ART; i++)
-        if (a[i].path && write_tmp(&a[i], e))
+        if (a[i].path && file_write_temp(a[i].path, a[i].data, a[i].n, &a[i].tmp, e))
             goto done;
     for (int i = 0; i < N_ART; i++)
         if (a[i].path && rename(a[i].tmp, a[i].path)) {
@@ -227,7 +192,7 @@ int export_sha256_file(const char *path, char hex[65], qrc_err *e)
 {
     void *buf;
     size_t n;
-    if (onnx_read_file(path, &buf, &n, e))
+    if (file_read(path, FILE_NO_LIMIT, &buf, &n, e))
         return -1;
     sha256_hex_of(buf, n, hex);
     free(buf);

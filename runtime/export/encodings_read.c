@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "base/file.h"
 #include "export.h"
 #include "onnx.h"
 
@@ -363,7 +364,7 @@ int export_encodings_read(const char *path, const graph *g, export_quant_set **o
     *out = NULL;
     void *buf;
     size_t n;
-    if (onnx_read_file(path, &buf, &n, e))
+    if (file_read(path, FILE_NO_LIMIT, &buf, &n, e))
         return -1;
     int rc = export_encodings_parse(buf, n, path, g, out, e);
     free(buf);

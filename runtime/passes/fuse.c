@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "util.h"
 
 #define PASS "fuse"
@@ -114,7 +115,12 @@ static int match_chain(fuse_state *st, const chain *ch, int a, int *nodes)
 static int load_chains(const char *path, arena *a, chain **out, int *n_out, qrc_err *e)
 {
     json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
+    void *text;
+    size_t len;
+    if (file_read(path, FILE_NO_LIMIT, &text, &len, e))
+        return err_wrap(e, "fuse");
+    json_t *root = json_loadb(text, len, 0, &je);
+    free(text);
     if (!root)
         return err_set(e, "fuse: %s:%d: %s", path, je.line, je.text);
     json_t *sg = json_object_get(root, "supergroups");

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "quant.h"
 #include "onnx.h"
 #include "op.h"
@@ -203,7 +204,7 @@ quant_config *quant_config_parse(const char *json_text, const char *source, qrc_
 quant_config *quant_config_load(const char *path, qrc_err *e)
 {
     json_error_t je;
-    FILE *f = onnx_open_regular(path, e);
+    FILE *f = file_open_regular(path, e);
     if (!f)
         return NULL;
     json_t *root = json_loadf(f, 0, &je);
