@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "npy.h"
+#include "plan/plan.h"
 
 enum { EXAMPLE_ROWS = 32 };
 
@@ -159,18 +160,6 @@ static const prepare_method methods[] = {
     [QRC__PREPARE_METHOD__JIT_STRIP] = PREPARE_JIT_STRIP,
 };
 
-static pass_sel_kind sel_kind(Qrc__SelectorKind k)
-{
-    switch (k) {
-    case QRC__SELECTOR_KIND__GLOB:
-        return PASS_SEL_GLOB;
-    case QRC__SELECTOR_KIND__REGEX:
-        return PASS_SEL_REGEX;
-    default: /* EXACT and PREFIX: a module covers what is under it either way */
-        return PASS_SEL_EXACT;
-    }
-}
-
 int prepare_plan_init(prepare_plan *p, const Qrc__Plan *plan, const graph *g, qrc_err *e)
 {
     memset(p, 0, sizeof *p);
@@ -194,9 +183,9 @@ int prepare_plan_init(prepare_plan *p, const Qrc__Plan *plan, const graph *g, qr
     p->opts.passes = passes;
     p->opts.n_passes = np;
     /* exclusions */
-    pass_selector *sel = arena_alloc(&p->a, (pr->n_exclude_modules + 1) * sizeof *sel);
+    select_spec *sel = arena_alloc(&p->a, (pr->n_exclude_modules + 1) * sizeof *sel);
     for (size_t i = 0; i < pr->n_exclude_modules; i++) {
-        sel[i].kind = sel_kind(pr->exclude_modules[i]->kind);
+        sel[i].kind = plan_select_kind(pr->exclude_modules[i]->kind);
         sel[i].text = arena_strdup(&p->a, pr->exclude_modules[i]->pattern);
     }
     o->exclude = sel;

@@ -45,7 +45,7 @@ typedef struct args {
     pass_concrete concrete[MAX_ARGS];
     tensor *owned[MAX_ARGS * 2];
     int n_owned;
-    pass_selector sel[MAX_ARGS];
+    select_spec sel[MAX_ARGS];
     const char *ops[MAX_ARGS], *start[MAX_ARGS], *end[MAX_ARGS];
     const char *ex_names[MAX_ARGS];
     const tensor *ex_values[MAX_ARGS];
@@ -157,9 +157,9 @@ static int parse(args *a, int argc, char **argv)
         else if (!strcmp(o, "--concrete"))
             a->concrete_text[a->n_concrete_text++] = v;
         else if (!strcmp(o, "--exclude"))
-            a->sel[p->n_exclude++] = (pass_selector){PASS_SEL_NAME, v};
+            a->sel[p->n_exclude++] = (select_spec){select_kind_of(v), v};
         else if (!strcmp(o, "--exclude-re"))
-            a->sel[p->n_exclude++] = (pass_selector){PASS_SEL_REGEX, v};
+            a->sel[p->n_exclude++] = (select_spec){SELECT_REGEX, v};
         else if (!strcmp(o, "--exclude-op"))
             a->ops[p->n_exclude_ops++] = v;
         else if (!strcmp(o, "--start"))

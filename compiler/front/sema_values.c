@@ -1,5 +1,4 @@
 /* sema_values.c — checking the values of statements: counts, types, ranges, names, selectors. */
-#include <regex.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -7,6 +6,7 @@
 #include "front/onnx_ops.h"
 #include "pass.h"
 #include "base/quote.h"
+#include "base/select.h"
 #include "front/sema_int.h"
 #include "util.h"
 
@@ -241,11 +241,6 @@ static bool glob_ok(const char *p)
     return true;
 }
 
-static bool has_glob_chars(const char *p)
-{
-    return strpbrk(p, "*?[") != NULL;
-}
-
 Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n)
 {
     const ast_atom *a = atoms;
@@ -272,16 +267,13 @@ Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n)
     if (a->kind == ATOM_REGEX) {
         sel->kind = QRC__SELECTOR_KIND__REGEX;
         sel->pattern = (char *)a->text;
-        regex_t re;
-        char *anchored = arena_printf(s->a, "^(%s)$", a->text);
-        int rc = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
-        if (rc) {
-            char msg[128];
-            regerror(rc, &re, msg, sizeof msg);
-            diag_error(s->d, a->loc, "invalid regex: %s", msg);
+        select_matcher compiled;
+        qrc_err e;
+        if (select_compile(&compiled, (select_spec){SELECT_REGEX, a->text}, &e)) {
+            diag_error(s->d, a->loc, "invalid regex: %s", e.msg);
             return NULL;
         }
-        regfree(&re);
+        select_free(&compiled);
         return sel;
     }
     if (a->kind != ATOM_STRING) {
@@ -297,7 +289,7 @@ Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n)
         return NULL;
     }
     sel->pattern = (char *)a->text;
-    sel->kind = has_glob_chars(a->text) ? QRC__SELECTOR_KIND__GLOB : QRC__SELECTOR_KIND__EXACT;
+    sel->kind = select_kind_of(a->text) == SELECT_GLOB ? QRC__SELECTOR_KIND__GLOB : QRC__SELECTOR_KIND__EXACT;
     if (sel->kind == QRC__SELECTOR_KIND__GLOB && !glob_ok(a->text)) {
         diag_error(s->d, a->loc, "invalid glob: unterminated '['");
         return NULL;

@@ -386,7 +386,7 @@ static void exclude_resolves_selectors_and_reports_misses(void **state)
     qrc_err e;
     assert_int_equal(pass_name(g, NULL, &r, &e), 0);
     assert_int_equal(pass_unshare(g, NULL, &r, &e), 0);
-    pass_selector sel[3] = {{PASS_SEL_NAME, "layer1"}, {PASS_SEL_GLOB, "pool_*"}, {PASS_SEL_REGEX, "relu_[0-9]"}};
+    select_spec sel[3] = {{SELECT_EXACT, "layer1"}, {SELECT_GLOB, "pool_*"}, {SELECT_REGEX, "relu_[0-9]"}};
     const char *ops[1] = {"Sigmoid"};
     pass_opts o = pass_opts_default();
     o.exclude = sel;
@@ -407,7 +407,7 @@ static void exclude_resolves_selectors_and_reports_misses(void **state)
             fail_msg("'%s' should not be excluded", out[i]);
     }
     /* regex must match the whole name: "relu" alone matches no module of its own */
-    pass_selector miss[2] = {{PASS_SEL_NAME, "layer1.0.cnov1"}, {PASS_SEL_REGEX, "conv"}};
+    select_spec miss[2] = {{SELECT_EXACT, "layer1.0.cnov1"}, {SELECT_REGEX, "conv"}};
     const char *badop[1] = {"Sigmod"};
     o.exclude = miss;
     o.n_exclude = 2;
