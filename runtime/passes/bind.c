@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "util.h"
 
 #define PASS "bind"
@@ -58,11 +59,7 @@ static int bind_input(graph *g, int v, const pass_concrete *c, pass_report *r, q
             return err_set(e, "concrete %s: dim %d of the input is %lld, of the value %lld", c->name, d,
                            (long long)x->dims[d], (long long)copy->dims[d]);
         }
-    int *keep = malloc(((size_t)g->n_inputs + 1) * sizeof *keep), nk = 0;
-    if (!keep) {
-        tensor_free(copy);
-        return err_set(e, "out of memory");
-    }
+    int *keep = mem_grow(NULL, (size_t)g->n_inputs + 1, sizeof *keep), nk = 0;
     for (int i = 0; i < g->n_inputs; i++)
         if (g->inputs[i] != v)
             keep[nk++] = g->inputs[i];
