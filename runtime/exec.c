@@ -132,8 +132,6 @@ static tensor *pooled_tensor(exec *x, tensor_dtype dt, int rank, const int64_t *
         bytes *= (size_t)dims[i];
     }
     tensor *t = tensor_view(dt, rank, dims, NULL);
-    if (!t)
-        mem_out_of_memory(sizeof *t);
     *cap = 0;
     if (bytes && !(t->data = pool_get(x, bytes, cap))) {
         free(t);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "base/file.h"
+#include "base/mem.h"
 #include "onnx.h"
 
 static const struct {
@@ -283,11 +284,7 @@ int npy_open(const char *path, npy_reader **out, qrc_err *e)
     FILE *f = file_open_regular(path, e);
     if (!f)
         return -1;
-    npy_reader *r = calloc(1, sizeof *r);
-    if (!r) {
-        fclose(f);
-        return err_set(e, "out of memory");
-    }
+    npy_reader *r = mem_zalloc(1, sizeof *r);
     if (read_header(f, path, &r->dtype, &r->rank, r->dims, &r->data_offset, e)) {
         fclose(f);
         free(r);

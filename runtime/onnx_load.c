@@ -158,12 +158,7 @@ static int load_node(graph *g, const Onnx__NodeProto *np, size_t index, const lo
     const char *name = or_empty(np->name);
     if (!np->op_type || !*np->op_type)
         return err_set(e, "node %zu ('%s'): no op_type", index, name);
-    int *in = malloc((np->n_input + 1) * sizeof *in), *out = malloc((np->n_output + 1) * sizeof *out);
-    if (!in || !out) {
-        free(in);
-        free(out);
-        return err_set(e, "out of memory");
-    }
+    int *in = mem_grow(NULL, np->n_input + 1, sizeof *in), *out = mem_grow(NULL, np->n_output + 1, sizeof *out);
     for (size_t i = 0; i < np->n_input; i++)
         in[i] = np->input[i] && *np->input[i] ? graph_value_get(g, np->input[i]) : -1;
     for (size_t i = 0; i < np->n_output; i++)
@@ -371,8 +366,10 @@ int onnx_load(const char *path, graph **out, qrc_err *e)
     if (map == MAP_FAILED && file_read(path, FILE_NO_LIMIT, &buf, &n, e))
         return -1;
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
-    int rc = dir ? onnx_load_mem(map != MAP_FAILED ? map : buf, n, dir, out, e) : err_set(e, "out of memory");
+    char *dir = mem_strdup(slash ? path : ".");
+    if (slash)
+        dir[slash - path + (slash == path)] = 0;
+    int rc = onnx_load_mem(map != MAP_FAILED ? map : buf, n, dir, out, e);
     if (map != MAP_FAILED)
         munmap(map, n);
     free(buf);

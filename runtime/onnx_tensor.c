@@ -7,6 +7,7 @@
 
 #include "base/checked.h"
 #include "base/file.h"
+#include "base/mem.h"
 #include "onnx.h"
 #include "onnx_internal.h"
 
@@ -77,9 +78,7 @@ static int read_external(const Onnx__TensorProto *tp, const char *base_dir, tens
         return err_set(e, "tensor '%s': external data length %lld does not match the shape (%zu bytes)", tname(tp),
                        length, want);
     size_t plen = strlen(base_dir) + strlen(loc) + 2;
-    char *path = malloc(plen);
-    if (!path)
-        return err_set(e, "out of memory");
+    char *path = mem_alloc(plen);
     snprintf(path, plen, "%s/%s", base_dir, loc);
     FILE *f = file_open_regular(path, e);   /* a FIFO planted as the data file is refused, not waited on */
     if (!f) {
@@ -279,12 +278,7 @@ int onnx_tensor_decode(const void *buf, size_t n, tensor **out, char **name, qrc
         return err_set(e, "not a valid serialized TensorProto (%zu bytes)", n);
     int rc = onnx_tensor_from_proto(tp, NULL, out, e);
     if (!rc && name) {
-        *name = strdup(tp->name ? tp->name : "");
-        if (!*name) {
-            tensor_free(*out);
-            *out = NULL;
-            rc = err_set(e, "out of memory");
-        }
+        *name = mem_strdup(tp->name ? tp->name : "");
     }
     onnx__tensor_proto__free_unpacked(tp, NULL);
     return rc;

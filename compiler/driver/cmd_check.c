@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/file.h"
+#include "base/mem.h"
 #include "check.h"
 #include "compile.h"
 #include "npy.h"
@@ -199,9 +200,8 @@ static int resolve(args *a, const graph *g, qrc_err *e)
         const char *eq = strchr(t, '=');
         if (!eq || eq == t)
             return err_set(e, "--concrete %s: expected NAME=VALUE", t);
-        char *name = strndup(t, (size_t)(eq - t));
-        if (!name)
-            return err_set(e, "out of memory");
+        char *name = mem_strdup(t);
+        name[eq - t] = 0;
         pass_concrete *c = &a->concrete[p->n_concrete++];
         c->name = name;
         int v = graph_find_value(g, name);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "base/file.h"
+#include "base/mem.h"
 #include "export.h"
 #include "onnx.h"
 #include "base/sha256.h"
@@ -103,9 +104,8 @@ typedef struct artifact {
 static char *path_of(const export_options *o, const char *suffix)
 {
     size_t n = strlen(o->dir) + strlen(o->prefix) + strlen(suffix) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s%s", o->dir, o->prefix, suffix);
+    char *p = mem_alloc(n);
+    snprintf(p, n, "%s/%s%s", o->dir, o->prefix, suffix);
     return p;
 }
 
@@ -126,10 +126,8 @@ int export_write_all(const graph *g, const export_quantizer *q, int n, const exp
     int rc = -1;
     graph *qdq = NULL;
     for (int i = 0; i < N_ART; i++)
-        if ((want & (1u << i)) && !(a[i].path = path_of(o, SUFFIX[i]))) {
-            err_set(e, "out of memory");
-            goto done;
-        }
+        if (want & (1u << i))
+            a[i].path = path_of(o, SUFFIX[i]);
     /* The QDQ model and the encodings are built even when not written: they validate the quantizers. */
     if (export_qdq(g, q, n, &o->qdq, &qdq, e) || onnx_save_mem(qdq, &a[0].data, &a[0].n, e)) {
         err_wrap(e, "%s", a[0].path ? a[0].path : "QDQ model");
