@@ -1,6 +1,7 @@
 /* graph.c — the graph IR: values, nodes, the name index and graph_reindex. */
 #include "graph.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,24 @@ int graph_value_new(graph *g, const char *hint)
         if (graph_find_value(g, cand) < 0)
             return value_append(g, cand);
     }
+}
+
+const char *graph_value_type_text(const graph_value *v, char *buf, size_t size)
+{
+    size_t o = (size_t)snprintf(buf, size, "%s[", tensor_dtype_name(v->dtype));
+    for (int d = 0; d < v->rank && o < size; d++) {
+        if (v->dim_param[d])
+            o += (size_t)snprintf(buf + o, size - o, "%s%s", d ? "," : "", v->dim_param[d]);
+        else if (v->dims[d] >= 0)
+            o += (size_t)snprintf(buf + o, size - o, "%s%lld", d ? "," : "", (long long)v->dims[d]);
+        else
+            o += (size_t)snprintf(buf + o, size - o, "%s?", d ? "," : "");
+    }
+    if (v->rank < 0 && o < size)
+        o += (size_t)snprintf(buf + o, size - o, "?");
+    if (o < size)
+        snprintf(buf + o, size - o, "]");
+    return buf;
 }
 
 int graph_value_rename(graph *g, int v, const char *name, qrc_err *e)

@@ -299,7 +299,7 @@ int npy_open(const char *path, npy_reader **out, qrc_err *e)
     for (int i = 1; i < r->rank; i++)
         r->row_bytes *= (size_t)r->dims[i];
     r->file = f;
-    r->path = strdup(path);
+    r->path = mem_strdup(path);
     *out = r;
     return 0;
 }

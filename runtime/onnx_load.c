@@ -366,9 +366,7 @@ int onnx_load(const char *path, graph **out, qrc_err *e)
     if (map == MAP_FAILED && file_read(path, FILE_NO_LIMIT, &buf, &n, e))
         return -1;
     const char *slash = strrchr(path, '/');
-    char *dir = mem_strdup(slash ? path : ".");
-    if (slash)
-        dir[slash - path + (slash == path)] = 0;
+    char *dir = slash ? mem_strndup(path, (size_t)(slash - path) + (slash == path)) : mem_strdup(".");
     int rc = onnx_load_mem(map != MAP_FAILED ? map : buf, n, dir, out, e);
     if (map != MAP_FAILED)
         munmap(map, n);

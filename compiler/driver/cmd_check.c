@@ -200,8 +200,7 @@ static int resolve(args *a, const graph *g, qrc_err *e)
         const char *eq = strchr(t, '=');
         if (!eq || eq == t)
             return err_set(e, "--concrete %s: expected NAME=VALUE", t);
-        char *name = mem_strdup(t);
-        name[eq - t] = 0;
+        char *name = mem_strndup(t, (size_t)(eq - t));
         pass_concrete *c = &a->concrete[p->n_concrete++];
         c->name = name;
         int v = graph_find_value(g, name);
@@ -237,7 +236,7 @@ static int resolve(args *a, const graph *g, qrc_err *e)
                 return rc ? err_wrap(e, "--example") : err_set(e, "--example %s: the file has no rows", eq + 1);
         }
         a->owned[a->n_owned++] = rows;
-        a->ex_names[i] = strndup(t, (size_t)(eq - t));
+        a->ex_names[i] = mem_strndup(t, (size_t)(eq - t));
         a->ex_values[i] = rows;
     }
     if (a->example.n) {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/mem.h"
 #include "exec.h"
 #include "ops/nn_ops.h"
 #include "npy.h"
@@ -68,7 +69,7 @@ static int parse_args(int argc, char **argv, run_args *a)
             if (!v || a->n_in == RUN_MAX_ARGS)
                 return fprintf(stderr, "qrc run: --input needs name=file.npy\n"), -1;
             const char *eq = strchr(v, '=');
-            a->in_names[a->n_in] = eq ? strndup(v, (size_t)(eq - v)) : NULL;
+            a->in_names[a->n_in] = eq ? mem_strndup(v, (size_t)(eq - v)) : NULL;
             a->in_files[a->n_in++] = eq ? eq + 1 : v;
             i++;
         } else if (!strcmp(k, "--output")) {
@@ -193,7 +194,7 @@ static int run_model(run_args *a)
                 rc = RUN_USAGE;
                 goto done;
             }
-            a->in_names[i] = strdup(g->values[g->inputs[0]].name);
+            a->in_names[i] = mem_strdup(g->values[g->inputs[0]].name);
         }
         if (npy_read(a->in_files[i], &ins[i], &e)) {
             fprintf(stderr, "qrc run: input '%s': %s\n", a->in_names[i], e.msg);

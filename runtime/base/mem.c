@@ -46,3 +46,12 @@ char *mem_strdup(const char *s)
     size_t n = strlen(s) + 1;
     return memcpy(mem_alloc(n), s, n);
 }
+
+char *mem_strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *d = mem_alloc(len + 1);
+    memcpy(d, s, len);
+    d[len] = 0;
+    return d;
+}

@@ -28,5 +28,7 @@ void *mem_zalloc(size_t count, size_t size);
 void *mem_grow(void *p, size_t count, size_t size);
 /* A copy of s (NULL gives NULL). */
 char *mem_strdup(const char *s);
+/* A copy of the first n bytes of s (fewer if s ends sooner), NUL-terminated. */
+char *mem_strndup(const char *s, size_t n);
 
 #endif

@@ -21,17 +21,9 @@ static void describe_inputs(const graph *g, char *buf, size_t size)
     buf[0] = 0;
     for (int i = 0; i < g->n_inputs && o < size; i++) {
         const graph_value *x = &g->values[g->inputs[i]];
-        o += (size_t)snprintf(buf + o, size - o, "%s%s: %s[", i ? ", " : "", x->name, tensor_dtype_name(x->dtype));
-        for (int d = 0; d < x->rank && o < size; d++) {
-            if (x->dim_param[d])
-                o += (size_t)snprintf(buf + o, size - o, "%s%s", d ? "," : "", x->dim_param[d]);
-            else if (x->dims[d] >= 0)
-                o += (size_t)snprintf(buf + o, size - o, "%s%lld", d ? "," : "", (long long)x->dims[d]);
-            else
-                o += (size_t)snprintf(buf + o, size - o, "%s?", d ? "," : "");
-        }
-        if (o < size)
-            o += (size_t)snprintf(buf + o, size - o, "]");
+        char type[256];
+        o += (size_t)snprintf(buf + o, size - o, "%s%s: %s", i ? ", " : "", x->name,
+                              graph_value_type_text(x, type, sizeof type));
     }
 }
 

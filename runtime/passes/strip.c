@@ -86,8 +86,9 @@ int pass_strip(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         return err_wrap(e, "strip");
     int ns = g->n_inputs, ne = g->n_outputs;
     int *sv = NULL, *ev = NULL;
-    bool *fwd = mem_zalloc((size_t)g->n_values + 1, sizeof *fwd), *bwd = mem_zalloc((size_t)g->n_values + 1, sizeof *bwd);
-    bool *nf = mem_zalloc((size_t)g->n_nodes + 1, sizeof *nf), *nb = mem_zalloc((size_t)g->n_nodes + 1, sizeof *nb);
+    size_t nv = (size_t)g->n_values + 1, nn = (size_t)g->n_nodes + 1;
+    bool *fwd = mem_zalloc(nv, sizeof *fwd), *bwd = mem_zalloc(nv, sizeof *bwd);
+    bool *nf = mem_zalloc(nn, sizeof *nf), *nb = mem_zalloc(nn, sizeof *nb);
     int rc = -1;
     if (o && o->n_start) {
         if ((ns = resolve(g, "start", o->start, o->n_start, &sv, e)) < 0)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "pass_fixtures.h"
@@ -372,6 +373,14 @@ static void fuse_recognises_layernorm_gelu_and_chains(void **state)
     pass_report_init(&r);
     assert_int_equal(pass_fuse(g, &o, &r, &e), -1);
     assert_non_null(strstr(e.msg, "op_list"));
+    pass_report_free(&r);
+    remove(path);
+    /* a FIFO in place of the config is refused at once, not waited on */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    pass_report_init(&r);
+    assert_int_equal(pass_fuse(g, &o, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    assert_non_null(strstr(e.msg, path));
     pass_report_free(&r);
     remove(path);
     graph_free(g);
