@@ -26,35 +26,42 @@ static const char *or_empty(const char *s)
     return s ? s : "";
 }
 
+char *onnx_module_from_scope(arena *a, const char *scope, size_t n)
+{
+    char *path = arena_alloc(a, n + 1);
+    size_t plen = 0, base = 0, prev_len = 0;
+    const char *prev = NULL, *end = scope + n;
+    for (const char *p = scope; p < end;) {
+        if (*p == '/') {
+            p++;
+            continue;
+        }
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        size_t len = (size_t)((slash ? slash : end) - p);
+        /* a container's child repeats the container's segment ("layers" then "layers.0"): the child's
+         * segment replaces it instead of extending the path */
+        if (prev && len > prev_len && !strncmp(p, prev, prev_len) && p[prev_len] == '.')
+            plen = base;
+        base = plen;
+        if (plen)
+            path[plen++] = '.';
+        memcpy(path + plen, p, len);
+        plen += len;
+        path[plen] = 0;
+        prev = p;
+        prev_len = len;
+        p += len;
+    }
+    return path;
+}
+
 char *onnx_module_from_name(graph *g, const char *node_name)
 {
     if (!node_name || node_name[0] != '/')
         return NULL;
     const char *last = strrchr(node_name, '/');
-    size_t cap = (size_t)(last - node_name) + 1, plen = 0, base = 0;
-    char *path = arena_alloc(&g->strings, cap + 1);
-    const char *prev = NULL;
-    size_t prev_len = 0;
-    for (const char *p = node_name + 1; p <= last;) {
-        const char *slash = strchr(p, '/');
-        size_t len = (size_t)(slash - p);
-        if (len) {
-            /* a container's child repeats the container's segment ("layers" then "layers.0"): the
-             * child's segment replaces it instead of extending the path */
-            if (prev && len > prev_len && !strncmp(p, prev, prev_len) && p[prev_len] == '.')
-                plen = base;
-            base = plen;
-            if (plen)
-                path[plen++] = '.';
-            memcpy(path + plen, p, len);
-            plen += len;
-            path[plen] = 0;
-            prev = p;
-            prev_len = len;
-        }
-        p = slash + 1;
-    }
-    return plen ? path : NULL;
+    char *path = onnx_module_from_scope(&g->strings, node_name, (size_t)(last - node_name));
+    return path[0] ? path : NULL;
 }
 
 /* Applies a ValueInfoProto's element type and shape to value v. */
