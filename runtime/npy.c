@@ -70,7 +70,7 @@ int npy_parse_header(const void *buf, size_t n, tensor_dtype *dtype, int *rank, 
         return err_set(e, "bad .npy header: header length %zu runs past the end of the file", hlen);
     char *h = malloc(hlen + 1);
     if (!h)
-        return err_set(e, "out of memory");
+        return err_set(e, "out of memory for a %zu-byte .npy header", hlen);
     memcpy(h, b + start, hlen);
     h[hlen] = 0;
     int rc = 0;
@@ -200,7 +200,7 @@ static int read_header(FILE *f, const char *path, tensor_dtype *dt, int *rank, i
         hlen = (size_t)st.st_size < (64u << 20) ? (size_t)st.st_size : (64u << 20);
     unsigned char *buf = malloc(hlen ? hlen : 1);
     if (!buf)
-        return err_set(e, "out of memory");
+        return err_set(e, "out of memory for a %zu-byte .npy header", hlen);
     rewind(f);
     size_t n = fread(buf, 1, hlen, f);
     int rc = npy_parse_header(buf, n, dt, rank, dims, off, e);
@@ -264,7 +264,7 @@ int npy_write(const char *path, const tensor *t, qrc_err *e)
     size_t nb = tensor_nbytes(t);
     unsigned char *buf = malloc(total + nb);
     if (!buf)
-        return err_set(e, "%s: out of memory", path);
+        return err_set(e, "%s: out of memory for %zu bytes", path, total + nb);
     memcpy(buf, "\x93NUMPY\x01\x00", 8);
     buf[8] = (unsigned char)(hlen & 255);
     buf[9] = (unsigned char)(hlen >> 8);

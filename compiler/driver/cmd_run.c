@@ -122,9 +122,7 @@ static int cmp_double(const void *a, const void *b)
 static char *output_path(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 6;
-    char *p = malloc(n);
-    if (!p)
-        return NULL;
+    char *p = mem_alloc(n);
     int k = snprintf(p, n, "%s/", dir);
     for (const char *s = name; *s; s++)
         p[k++] = (*s == '/' || *s == '\\' || *s == ':' || (unsigned char)*s < 32) ? '_' : *s;
@@ -147,7 +145,7 @@ static int write_outputs(const run_args *a, const graph *g, tensor **outs)
         }
         for (int i = 0; i < g->n_outputs; i++) {
             char *p = output_path(a->out_dir, g->values[g->outputs[i]].name);
-            int rc = p ? npy_write(p, outs[i], &e) : err_set(&e, "out of memory");
+            int rc = npy_write(p, outs[i], &e);
             free(p);
             if (rc) {
                 fprintf(stderr, "qrc run: %s\n", e.msg);

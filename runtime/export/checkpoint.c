@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/file.h"
+#include "base/mem.h"
 #include "export.h"
 #include "onnx.h"
 #include "base/sha256.h"
@@ -80,7 +81,7 @@ int export_checkpoint_pack(const graph *g, const export_quantizer *q, int n, con
     }
     if (bad) {
         free(b.p);
-        return err_set(e, "checkpoint: out of memory");
+        return err_set(e, "checkpoint: out of memory for %zu bytes", b.n + model_n);
     }
     *out = b.p;
     *out_n = b.n;
