@@ -53,39 +53,40 @@ FILE *file_open_regular(const char *path, qrc_err *e)
     return f;
 }
 
-/* Reads the rest of f (size bytes expected, at most max) into a NUL-terminated buffer. */
+/* Reads the rest of f (size bytes expected, at most max) into a NUL-terminated buffer. On
+ * FILE_TOO_LARGE / FILE_NO_MEMORY, *n is the size that was too large or could not be allocated. */
 static file_fault read_stream(FILE *f, size_t size, size_t max, unsigned char **out, size_t *n, const char **why)
 {
     /* The size from fstat is a hint (a file may grow or shrink while read): read until EOF. */
     size_t cap = size < max ? size + 1 : max + 1, len = 0;
     unsigned char *p = malloc(cap + 1);
-    if (!p)
-        return *n = cap, FILE_NO_MEMORY;
-    for (;;) {
+    file_fault ff = FILE_OK;
+    while (p) {
         len += fread(p + len, 1, cap - len, f);
         if (len < cap || ferror(f))
             break;
         if (len > max) {
-            free(p);
-            return *n = len, FILE_TOO_LARGE;
+            ff = FILE_TOO_LARGE;
+            break;
         }
-        size_t grown = cap > max / 2 ? max + 1 : cap * 2;
-        unsigned char *q = realloc(p, grown + 1);
-        if (!q) {
+        cap = cap > max / 2 ? max + 1 : cap * 2;
+        unsigned char *grown = realloc(p, cap + 1);
+        if (!grown)
             free(p);
-            return *n = grown, FILE_NO_MEMORY;
-        }
-        p = q;
-        cap = grown;
+        p = grown;
     }
-    if (ferror(f)) {
+    if (!p) {
+        *n = cap;
+        return FILE_NO_MEMORY;
+    }
+    if (ff == FILE_OK && ferror(f)) {
         *why = strerror(errno ? errno : EIO);
-        free(p);
-        return FILE_READ_FAILED;
+        ff = FILE_READ_FAILED;
     }
-    if (len > max) {
+    if (ff != FILE_OK) {
+        *n = len;
         free(p);
-        return *n = len, FILE_TOO_LARGE;
+        return ff;
     }
     p[len] = 0;
     *out = p;

@@ -98,6 +98,13 @@ static void size_limit(void **state)
     const char *why;
     assert_int_equal(file_load(p, 10, &buf, &n, &why), FILE_TOO_LARGE);
     unlink(p);
+    /* a regular file whose stat size is 0 (procfs) is read to its end, and still limited */
+    assert_int_equal(file_read("/proc/self/maps", FILE_NO_LIMIT, &buf, &n, &e), 0);
+    assert_true(n > 64);
+    assert_int_equal(strlen(buf), n);
+    free(buf);
+    assert_int_equal(file_load("/proc/self/maps", 64, &buf, &n, &why), FILE_TOO_LARGE);
+    assert_null(buf);
 }
 
 static void only_regular_files(void **state)
