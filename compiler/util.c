@@ -1,7 +1,6 @@
-/* util.c — arrays, paths and spelling suggestions. */
+/* util.c — arrays, maps and paths. */
 #include "util.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -126,46 +125,4 @@ char *util_path_stem(arena *a, const char *path)
     if (n > 2 && !strcmp(base + n - 2, ".q"))
         n -= 2;
     return arena_strndup(a, base, n);
-}
-
-int util_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 100;
-    int row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            int best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb] > 100 ? 100 : row[lb];
-}
-
-const char *util_suggest(const char *word, const char *const *candidates, size_t n)
-{
-    const char *best = NULL;
-    int best_d = 100;
-    for (size_t i = 0; i < n; i++) {
-        int d = util_edit_distance(word, candidates[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = candidates[i];
-        }
-    }
-    size_t len = strlen(word);
-    int limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
-    return best && best_d <= limit ? best : NULL;
 }

@@ -1,4 +1,4 @@
-/* util.h — small helpers shared by the compiler: arena-backed growable arrays, paths, names.
+/* util.h — small helpers shared by the compiler: arena-backed growable arrays and maps, paths.
  *
  * Ownership: everything returned is allocated from the arena passed in. */
 #ifndef QRC_UTIL_H
@@ -31,9 +31,5 @@ void util_map_put(util_map *m, const void *key, void *val);
 char *util_path_resolve(arena *a, const char *base_file, const char *rel);
 /* The file name of path without its directory and without a trailing ".q". */
 char *util_path_stem(arena *a, const char *path);
-/* Levenshtein distance between a and b, case-insensitive; capped at 100. */
-int util_edit_distance(const char *a, const char *b);
-/* The candidate closest to word if it is close enough to be a plausible misspelling, else NULL. */
-const char *util_suggest(const char *word, const char *const *candidates, size_t n);
 
 #endif

@@ -52,29 +52,12 @@ static const char *const section_order[][2] = {
 };
 enum { N_SECTIONS = sizeof section_order / sizeof *section_order };
 
-static void describe_value(const graph_value *x, char *buf, size_t size)
-{
-    size_t o = (size_t)snprintf(buf, size, "%s[", tensor_dtype_name(x->dtype));
-    for (int d = 0; d < x->rank && o < size; d++) {
-        if (x->dim_param[d])
-            o += (size_t)snprintf(buf + o, size - o, "%s%s", d ? "," : "", x->dim_param[d]);
-        else if (x->dims[d] >= 0)
-            o += (size_t)snprintf(buf + o, size - o, "%s%lld", d ? "," : "", (long long)x->dims[d]);
-        else
-            o += (size_t)snprintf(buf + o, size - o, "%s?", d ? "," : "");
-    }
-    if (x->rank < 0 && o < size)
-        o += (size_t)snprintf(buf + o, size - o, "?");
-    if (o < size)
-        snprintf(buf + o, size - o, "]");
-}
-
 static json_t *io_list(const graph *g, const int *idx, int n)
 {
     json_t *a = json_array();
     for (int i = 0; i < n; i++) {
         char d[256];
-        describe_value(&g->values[idx[i]], d, sizeof d);
+        graph_value_type_text(&g->values[idx[i]], d, sizeof d);
         json_t *o = json_object();
         json_object_set_new(o, "name", json_string(g->values[idx[i]].name));
         json_object_set_new(o, "type", json_string(d));
@@ -117,7 +100,7 @@ static void check_exported(const graph *g, json_t *rep)
             continue;
         char desc[256], fix[1024] = "", code[768] = "";
         int n_code = 0;
-        describe_value(x, desc, sizeof desc);
+        graph_value_type_text(x, desc, sizeof desc);
         snprintf(msg, sizeof msg, "%s '%s' is %s: dim %d is %s", in ? "input" : "output", x->name, desc, d,
                  x->dim_param[d] ? "symbolic" : "unknown");
         for (int k = d; in && k < x->rank; k++) {

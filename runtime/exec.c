@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "op.h"
 
 /* Pooled buffers are larger than asked for and outlive the values they held. Under AddressSanitizer the
@@ -59,14 +60,6 @@ struct exec {
     void *obs_user;
 };
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort(); /* out of memory is not an input error */
-    return p;
-}
-
 /* ---- buffer pool ------------------------------------------------------------------------------ */
 
 /* A buffer of at least n bytes: the smallest free one that is not wastefully large, else a new one. */
@@ -109,9 +102,7 @@ static void pool_put(exec *x, void *p, size_t cap)
     x->live_bytes -= cap;
     if (x->n_pool == x->cap_pool) {
         x->cap_pool = x->cap_pool ? 2 * x->cap_pool : 16;
-        x->pool = realloc(x->pool, (size_t)x->cap_pool * sizeof *x->pool);
-        if (!x->pool)
-            abort();
+        x->pool = mem_grow(x->pool, (size_t)x->cap_pool, sizeof *x->pool);
     }
     x->pool[x->n_pool++] = (pool_buf){p, cap};
 }
@@ -141,8 +132,6 @@ static tensor *pooled_tensor(exec *x, tensor_dtype dt, int rank, const int64_t *
         bytes *= (size_t)dims[i];
     }
     tensor *t = tensor_view(dt, rank, dims, NULL);
-    if (!t)
-        abort();
     *cap = 0;
     if (bytes && !(t->data = pool_get(x, bytes, cap))) {
         free(t);
@@ -205,13 +194,13 @@ static int compile(exec *x, const graph *g, qrc_err *e)
         return err_set(e, "graph '%s' changed since its last graph_reindex; reindex before running", g->name);
     int nv = g->n_values;
     x->g = g;
-    x->steps = xcalloc((size_t)g->n_nodes, sizeof *x->steps);
-    x->last_use = xcalloc((size_t)nv, sizeof *x->last_use);
-    x->outer = xcalloc((size_t)nv, sizeof *x->outer);
-    x->override = xcalloc((size_t)nv, sizeof *x->override);
-    x->slot = xcalloc((size_t)nv, sizeof *x->slot);
-    x->kind = xcalloc((size_t)nv, sizeof *x->kind);
-    x->cap = xcalloc((size_t)nv, sizeof *x->cap);
+    x->steps = mem_zalloc((size_t)g->n_nodes, sizeof *x->steps);
+    x->last_use = mem_zalloc((size_t)nv, sizeof *x->last_use);
+    x->outer = mem_zalloc((size_t)nv, sizeof *x->outer);
+    x->override = mem_zalloc((size_t)nv, sizeof *x->override);
+    x->slot = mem_zalloc((size_t)nv, sizeof *x->slot);
+    x->kind = mem_zalloc((size_t)nv, sizeof *x->kind);
+    x->cap = mem_zalloc((size_t)nv, sizeof *x->cap);
     for (int v = 0; v < nv; v++) {
         x->last_use[v] = -1;
         x->outer[v] = -1;
@@ -247,10 +236,10 @@ static int compile(exec *x, const graph *g, qrc_err *e)
     x->n_steps = g->n_nodes;
     for (int i = 0; i < g->n_outputs; i++)
         x->last_use[g->outputs[i]] = LIVE_FOREVER;
-    x->ins = xcalloc((size_t)x->max_in, sizeof *x->ins);
-    x->outs = xcalloc((size_t)x->max_out, sizeof *x->outs);
-    x->out_cap = xcalloc((size_t)x->max_out, sizeof *x->out_cap);
-    x->out_pooled = xcalloc((size_t)x->max_out, sizeof *x->out_pooled);
+    x->ins = mem_zalloc((size_t)x->max_in, sizeof *x->ins);
+    x->outs = mem_zalloc((size_t)x->max_out, sizeof *x->outs);
+    x->out_cap = mem_zalloc((size_t)x->max_out, sizeof *x->out_cap);
+    x->out_pooled = mem_zalloc((size_t)x->max_out, sizeof *x->out_pooled);
     for (int v = 0; v < nv; v++) {
         if (!graph_value_is_outer(g, v) || (x->last_use[v] < 0 && !g->values[v].is_output))
             continue;
@@ -267,7 +256,7 @@ static int compile(exec *x, const graph *g, qrc_err *e)
 
 static exec *exec_alloc_struct(int threads)
 {
-    exec *x = xcalloc(1, sizeof *x);
+    exec *x = mem_zalloc(1, sizeof *x);
     x->threads = threads > 0 ? threads : 2;
     return x;
 }

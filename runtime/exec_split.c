@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "graph.h"
 
 /* Ops whose output image i depends only on input image i (given the per-node conditions below). */
@@ -120,13 +121,8 @@ int exec_run_split(exec *x, int n_inputs, const char *const *names, const tensor
     if (sub < 1 || sub >= batch)
         return exec_run(x, n_inputs, names, inputs, outs, e);
     int no = g->n_outputs, rc = -1;
-    const tensor **views = calloc((size_t)n_inputs, sizeof *views);
-    tensor **part = calloc((size_t)no, sizeof *part);
-    if (!views || !part) {
-        free(views);
-        free(part);
-        return err_set(e, "out of memory");
-    }
+    const tensor **views = mem_zalloc((size_t)n_inputs, sizeof *views);
+    tensor **part = mem_zalloc((size_t)no, sizeof *part);
     for (int i = 0; i < no; i++)
         outs[i] = NULL;
     for (int64_t b0 = 0; b0 < batch; b0 += sub) {
@@ -138,10 +134,6 @@ int exec_run_split(exec *x, int n_inputs, const char *const *names, const tensor
             dims[0] = nb;
             views[i] = tensor_view(inputs[i]->dtype, inputs[i]->rank, dims,
                                    (char *)inputs[i]->data + (size_t)b0 * img);
-            if (!views[i]) {
-                err_set(e, "out of memory");
-                goto fail;
-            }
         }
         int run = exec_run(x, n_inputs, names, views, part, e);
         for (int i = 0; i < n_inputs; i++) {

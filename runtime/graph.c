@@ -1,9 +1,11 @@
 /* graph.c — the graph IR: values, nodes, the name index and graph_reindex. */
 #include "graph.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "onnx.pb-c.h"
 
 /* Open-addressing hash from value name to index. `slots` hold index + 1 (0 = empty). The index is
@@ -14,16 +16,6 @@ struct graph_index {
     int n_indexed;     /* values 0 .. n_indexed-1 are in the table */
     bool stale;
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        /* out of memory is not an input error (see arena.h): stop like the arena does */
-        abort();
-    }
-    return q;
-}
 
 static uint64_t hash_name(const char *s)
 {
@@ -55,9 +47,7 @@ static struct graph_index *index_sync(const graph *g)
     if (ix->stale || need > ix->cap) {
         free(ix->slots);
         ix->cap = need;
-        ix->slots = calloc((size_t)need, sizeof *ix->slots);
-        if (!ix->slots)
-            abort();
+        ix->slots = mem_zalloc((size_t)need, sizeof *ix->slots);
         ix->n_indexed = 0;
         ix->stale = false;
     }
@@ -68,12 +58,8 @@ static struct graph_index *index_sync(const graph *g)
 
 graph *graph_new(void)
 {
-    graph *g = calloc(1, sizeof *g);
-    if (!g)
-        abort();
-    g->index = calloc(1, sizeof *g->index);
-    if (!g->index)
-        abort();
+    graph *g = mem_zalloc(1, sizeof *g);
+    g->index = mem_zalloc(1, sizeof *g->index);
     g->name = graph_strdup(g, "");
     return g;
 }
@@ -147,7 +133,7 @@ static int value_append(graph *g, const char *name)
 {
     if (g->n_values == g->cap_values) {
         g->cap_values = g->cap_values ? 2 * g->cap_values : 16;
-        g->values = xrealloc(g->values, (size_t)g->cap_values * sizeof *g->values);
+        g->values = mem_grow(g->values, (size_t)g->cap_values, sizeof *g->values);
     }
     graph_value *v = &g->values[g->n_values];
     memset(v, 0, sizeof *v);
@@ -177,6 +163,24 @@ int graph_value_new(graph *g, const char *hint)
         if (graph_find_value(g, cand) < 0)
             return value_append(g, cand);
     }
+}
+
+const char *graph_value_type_text(const graph_value *v, char *buf, size_t size)
+{
+    size_t o = (size_t)snprintf(buf, size, "%s[", tensor_dtype_name(v->dtype));
+    for (int d = 0; d < v->rank && o < size; d++) {
+        if (v->dim_param[d])
+            o += (size_t)snprintf(buf + o, size - o, "%s%s", d ? "," : "", v->dim_param[d]);
+        else if (v->dims[d] >= 0)
+            o += (size_t)snprintf(buf + o, size - o, "%s%lld", d ? "," : "", (long long)v->dims[d]);
+        else
+            o += (size_t)snprintf(buf + o, size - o, "%s?", d ? "," : "");
+    }
+    if (v->rank < 0 && o < size)
+        o += (size_t)snprintf(buf + o, size - o, "?");
+    if (o < size)
+        snprintf(buf + o, size - o, "]");
+    return buf;
 }
 
 int graph_value_rename(graph *g, int v, const char *name, qrc_err *e)
@@ -216,7 +220,7 @@ int graph_node_add(graph *g, const char *op_type, const char *name, int n_in, co
 {
     if (g->n_nodes == g->cap_nodes) {
         g->cap_nodes = g->cap_nodes ? 2 * g->cap_nodes : 16;
-        g->nodes = xrealloc(g->nodes, (size_t)g->cap_nodes * sizeof *g->nodes);
+        g->nodes = mem_grow(g->nodes, (size_t)g->cap_nodes, sizeof *g->nodes);
     }
     graph_node *n = &g->nodes[g->n_nodes];
     memset(n, 0, sizeof *n);
@@ -246,7 +250,7 @@ void graph_node_set_io(graph *g, int n, int n_in, const int *in, int n_out, cons
 static void set_list(int **dst, int *n_dst, int n, const int *idx)
 {
     free(*dst);
-    *dst = n > 0 ? xrealloc(NULL, (size_t)n * sizeof **dst) : NULL;
+    *dst = n > 0 ? mem_grow(NULL, (size_t)n, sizeof **dst) : NULL;
     if (n > 0)
         memcpy(*dst, idx, (size_t)n * sizeof **dst);
     *n_dst = n > 0 ? n : 0;
@@ -460,7 +464,7 @@ static int reindex_subgraphs(graph *g, int ni, qrc_err *e)
             for (int c = 0; c < node->n_captures; c++)
                 seen |= node->captures[c] == ov;
             if (!seen) {
-                node->captures = xrealloc(node->captures, (size_t)(node->n_captures + 1) * sizeof *node->captures);
+                node->captures = mem_grow(node->captures, (size_t)(node->n_captures + 1), sizeof *node->captures);
                 node->captures[node->n_captures++] = ov;
             }
         }
@@ -518,9 +522,7 @@ int graph_reindex(graph *g, qrc_err *e)
         }
     }
     /* inputs resolve, consumer counts, in-degrees */
-    int *indeg = calloc((size_t)g->n_nodes + 1, sizeof *indeg);
-    if (!indeg)
-        abort();
+    int *indeg = mem_zalloc((size_t)g->n_nodes + 1, sizeof *indeg);
     for (int n = 0; n < g->n_nodes; n++) {
         const graph_node *node = &g->nodes[n];
         for (int k = 0; k < node->n_in + node->n_captures; k++) {
@@ -555,7 +557,7 @@ int graph_reindex(graph *g, qrc_err *e)
     for (int v = 0; v < g->n_values; v++) {
         graph_value *x = &g->values[v];
         free(x->consumers);
-        x->consumers = x->n_consumers ? xrealloc(NULL, (size_t)x->n_consumers * sizeof *x->consumers) : NULL;
+        x->consumers = x->n_consumers ? mem_grow(NULL, (size_t)x->n_consumers, sizeof *x->consumers) : NULL;
         x->n_consumers = 0;
     }
     for (int n = 0; n < g->n_nodes; n++) {
@@ -568,8 +570,8 @@ int graph_reindex(graph *g, qrc_err *e)
     }
     /* Kahn's algorithm, earliest node first among the ready ones */
     free(g->order);
-    g->order = xrealloc(NULL, ((size_t)g->n_nodes + 1) * sizeof *g->order);
-    heap h = {xrealloc(NULL, ((size_t)g->n_nodes + 1) * sizeof(int)), 0};
+    g->order = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *g->order);
+    heap h = {mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof(int)), 0};
     for (int n = 0; n < g->n_nodes; n++)
         if (!indeg[n])
             heap_push(&h, n);
@@ -669,7 +671,7 @@ static graph *clone_into(const graph *g, graph *parent, qrc_err *e)
         if (s->init && !(x->init = tensor_clone(s->init, e)))
             goto fail;
         if (s->n_consumers) {
-            x->consumers = xrealloc(NULL, (size_t)s->n_consumers * sizeof *x->consumers);
+            x->consumers = mem_grow(NULL, (size_t)s->n_consumers, sizeof *x->consumers);
             memcpy(x->consumers, s->consumers, (size_t)s->n_consumers * sizeof *x->consumers);
             x->n_consumers = s->n_consumers;
         }
@@ -683,7 +685,7 @@ static graph *clone_into(const graph *g, graph *parent, qrc_err *e)
         x->doc_string = graph_strdup(d, s->doc_string);
         x->dead = s->dead;
         if (s->n_captures) {
-            x->captures = xrealloc(NULL, (size_t)s->n_captures * sizeof *x->captures);
+            x->captures = mem_grow(NULL, (size_t)s->n_captures, sizeof *x->captures);
             memcpy(x->captures, s->captures, (size_t)s->n_captures * sizeof *x->captures);
             x->n_captures = s->n_captures;
         }
@@ -699,7 +701,7 @@ static graph *clone_into(const graph *g, graph *parent, qrc_err *e)
     set_list(&d->inputs, &d->n_inputs, g->n_inputs, g->inputs);
     set_list(&d->outputs, &d->n_outputs, g->n_outputs, g->outputs);
     if (g->order) {
-        d->order = xrealloc(NULL, ((size_t)g->n_nodes + 1) * sizeof *d->order);
+        d->order = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *d->order);
         memcpy(d->order, g->order, (size_t)g->n_order * sizeof *d->order);
         d->n_order = g->n_order;
     }
@@ -714,8 +716,10 @@ static graph *clone_into(const graph *g, graph *parent, qrc_err *e)
     if (g->model_proto) {
         size_t n = onnx__model_proto__get_packed_size(g->model_proto);
         uint8_t *buf = malloc(n ? n : 1);
-        if (!buf)
-            abort();
+        if (!buf) {
+            err_set(e, "graph clone: out of memory copying the model's metadata (%zu bytes)", n);
+            goto fail;
+        }
         onnx__model_proto__pack(g->model_proto, buf);
         d->model_proto = onnx__model_proto__unpack(NULL, n, buf);
         free(buf);

@@ -147,6 +147,9 @@ graph *graph_clone(const graph *g, qrc_err *e);
 
 /* n zeroed bytes owned by g's arena (for node input/output arrays and the like). */
 void *graph_alloc(graph *g, size_t n);
+/* Writes v's type as messages show it, "float32[N,3,?]" ("[?]" when the rank is unknown), into buf;
+ * returns buf (truncated to size). */
+const char *graph_value_type_text(const graph_value *v, char *buf, size_t size);
 /* Renames value v (the new name must not be in use); returns 0, or -1 with e filled. */
 int graph_value_rename(graph *g, int v, const char *name, qrc_err *e);
 /* Replaces node n's inputs and/or outputs (pass n_in / n_out < 0 to leave that side unchanged). */

@@ -5,27 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "op.h"
-
-static const char *describe(const graph_value *v, char *buf, size_t n)
-{
-    if (v->rank < 0) {
-        snprintf(buf, n, "%s[?]", tensor_dtype_name(v->dtype));
-        return buf;
-    }
-    size_t k = (size_t)snprintf(buf, n, "%s[", tensor_dtype_name(v->dtype));
-    for (int i = 0; i < v->rank && k < n; i++) {
-        if (v->dim_param[i])
-            k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? "," : "", v->dim_param[i]);
-        else if (v->dims[i] >= 0)
-            k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? "," : "", (long long)v->dims[i]);
-        else
-            k += (size_t)snprintf(buf + k, n - k, "%s?", i ? "," : "");
-    }
-    if (k < n)
-        snprintf(buf + k, n - k, "]");
-    return buf;
-}
 
 /* Merges the inferred description *got with what was declared before (*was), in place. */
 static int merge(const graph_node *n, graph_value *got, const graph_value *was, qrc_err *e)
@@ -33,7 +14,7 @@ static int merge(const graph_node *n, graph_value *got, const graph_value *was, 
     char a[160], b[160];
     if (was->dtype != DT_UNDEFINED && got->dtype != DT_UNDEFINED && was->dtype != got->dtype)
         return err_set(e, "node '%s' (%s): output '%s' is inferred as %s but declared %s", n->name, n->op_type,
-                       got->name, describe(got, a, sizeof a), describe(was, b, sizeof b));
+                       got->name, graph_value_type_text(got, a, sizeof a), graph_value_type_text(was, b, sizeof b));
     if (got->dtype == DT_UNDEFINED)
         got->dtype = was->dtype;
     if (was->rank < 0)
@@ -46,11 +27,11 @@ static int merge(const graph_node *n, graph_value *got, const graph_value *was, 
     }
     if (got->rank != was->rank)
         return err_set(e, "node '%s' (%s): output '%s' is inferred as %s but declared %s", n->name, n->op_type,
-                       got->name, describe(got, a, sizeof a), describe(was, b, sizeof b));
+                       got->name, graph_value_type_text(got, a, sizeof a), graph_value_type_text(was, b, sizeof b));
     for (int d = 0; d < got->rank; d++) {
         if (got->dims[d] >= 0 && was->dims[d] >= 0 && got->dims[d] != was->dims[d])
             return err_set(e, "node '%s' (%s): output '%s' is inferred as %s but declared %s", n->name, n->op_type,
-                           got->name, describe(got, a, sizeof a), describe(was, b, sizeof b));
+                           got->name, graph_value_type_text(got, a, sizeof a), graph_value_type_text(was, b, sizeof b));
         if (got->dims[d] < 0) {
             got->dims[d] = was->dims[d];
             if (!got->dim_param[d])
@@ -155,9 +136,7 @@ static void collect(tree *t, graph *g)
 
 static graph_value *snapshot(const graph *g)
 {
-    graph_value *s = malloc(((size_t)g->n_values + 1) * sizeof *s);
-    if (!s)
-        abort();
+    graph_value *s = mem_grow(NULL, (size_t)g->n_values + 1, sizeof *s);
     memcpy(s, g->values, (size_t)g->n_values * sizeof *s);
     return s;
 }

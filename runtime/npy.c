@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/file.h"
+#include "base/mem.h"
 #include "onnx.h"
 
 static const struct {
@@ -68,7 +70,7 @@ int npy_parse_header(const void *buf, size_t n, tensor_dtype *dtype, int *rank, 
         return err_set(e, "bad .npy header: header length %zu runs past the end of the file", hlen);
     char *h = malloc(hlen + 1);
     if (!h)
-        return err_set(e, "out of memory");
+        return err_set(e, "out of memory for a %zu-byte .npy header", hlen);
     memcpy(h, b + start, hlen);
     h[hlen] = 0;
     int rc = 0;
@@ -198,7 +200,7 @@ static int read_header(FILE *f, const char *path, tensor_dtype *dt, int *rank, i
         hlen = (size_t)st.st_size < (64u << 20) ? (size_t)st.st_size : (64u << 20);
     unsigned char *buf = malloc(hlen ? hlen : 1);
     if (!buf)
-        return err_set(e, "out of memory");
+        return err_set(e, "out of memory for a %zu-byte .npy header", hlen);
     rewind(f);
     size_t n = fread(buf, 1, hlen, f);
     int rc = npy_parse_header(buf, n, dt, rank, dims, off, e);
@@ -211,7 +213,7 @@ static int read_header(FILE *f, const char *path, tensor_dtype *dt, int *rank, i
 int npy_read(const char *path, tensor **out, qrc_err *e)
 {
     *out = NULL;
-    FILE *f = onnx_open_regular(path, e);
+    FILE *f = file_open_regular(path, e);
     if (!f)
         return -1;
     tensor_dtype dt;
@@ -262,7 +264,7 @@ int npy_write(const char *path, const tensor *t, qrc_err *e)
     size_t nb = tensor_nbytes(t);
     unsigned char *buf = malloc(total + nb);
     if (!buf)
-        return err_set(e, "%s: out of memory", path);
+        return err_set(e, "%s: out of memory for %zu bytes", path, total + nb);
     memcpy(buf, "\x93NUMPY\x01\x00", 8);
     buf[8] = (unsigned char)(hlen & 255);
     buf[9] = (unsigned char)(hlen >> 8);
@@ -271,7 +273,7 @@ int npy_write(const char *path, const tensor *t, qrc_err *e)
     buf[total - 1] = '\n';
     if (nb)
         memcpy(buf + total, t->data, nb);
-    int rc = onnx_write_file_atomic(path, buf, total + nb, e);
+    int rc = file_write_atomic(path, buf, total + nb, e);
     free(buf);
     return rc;
 }
@@ -279,14 +281,10 @@ int npy_write(const char *path, const tensor *t, qrc_err *e)
 int npy_open(const char *path, npy_reader **out, qrc_err *e)
 {
     *out = NULL;
-    FILE *f = onnx_open_regular(path, e);
+    FILE *f = file_open_regular(path, e);
     if (!f)
         return -1;
-    npy_reader *r = calloc(1, sizeof *r);
-    if (!r) {
-        fclose(f);
-        return err_set(e, "out of memory");
-    }
+    npy_reader *r = mem_zalloc(1, sizeof *r);
     if (read_header(f, path, &r->dtype, &r->rank, r->dims, &r->data_offset, e)) {
         fclose(f);
         free(r);
@@ -301,7 +299,7 @@ int npy_open(const char *path, npy_reader **out, qrc_err *e)
     for (int i = 1; i < r->rank; i++)
         r->row_bytes *= (size_t)r->dims[i];
     r->file = f;
-    r->path = strdup(path);
+    r->path = mem_strdup(path);
     *out = r;
     return 0;
 }

@@ -45,13 +45,9 @@ int onnx_tensor_read(const char *path, tensor **out, char **name, qrc_err *e);
 /* Module path from a scoped node name ("/layer1/layer1.0/conv1/Conv" -> "layer1.0.conv1"), allocated in
  * g's arena; NULL for unscoped names ("/Relu_3", "Conv_12"). */
 char *onnx_module_from_name(graph *g, const char *node_name);
-
-/* Reads a whole file into a malloc'd buffer (shared by the model and tensor readers). */
-int onnx_read_file(const char *path, void **buf, size_t *n, qrc_err *e);
-/* Opens path for reading if it is a regular file; a FIFO, device or directory is refused without
- * blocking on it. Returns NULL with e filled (naming path) otherwise. */
-FILE *onnx_open_regular(const char *path, qrc_err *e);
-/* Writes n bytes to path through a temp file in the same directory and a rename. */
-int onnx_write_file_atomic(const char *path, const void *buf, size_t n, qrc_err *e);
+/* Module path of the first n bytes of a scope ("/layer2/layer2.0/down/down.0" -> "layer2.0.down.0":
+ * segments joined by dots, a segment that extends the previous one with ".x" replacing it), allocated
+ * in a; "" when there is no segment. */
+char *onnx_module_from_scope(arena *a, const char *scope, size_t n);
 
 #endif

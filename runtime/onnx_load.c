@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
+#include "base/mem.h"
 #include "onnx.h"
 #include "onnx_internal.h"
 
@@ -24,35 +26,42 @@ static const char *or_empty(const char *s)
     return s ? s : "";
 }
 
+char *onnx_module_from_scope(arena *a, const char *scope, size_t n)
+{
+    char *path = arena_alloc(a, n + 1);
+    size_t plen = 0, base = 0, prev_len = 0;
+    const char *prev = NULL, *end = scope + n;
+    for (const char *p = scope; p < end;) {
+        if (*p == '/') {
+            p++;
+            continue;
+        }
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        size_t len = (size_t)((slash ? slash : end) - p);
+        /* a container's child repeats the container's segment ("layers" then "layers.0"): the child's
+         * segment replaces it instead of extending the path */
+        if (prev && len > prev_len && !strncmp(p, prev, prev_len) && p[prev_len] == '.')
+            plen = base;
+        base = plen;
+        if (plen)
+            path[plen++] = '.';
+        memcpy(path + plen, p, len);
+        plen += len;
+        path[plen] = 0;
+        prev = p;
+        prev_len = len;
+        p += len;
+    }
+    return path;
+}
+
 char *onnx_module_from_name(graph *g, const char *node_name)
 {
     if (!node_name || node_name[0] != '/')
         return NULL;
     const char *last = strrchr(node_name, '/');
-    size_t cap = (size_t)(last - node_name) + 1, plen = 0, base = 0;
-    char *path = arena_alloc(&g->strings, cap + 1);
-    const char *prev = NULL;
-    size_t prev_len = 0;
-    for (const char *p = node_name + 1; p <= last;) {
-        const char *slash = strchr(p, '/');
-        size_t len = (size_t)(slash - p);
-        if (len) {
-            /* a container's child repeats the container's segment ("layers" then "layers.0"): the
-             * child's segment replaces it instead of extending the path */
-            if (prev && len > prev_len && !strncmp(p, prev, prev_len) && p[prev_len] == '.')
-                plen = base;
-            base = plen;
-            if (plen)
-                path[plen++] = '.';
-            memcpy(path + plen, p, len);
-            plen += len;
-            path[plen] = 0;
-            prev = p;
-            prev_len = len;
-        }
-        p = slash + 1;
-    }
-    return plen ? path : NULL;
+    char *path = onnx_module_from_scope(&g->strings, node_name, (size_t)(last - node_name));
+    return path[0] ? path : NULL;
 }
 
 /* Applies a ValueInfoProto's element type and shape to value v. */
@@ -156,12 +165,7 @@ static int load_node(graph *g, const Onnx__NodeProto *np, size_t index, const lo
     const char *name = or_empty(np->name);
     if (!np->op_type || !*np->op_type)
         return err_set(e, "node %zu ('%s'): no op_type", index, name);
-    int *in = malloc((np->n_input + 1) * sizeof *in), *out = malloc((np->n_output + 1) * sizeof *out);
-    if (!in || !out) {
-        free(in);
-        free(out);
-        return err_set(e, "out of memory");
-    }
+    int *in = mem_grow(NULL, np->n_input + 1, sizeof *in), *out = mem_grow(NULL, np->n_output + 1, sizeof *out);
     for (size_t i = 0; i < np->n_input; i++)
         in[i] = np->input[i] && *np->input[i] ? graph_value_get(g, np->input[i]) : -1;
     for (size_t i = 0; i < np->n_output; i++)
@@ -185,9 +189,7 @@ static int add_unique(int **list, int *n, int v)
     for (int i = 0; i < *n; i++)
         if ((*list)[i] == v)
             return -1;
-    int *grown = realloc(*list, (size_t)(*n + 1) * sizeof **list);
-    if (!grown)
-        abort();
+    int *grown = mem_grow(*list, (size_t)*n + 1, sizeof **list);
     *list = grown;
     (*list)[(*n)++] = v;
     return 0;
@@ -360,23 +362,19 @@ int onnx_load(const char *path, graph **out, qrc_err *e)
 {
     *out = NULL;
     /* map the file rather than copy it: the decoded message already holds a copy of every byte */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);   /* a FIFO is refused below, not waited on */
-    if (fd < 0)
-        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = file_open_regular(path, e);
+    if (!f)
+        return -1;
     struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return err_set(e, "%s: not a regular file", path);
-    }
-    size_t n = (size_t)st.st_size;
-    void *map = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-    close(fd);
+    size_t n = fstat(fileno(f), &st) == 0 ? (size_t)st.st_size : 0;
+    void *map = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fileno(f), 0) : MAP_FAILED;
+    fclose(f);
     void *buf = NULL;
-    if (map == MAP_FAILED && onnx_read_file(path, &buf, &n, e))
+    if (map == MAP_FAILED && file_read(path, FILE_NO_LIMIT, &buf, &n, e))
         return -1;
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
-    int rc = dir ? onnx_load_mem(map != MAP_FAILED ? map : buf, n, dir, out, e) : err_set(e, "out of memory");
+    char *dir = slash ? mem_strndup(path, (size_t)(slash - path) + (slash == path)) : mem_strdup(".");
+    int rc = onnx_load_mem(map != MAP_FAILED ? map : buf, n, dir, out, e);
     if (map != MAP_FAILED)
         munmap(map, n);
     free(buf);

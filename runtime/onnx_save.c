@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "onnx.h"
 #include "onnx_internal.h"
 
@@ -252,7 +253,7 @@ int onnx_save(const graph *g, const char *path, qrc_err *e)
     size_t n;
     if (onnx_save_mem(g, &buf, &n, e))
         return err_wrap(e, "%s", path);
-    int rc = onnx_write_file_atomic(path, buf, n, e);
+    int rc = file_write_atomic(path, buf, n, e);
     free(buf);
     return rc;
 }

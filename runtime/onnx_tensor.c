@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include "base/checked.h"
+#include "base/file.h"
+#include "base/mem.h"
 #include "onnx.h"
 #include "onnx_internal.h"
 
@@ -76,11 +78,9 @@ static int read_external(const Onnx__TensorProto *tp, const char *base_dir, tens
         return err_set(e, "tensor '%s': external data length %lld does not match the shape (%zu bytes)", tname(tp),
                        length, want);
     size_t plen = strlen(base_dir) + strlen(loc) + 2;
-    char *path = malloc(plen);
-    if (!path)
-        return err_set(e, "out of memory");
+    char *path = mem_alloc(plen);
     snprintf(path, plen, "%s/%s", base_dir, loc);
-    FILE *f = onnx_open_regular(path, e);   /* a FIFO planted as the data file is refused, not waited on */
+    FILE *f = file_open_regular(path, e);   /* a FIFO planted as the data file is refused, not waited on */
     if (!f) {
         err_wrap(e, "tensor '%s': external data", tname(tp));
         free(path);
@@ -278,12 +278,7 @@ int onnx_tensor_decode(const void *buf, size_t n, tensor **out, char **name, qrc
         return err_set(e, "not a valid serialized TensorProto (%zu bytes)", n);
     int rc = onnx_tensor_from_proto(tp, NULL, out, e);
     if (!rc && name) {
-        *name = strdup(tp->name ? tp->name : "");
-        if (!*name) {
-            tensor_free(*out);
-            *out = NULL;
-            rc = err_set(e, "out of memory");
-        }
+        *name = mem_strdup(tp->name ? tp->name : "");
     }
     onnx__tensor_proto__free_unpacked(tp, NULL);
     return rc;
@@ -293,7 +288,7 @@ int onnx_tensor_read(const char *path, tensor **out, char **name, qrc_err *e)
 {
     void *buf;
     size_t n;
-    if (onnx_read_file(path, &buf, &n, e))
+    if (file_read(path, FILE_NO_LIMIT, &buf, &n, e))
         return -1;
     int rc = onnx_tensor_decode(buf, n, out, name, e);
     free(buf);

@@ -20,6 +20,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/select.h"
 #include "graph.h"
 #include "pass_list.h"
 #include "tensor.h"
@@ -32,22 +33,6 @@ typedef struct pass_concrete {
     const char *origin;        /* where it was asked for (a recipe location), or NULL: an error about it
                                   carries this origin (err.h) */
 } pass_concrete;
-
-/* How a module selector matches module names. */
-/* Every kind matches a module when it matches the module's name or one of its parents' names, so
- * excluding "layer1" excludes layer1.0.conv1 too. */
-typedef enum pass_sel_kind {
-    PASS_SEL_NAME = 0,         /* the name as written; one holding * ? [ is matched as a glob */
-    PASS_SEL_GLOB,             /* fnmatch over the whole name; '*' crosses dots */
-    PASS_SEL_REGEX,            /* POSIX extended regex matched against the whole name (anchored ^(...)$) */
-    PASS_SEL_EXACT,            /* the name as written, never a glob */
-} pass_sel_kind;
-
-typedef struct pass_selector {
-    pass_sel_kind kind;
-    const char *text;
-    const char *origin;        /* where it was written (a recipe location), or NULL, as pass_concrete's */
-} pass_selector;
 
 /* A named example input for the jit methods (run through the graph to resolve control flow). */
 typedef struct pass_example {
@@ -63,8 +48,9 @@ typedef struct pass_opts {
     int n_start;
     const char *const *end;            /* strip: tensors where it ends (NULL: graph outputs) */
     int n_end;
-    const pass_selector *exclude;      /* exclude: module selectors */
+    const select_spec *exclude;        /* exclude: module selectors (each matches a module or its parents) */
     int n_exclude;
+    const char *const *exclude_origins; /* exclude: where each selector was written, or NULL */
     const char *const *exclude_ops;    /* exclude: op types, or unit kinds such as "LayerNorm", "GELU" */
     int n_exclude_ops;
     const char *const *exclude_op_origins; /* exclude: where each op class was written, or NULL */

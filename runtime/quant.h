@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "base/err.h"
+#include "base/select.h"
 #include "graph.h"
 
 enum {
@@ -95,10 +96,6 @@ int quant_fake_quant_axis(const quant_encoding *encs, int n_encs, const float *x
 /* Integer codes of n values in AIMET's unsigned convention: q - offset in [0, 2^bw - 1] (what an ONNX
  * uint zero-point representation stores; subtract 2^(bw-1) for a signed one). Integer encodings only. */
 void quant_quantize_codes(const quant_encoding *enc, const float *x, int32_t *q, size_t n);
-
-/* IEEE half conversions, round to nearest even; overflow gives infinity, NaN stays NaN. */
-uint16_t quant_float_to_half(float f);
-float quant_half_to_float(uint16_t h);
 
 /* ---- Statistics (observers) -------------------------------------------------------------------------
  *
@@ -217,9 +214,9 @@ const quant_config_op *quant_config_op_find(const quant_config *c, const char *o
  * names (bits 0 / QUANT_UNSET = says nothing); what it leaves open comes from the last QUANT_SEL_DEFAULT
  * rule, then from the quantsim config (op_type, params, defaults), then from built-in defaults
  * (8-bit asymmetric activations, 8-bit symmetric per-tensor weights, biases in float). Module names are
- * the node's module path (or its node name when it has none). Regexes are POSIX extended and must match
- * the whole name; globs are fnmatch patterns where '*' also crosses dots; a prefix matches the module
- * itself and everything below it ("layer1" matches "layer1" and "layer1.0.conv1", not "layer10"). */
+ * the node's module path (or its node name when it has none), matched whole by base/select.h's
+ * select_name: exact, glob, regex, or prefix (the module itself and everything below it: "layer1"
+ * matches "layer1" and "layer1.0.conv1", not "layer10"). */
 
 typedef enum quant_selector {
     QUANT_SEL_DEFAULT = 0,     /* matches every op */
@@ -227,18 +224,6 @@ typedef enum quant_selector {
     QUANT_SEL_OP = 2,          /* op type equal to one of the patterns' texts */
     QUANT_SEL_SENSITIVITY = 3, /* among the top_fraction most sensitive quantizable ops */
 } quant_selector;
-
-typedef enum quant_match {
-    QUANT_MATCH_EXACT = 0,
-    QUANT_MATCH_GLOB = 1,
-    QUANT_MATCH_REGEX = 2,
-    QUANT_MATCH_PREFIX = 3,
-} quant_match;
-
-typedef struct quant_pattern {
-    quant_match match;
-    const char *text;
-} quant_pattern;
 
 /* Bits: 4..16 integer; with kind QUANT_FLOAT, 16 simulates float16 and 32 leaves the tensor in float. */
 typedef struct quant_side_rule {
@@ -254,7 +239,7 @@ typedef struct quant_side_rule {
 typedef struct quant_rule {
     const char *label;         /* how listings name the rule, e.g. "resnet.q:14: module \"layer1.*\"" */
     quant_selector select;
-    const quant_pattern *patterns;
+    const select_spec *patterns;  /* module selectors (select_name on the whole module), or op types (exact) */
     int n_patterns;
     double top_fraction;       /* QUANT_SEL_SENSITIVITY: in (0, 1] */
     quant_side_rule act, weight;

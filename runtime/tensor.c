@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/checked.h"
+#include "base/mem.h"
 
 static const struct {
     const char *name;
@@ -60,11 +61,7 @@ tensor *tensor_new(tensor_dtype dt, int rank, const int64_t *dims, qrc_err *e)
 {
     if (check_shape(dt, rank, dims, e))
         return NULL;
-    tensor *t = calloc(1, sizeof *t);
-    if (!t) {
-        err_set(e, "out of memory");
-        return NULL;
-    }
+    tensor *t = mem_zalloc(1, sizeof *t);
     t->dtype = dt;
     t->rank = rank;
     if (rank)
@@ -86,9 +83,7 @@ tensor *tensor_new(tensor_dtype dt, int rank, const int64_t *dims, qrc_err *e)
 
 tensor *tensor_view(tensor_dtype dt, int rank, const int64_t *dims, void *data)
 {
-    tensor *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
+    tensor *t = mem_zalloc(1, sizeof *t);
     t->dtype = dt;
     t->rank = rank;
     if (rank)

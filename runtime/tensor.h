@@ -52,10 +52,10 @@ int64_t tensor_numel(const tensor *t);
 /* Number of bytes of the buffer. */
 size_t tensor_nbytes(const tensor *t);
 
-/* Allocates a zeroed tensor; fails (fills e) on a negative dim, rank > TENSOR_MAX_RANK,
+/* Allocates a zeroed tensor; fails (fills e) on a negative dim, rank > TENSOR_MAX_RANK, no memory for the data,
  * an unsupported dtype or a size over 16 GiB. */
 tensor *tensor_new(tensor_dtype dt, int rank, const int64_t *dims, qrc_err *e);
-/* A header over borrowed data. */
+/* A header over borrowed data; never NULL (the header follows base/mem.h's out-of-memory policy). */
 tensor *tensor_view(tensor_dtype dt, int rank, const int64_t *dims, void *data);
 /* Deep copy. */
 tensor *tensor_clone(const tensor *t, qrc_err *e);

@@ -38,22 +38,16 @@ static int rules_from_plan(const Qrc__Plan *plan, build_config *c)
 {
     c->n_rules = (int)plan->n_qconfig;
     c->rules = arena_alloc(&c->a, sizeof *c->rules * (plan->n_qconfig + 1));
-    static const quant_match matches[] = {
-        [QRC__SELECTOR_KIND__EXACT] = QUANT_MATCH_EXACT,
-        [QRC__SELECTOR_KIND__GLOB] = QUANT_MATCH_GLOB,
-        [QRC__SELECTOR_KIND__REGEX] = QUANT_MATCH_REGEX,
-        [QRC__SELECTOR_KIND__PREFIX] = QUANT_MATCH_PREFIX,
-    };
     for (size_t i = 0; i < plan->n_qconfig; i++) {
         const Qrc__QConfigRule *q = plan->qconfig[i];
         quant_rule *r = &c->rules[i];
         r->label = arena_printf(&c->a, "%s: %s", q->loc, plan_rule_kind_name(q->kind));
         size_t np = q->n_modules + q->n_ops;
-        quant_pattern *pats = arena_alloc(&c->a, sizeof *pats * (np + 1));
+        select_spec *pats = arena_alloc(&c->a, sizeof *pats * (np + 1));
         for (size_t k = 0; k < q->n_modules; k++)
-            pats[k] = (quant_pattern){matches[q->modules[k]->kind], q->modules[k]->pattern};
+            pats[k] = (select_spec){plan_select_kind(q->modules[k]->kind), q->modules[k]->pattern};
         for (size_t k = 0; k < q->n_ops; k++)
-            pats[q->n_modules + k] = (quant_pattern){QUANT_MATCH_EXACT, q->ops[k]->op_type};
+            pats[q->n_modules + k] = (select_spec){SELECT_EXACT, q->ops[k]->op_type};
         r->patterns = pats;
         r->n_patterns = (int)np;
         switch (q->kind) {

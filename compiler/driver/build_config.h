@@ -5,7 +5,7 @@
  * wire format. This header is the one place that maps the first onto the second, so `qrc build`,
  * `qrc check --recipe` and later commands agree on what a recipe means: config_prepare.c does the
  * prepare section (pass options per pass), build_config.c the quantsim side (rules, data, schemes).
- * A recipe location the plan recorded travels with the option it belongs to (pass_selector.origin,
+ * A recipe location the plan recorded travels with the option it belongs to (pass_opts.exclude_origins,
  * pass_concrete.origin) or is set as the error's origin here, so a runtime error points back into the
  * recipe without parsing messages.
  *

@@ -8,17 +8,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/mem.h"
 #include "driver/build.h"
 #include "opset.h"
 
 export_quantizer *build_quantizers(const build *b, int *n, qrc_err *e)
 {
     *n = quant_sim_count(b->sim);
-    export_quantizer *q = calloc((size_t)*n + 1, sizeof *q);
-    if (!q) {
-        err_set(e, "out of memory");
-        return NULL;
-    }
+    export_quantizer *q = mem_zalloc((size_t)*n + 1, sizeof *q);
     for (int i = 0; i < *n; i++) {
         const quant_quantizer *s = quant_sim_get(b->sim, i);
         q[i] = (export_quantizer){s->tensor, s->role == QUANT_ROLE_WEIGHT || s->role == QUANT_ROLE_BIAS, s->axis,
@@ -223,9 +220,7 @@ int build_export(build *b, qrc_err *e)
         return -1;
     export_metric metrics[8];
     int n_metrics = 0;
-    export_metric *layers = calloc((size_t)b->ev.n_layers + 1, sizeof *layers);
-    if (!layers)
-        return err_set(e, "out of memory");
+    export_metric *layers = mem_zalloc((size_t)b->ev.n_layers + 1, sizeof *layers);
     if (b->evaluated) {
         const quant_eval *ev = &b->ev;
         metrics[n_metrics++] = (export_metric){"samples", (double)ev->samples};

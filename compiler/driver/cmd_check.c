@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
+#include "base/mem.h"
 #include "check.h"
 #include "compile.h"
 #include "npy.h"
@@ -45,7 +47,7 @@ typedef struct args {
     pass_concrete concrete[MAX_ARGS];
     tensor *owned[MAX_ARGS * 2];
     int n_owned;
-    pass_selector sel[MAX_ARGS];
+    select_spec sel[MAX_ARGS];
     const char *ops[MAX_ARGS], *start[MAX_ARGS], *end[MAX_ARGS];
     const char *ex_names[MAX_ARGS];
     const tensor *ex_values[MAX_ARGS];
@@ -157,9 +159,9 @@ static int parse(args *a, int argc, char **argv)
         else if (!strcmp(o, "--concrete"))
             a->concrete_text[a->n_concrete_text++] = v;
         else if (!strcmp(o, "--exclude"))
-            a->sel[p->n_exclude++] = (pass_selector){PASS_SEL_NAME, v, NULL};
+            a->sel[p->n_exclude++] = (select_spec){.kind = select_kind_of(v), .text = v};
         else if (!strcmp(o, "--exclude-re"))
-            a->sel[p->n_exclude++] = (pass_selector){PASS_SEL_REGEX, v, NULL};
+            a->sel[p->n_exclude++] = (select_spec){.kind = SELECT_REGEX, .text = v};
         else if (!strcmp(o, "--exclude-op"))
             a->ops[p->n_exclude_ops++] = v;
         else if (!strcmp(o, "--start"))
@@ -199,9 +201,7 @@ static int resolve(args *a, const graph *g, qrc_err *e)
         const char *eq = strchr(t, '=');
         if (!eq || eq == t)
             return err_set(e, "--concrete %s: expected NAME=VALUE", t);
-        char *name = strndup(t, (size_t)(eq - t));
-        if (!name)
-            return err_set(e, "out of memory");
+        char *name = mem_strndup(t, (size_t)(eq - t));
         pass_concrete *c = &a->concrete[p->n_concrete++];
         c->name = name;
         int v = graph_find_value(g, name);
@@ -237,7 +237,7 @@ static int resolve(args *a, const graph *g, qrc_err *e)
                 return rc ? err_wrap(e, "--example") : err_set(e, "--example %s: the file has no rows", eq + 1);
         }
         a->owned[a->n_owned++] = rows;
-        a->ex_names[i] = strndup(t, (size_t)(eq - t));
+        a->ex_names[i] = mem_strndup(t, (size_t)(eq - t));
         a->ex_values[i] = rows;
     }
     if (a->example.n) {
@@ -324,7 +324,7 @@ int cmd_check(int argc, char **argv)
             js = nl;
             memcpy(js + n, "\n", 2);
         }
-        if (!nl || onnx_write_file_atomic(a.json, js, n + 1, &e) != 0) {
+        if (!nl || file_write_atomic(a.json, js, n + 1, &e) != 0) {
             fprintf(stderr, "qrc check: %s: %s\n", a.json, nl ? e.msg : "out of memory");
             status = 3;
         }

@@ -1,9 +1,8 @@
 /* cmd_fmt.c — `qrc fmt [--check | --write] RECIPE.q...`: print, check or rewrite recipes in canonical form. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "base/file.h"
 #include "driver/commands.h"
 #include "compile.h"
 #include "front/fmt.h"
@@ -15,23 +14,6 @@ static int usage(void)
                     "  --write rewrites files in place\n",
             QRC_EXIT_UNFORMATTED);
     return QRC_EXIT_USAGE;
-}
-
-static int write_atomically(const char *path, const char *text)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return -1;
-    size_t n = strlen(text);
-    bool ok = fwrite(text, 1, n, f) == n;
-    ok &= fclose(f) == 0;
-    if (!ok || rename(tmp, path)) {
-        remove(tmp);
-        return -1;
-    }
-    return 0;
 }
 
 int cmd_fmt(int argc, char **argv)
@@ -65,8 +47,9 @@ int cmd_fmt(int argc, char **argv)
                     status = QRC_EXIT_UNFORMATTED;
             }
         } else if (write) {
-            if (strcmp(text, original) && write_atomically(argv[i], text)) {
-                fprintf(stderr, "qrc: error: cannot write '%s': %s\n", argv[i], strerror(errno));
+            qrc_err e;
+            if (strcmp(text, original) && file_write_atomic(argv[i], text, strlen(text), &e)) {
+                fprintf(stderr, "qrc: error: %s\n", e.msg);
                 status = QRC_EXIT_RUNTIME;
             }
         } else {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "driver/commands.h"
 #include "compile.h"
 
@@ -32,9 +33,10 @@ static int print(const Qrc__Plan *p, bool json)
 static bool is_plan_file(const char *path)
 {
     char head[8];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
+    FILE *f;
+    const char *why;
+    if (file_open(path, &f, &why) != FILE_OK)
+        return false; /* read as a recipe, which reports why it cannot be read */
     bool yes = fread(head, 1, 8, f) == 8 && !memcmp(head, PLAN_FILE_MAGIC, 8);
     fclose(f);
     return yes;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/mem.h"
 #include "exec.h"
 #include "ops/nn_ops.h"
 #include "npy.h"
@@ -68,7 +69,7 @@ static int parse_args(int argc, char **argv, run_args *a)
             if (!v || a->n_in == RUN_MAX_ARGS)
                 return fprintf(stderr, "qrc run: --input needs name=file.npy\n"), -1;
             const char *eq = strchr(v, '=');
-            a->in_names[a->n_in] = eq ? strndup(v, (size_t)(eq - v)) : NULL;
+            a->in_names[a->n_in] = eq ? mem_strndup(v, (size_t)(eq - v)) : NULL;
             a->in_files[a->n_in++] = eq ? eq + 1 : v;
             i++;
         } else if (!strcmp(k, "--output")) {
@@ -121,9 +122,7 @@ static int cmp_double(const void *a, const void *b)
 static char *output_path(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 6;
-    char *p = malloc(n);
-    if (!p)
-        return NULL;
+    char *p = mem_alloc(n);
     int k = snprintf(p, n, "%s/", dir);
     for (const char *s = name; *s; s++)
         p[k++] = (*s == '/' || *s == '\\' || *s == ':' || (unsigned char)*s < 32) ? '_' : *s;
@@ -146,7 +145,7 @@ static int write_outputs(const run_args *a, const graph *g, tensor **outs)
         }
         for (int i = 0; i < g->n_outputs; i++) {
             char *p = output_path(a->out_dir, g->values[g->outputs[i]].name);
-            int rc = p ? npy_write(p, outs[i], &e) : err_set(&e, "out of memory");
+            int rc = npy_write(p, outs[i], &e);
             free(p);
             if (rc) {
                 fprintf(stderr, "qrc run: %s\n", e.msg);
@@ -193,7 +192,7 @@ static int run_model(run_args *a)
                 rc = RUN_USAGE;
                 goto done;
             }
-            a->in_names[i] = strdup(g->values[g->inputs[0]].name);
+            a->in_names[i] = mem_strdup(g->values[g->inputs[0]].name);
         }
         if (npy_read(a->in_files[i], &ins[i], &e)) {
             fprintf(stderr, "qrc run: input '%s': %s\n", a->in_names[i], e.msg);

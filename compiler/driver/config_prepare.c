@@ -156,18 +156,6 @@ static int load_examples(prepare_plan *p, const Qrc__Plan *plan, qrc_err *e)
     return 0;
 }
 
-static pass_sel_kind sel_kind(Qrc__SelectorKind k)
-{
-    switch (k) {
-    case QRC__SELECTOR_KIND__GLOB:
-        return PASS_SEL_GLOB;
-    case QRC__SELECTOR_KIND__REGEX:
-        return PASS_SEL_REGEX;
-    default: /* EXACT and PREFIX: a module covers what is under it either way */
-        return PASS_SEL_EXACT;
-    }
-}
-
 /* A one-element array of s in p's arena, or NULL for no s. */
 static const char *const *one(prepare_plan *p, const char *s)
 {
@@ -196,13 +184,15 @@ int prepare_plan_init(prepare_plan *p, const Qrc__Plan *plan, const graph *g, qr
     p->opts.passes = passes;
     p->opts.n_passes = (int)pr->n_rewrites;
     /* exclusions, each with the recipe location it came from */
-    pass_selector *sel = arena_alloc(&p->a, (pr->n_exclude_modules + 1) * sizeof *sel);
+    select_spec *sel = arena_alloc(&p->a, (pr->n_exclude_modules + 1) * sizeof *sel);
+    const char **sel_origins = arena_alloc(&p->a, (pr->n_exclude_modules + 1) * sizeof *sel_origins);
     for (size_t i = 0; i < pr->n_exclude_modules; i++) {
-        sel[i].kind = sel_kind(pr->exclude_modules[i]->kind);
+        sel[i].kind = plan_select_kind(pr->exclude_modules[i]->kind);
         sel[i].text = arena_strdup(&p->a, pr->exclude_modules[i]->pattern);
-        sel[i].origin = arena_strdup(&p->a, pr->exclude_modules[i]->loc);
+        sel_origins[i] = arena_strdup(&p->a, pr->exclude_modules[i]->loc);
     }
     o->exclude = sel;
+    o->exclude_origins = sel_origins;
     o->n_exclude = (int)pr->n_exclude_modules;
     const char **ops = arena_alloc(&p->a, (pr->n_exclude_ops + 1) * sizeof *ops);
     const char **op_origins = arena_alloc(&p->a, (pr->n_exclude_ops + 1) * sizeof *op_origins);

@@ -2,76 +2,30 @@
 #include "front/sema.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "base/file.h"
+#include "base/suggest.h"
 #include "front/parse.h"
 #include "front/sema_int.h"
 #include "util.h"
 
 enum { MAX_IMPORT_DEPTH = 32, MAX_RECIPE_BYTES = 16 << 20 };
 
-/* What kind of file st is, for refusing anything but a regular file. */
-static const char *not_regular(const struct stat *st)
-{
-    return S_ISDIR(st->st_mode) ? "it is a directory" : S_ISFIFO(st->st_mode) ? "it is a FIFO, not a regular file"
-         : S_ISSOCK(st->st_mode) ? "it is a socket, not a regular file" : "it is a device, not a regular file";
-}
-
 ast_source *sema_read_source(arena *a, const char *path, ast_loc import_loc, const char **why)
 {
-    /* Non-blocking, so that opening a FIFO nobody writes to returns at once; it is refused below. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st)) {
-        *why = strerror(errno);
-        if (fd >= 0)
-            close(fd);
+    void *buf;
+    size_t len;
+    file_fault ff = file_load(path, MAX_RECIPE_BYTES, &buf, &len, why);
+    if (ff == FILE_TOO_LARGE)
+        *why = "larger than 16 MiB";
+    else if (ff == FILE_NO_MEMORY)
+        *why = strerror(ENOMEM);
+    if (ff != FILE_OK)
         return NULL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        *why = not_regular(&st);
-        close(fd);
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        *why = strerror(errno);
-        close(fd);
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf)
-            break;
-        if (len + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0 || len > MAX_RECIPE_BYTES)
-            break;
-    }
-    int failed = ferror(f) || !buf || len > MAX_RECIPE_BYTES;
-    fclose(f);
-    if (failed) {
-        free(buf);
-        *why = len > MAX_RECIPE_BYTES ? "larger than 16 MiB" : strerror(EIO);
-        return NULL;
-    }
     ast_source *src = arena_alloc(a, sizeof *src);
     src->path = arena_strdup(a, path);
     char *text = arena_alloc(a, len + 1);
@@ -176,7 +130,7 @@ static void apply_stmt(sema *s, const ast_stmt *st, bool *past_imports)
     if (i == N_SECTIONS) {
         s->unknown_sections = true;
         diag *d = diag_error(s->d, kw->loc, "unknown section '%s'", kw->text);
-        const char *guess = util_suggest(kw->text, names, N_SECTIONS);
+        const char *guess = suggest_closest(kw->text, names, N_SECTIONS);
         if (guess)
             diag_hint(s->d, d, "did you mean '%s'?", guess);
         else

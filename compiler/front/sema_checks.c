@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "base/quote.h"
+#include "base/suggest.h"
 #include "front/sema_int.h"
 #include "util.h"
 
@@ -46,7 +47,7 @@ static void check_data_names(sema *s, Qrc__InputData ***list, size_t n, ast_loc 
             continue;
         diag *d = diag_error(s->d, sema_get_loc(s, data[i]), "%s data for '%s', which is not a declared input",
                              what, data[i]->name);
-        const char *guess = util_suggest(data[i]->name, names, r->n_inputs);
+        const char *guess = suggest_closest(data[i]->name, names, r->n_inputs);
         if (guess) {
             char q[256];
             diag_hint(s->d, d, "did you mean %s?", quote_in_text(q, sizeof q, guess));

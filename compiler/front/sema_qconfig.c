@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "front/sema_int.h"
 #include "util.h"
 
@@ -156,7 +157,7 @@ static bool parse_setting(sema *s, const ast_atom *first, bool is_weight, qsetti
                                            : diag_error(s->d, a->loc, "expected a dtype, symmetry, granularity or "
                                                                       "scheme, not %s", sema_describe(s, a));
             const char *guess = a->kind == ATOM_NAME
-                                    ? util_suggest(a->text, setting_words, sizeof setting_words / sizeof *setting_words)
+                                    ? suggest_closest(a->text, setting_words, sizeof setting_words / sizeof *setting_words)
                                     : NULL;
             if (guess)
                 diag_hint(s->d, d, "did you mean '%s'?", guess);

@@ -1,11 +1,12 @@
 /* sema_values.c — checking the values of statements: counts, types, ranges, names, selectors. */
-#include <regex.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "front/onnx_ops.h"
 #include "pass.h"
 #include "base/quote.h"
+#include "base/select.h"
 #include "front/sema_int.h"
 #include "util.h"
 
@@ -210,7 +211,7 @@ int sema_choice(sema *s, const ast_atom *a, const char *what, const char *const 
         d = diag_error(s->d, a->loc, "unknown %s '%s'", what, a->text);
     else
         d = diag_error(s->d, a->loc, "expected a %s, not %s", what, sema_describe(s, a));
-    const char *guess = a->kind == ATOM_NAME || a->kind == ATOM_STRING ? util_suggest(a->text, names, n) : NULL;
+    const char *guess = a->kind == ATOM_NAME || a->kind == ATOM_STRING ? suggest_closest(a->text, names, n) : NULL;
     if (guess)
         diag_hint(s->d, d, "did you mean '%s'?", guess);
     else
@@ -240,11 +241,6 @@ static bool glob_ok(const char *p)
     return true;
 }
 
-static bool has_glob_chars(const char *p)
-{
-    return strpbrk(p, "*?[") != NULL;
-}
-
 Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n)
 {
     const ast_atom *a = atoms;
@@ -271,16 +267,13 @@ Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n)
     if (a->kind == ATOM_REGEX) {
         sel->kind = QRC__SELECTOR_KIND__REGEX;
         sel->pattern = (char *)a->text;
-        regex_t re;
-        char *anchored = arena_printf(s->a, "^(%s)$", a->text);
-        int rc = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
-        if (rc) {
-            char msg[128];
-            regerror(rc, &re, msg, sizeof msg);
-            diag_error(s->d, a->loc, "invalid regex: %s", msg);
+        select_matcher compiled;
+        qrc_err e;
+        if (select_compile(&compiled, (select_spec){.kind = SELECT_REGEX, .text = a->text}, &e)) {
+            diag_error(s->d, a->loc, "invalid regex: %s", e.msg);
             return NULL;
         }
-        regfree(&re);
+        select_free(&compiled);
         return sel;
     }
     if (a->kind != ATOM_STRING) {
@@ -296,7 +289,7 @@ Qrc__Selector *sema_selector(sema *s, const ast_atom *atoms, int n)
         return NULL;
     }
     sel->pattern = (char *)a->text;
-    sel->kind = has_glob_chars(a->text) ? QRC__SELECTOR_KIND__GLOB : QRC__SELECTOR_KIND__EXACT;
+    sel->kind = select_kind_of(a->text) == SELECT_GLOB ? QRC__SELECTOR_KIND__GLOB : QRC__SELECTOR_KIND__EXACT;
     if (sel->kind == QRC__SELECTOR_KIND__GLOB && !glob_ok(a->text)) {
         diag_error(s->d, a->loc, "invalid glob: unterminated '['");
         return NULL;
@@ -312,7 +305,7 @@ Qrc__OpTypeRef *sema_op_type(sema *s, const ast_atom *a, bool units)
     }
     if (a->kind == ATOM_NAME && !onnx_op_known(a->text) && !(units && pass_is_unit_kind(a->text))) {
         diag *d = diag_error(s->d, a->loc, "unknown ONNX op type '%s'", a->text);
-        const char *guess = util_suggest(a->text, onnx_op_types, onnx_op_types_count);
+        const char *guess = suggest_closest(a->text, onnx_op_types, onnx_op_types_count);
         char q[256];
         if (guess)
             diag_hint(s->d, d, "did you mean '%s'?", guess);
@@ -349,7 +342,7 @@ void sema_apply_keys(sema *s, const char *section, const ast_stmt *body, const s
             i++;
         if (i == n) {
             diag *d = diag_error(s->d, kw->loc, "unknown key '%s' in '%s'", kw->text, section);
-            const char *guess = util_suggest(kw->text, names, n < 32 ? n : 32);
+            const char *guess = suggest_closest(kw->text, names, n < 32 ? n : 32);
             if (guess)
                 diag_hint(s->d, d, "did you mean '%s'?", guess);
             else

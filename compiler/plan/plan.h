@@ -9,6 +9,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/select.h"
 #include "plan.pb-c.h"
 #include "prepare.h"
 #include "quant.h"
@@ -49,6 +50,8 @@ char *plan_to_json(const Qrc__Plan *plan);
 /* Names of enum values as the recipe spells them (for printing). */
 const char *plan_method_name(Qrc__PrepareMethod m);
 const char *plan_selector_kind_name(Qrc__SelectorKind k);
+/* The runtime's selector kind for a plan's (SELECT_KIND_COUNT_ for a value the plan format lacks). */
+select_kind plan_select_kind(Qrc__SelectorKind k);
 const char *plan_dtype_name(Qrc__DType d);
 const char *plan_symmetry_name(Qrc__Symmetry s);
 const char *plan_granularity_name(Qrc__Granularity g);

@@ -8,11 +8,20 @@ const char *plan_method_name(Qrc__PrepareMethod m)
     return prepare_method_name(plan_prepare_method(m));
 }
 
+select_kind plan_select_kind(Qrc__SelectorKind k)
+{
+    static const select_kind t[] = {
+        [QRC__SELECTOR_KIND__EXACT] = SELECT_EXACT, [QRC__SELECTOR_KIND__GLOB] = SELECT_GLOB,
+        [QRC__SELECTOR_KIND__REGEX] = SELECT_REGEX, [QRC__SELECTOR_KIND__PREFIX] = SELECT_PREFIX,
+    };
+    _Static_assert(sizeof t / sizeof *t == SELECT_KIND_COUNT_ + 1, "every plan selector kind maps to a select_kind");
+    return (unsigned)k < sizeof t / sizeof *t && k ? t[k] : SELECT_KIND_COUNT_;
+}
+
 const char *plan_selector_kind_name(Qrc__SelectorKind k)
 {
-    static const char *const t[] = {[QRC__SELECTOR_KIND__EXACT] = "exact", [QRC__SELECTOR_KIND__GLOB] = "glob",
-                                    [QRC__SELECTOR_KIND__REGEX] = "regex", [QRC__SELECTOR_KIND__PREFIX] = "prefix"};
-    return NAME_OF(t, k);
+    const char *name = select_kind_name(plan_select_kind(k));
+    return name ? name : "?";
 }
 
 const char *plan_dtype_name(Qrc__DType d)

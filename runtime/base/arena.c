@@ -1,5 +1,7 @@
 #include "base/arena.h"
 
+#include "base/mem.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +21,7 @@ void *arena_alloc(arena *a, size_t n)
     arena_block *b = a->head;
     if (!b || b->size - b->used < n) {
         size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-        b = malloc(sizeof *b + size);
-        if (!b) {
-            fprintf(stderr, "qrc: out of memory (arena block of %zu bytes)\n", size);
-            abort();
-        }
+        b = mem_alloc(sizeof *b + size);
         b->used = 0;
         b->size = size;
         b->next = a->head;

@@ -1,7 +1,7 @@
 /* arena.h — bump allocator for memory that shares one lifetime (an AST, a plan, a graph's strings).
  *
  * Ownership: everything allocated from an arena is freed at once by arena_free; never free() it.
- * Allocation failure aborts the process with a message: out-of-memory is not a recoverable input error. */
+ * A failed allocation exits as mem.h says: out-of-memory is not a recoverable input error. */
 #ifndef QRC_ARENA_H
 #define QRC_ARENA_H
 

@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "base/file.h"
+#include "base/mem.h"
 #include "export.h"
 #include "onnx.h"
 #include "base/sha256.h"
@@ -102,46 +104,9 @@ typedef struct artifact {
 static char *path_of(const export_options *o, const char *suffix)
 {
     size_t n = strlen(o->dir) + strlen(o->prefix) + strlen(suffix) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s%s", o->dir, o->prefix, suffix);
+    char *p = mem_alloc(n);
+    snprintf(p, n, "%s/%s%s", o->dir, o->prefix, suffix);
     return p;
-}
-
-/* Writes a's bytes to a fresh temporary file next to its final path. */
-static int write_tmp(artifact *a, qrc_err *e)
-{
-    size_t len = strlen(a->path);
-    a->tmp = malloc(len + 16);
-    if (!a->tmp)
-        return err_set(e, "out of memory");
-    snprintf(a->tmp, len + 16, "%s.tmp.XXXXXX", a->path);
-    int fd = mkstemp(a->tmp);
-    if (fd < 0) {
-        free(a->tmp);
-        a->tmp = NULL;
-        return err_set(e, "%s: cannot create: %s", a->path, strerror(errno));
-    }
-    const unsigned char *p = a->data;
-    size_t left = a->n;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int err = errno;
-            close(fd);
-            return err_set(e, "%s: write failed: %s", a->path, strerror(err));
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    if (close(fd))
-        return err_set(e, "%s: write failed: %s", a->path, strerror(errno));
-    return 0;
 }
 
 int export_write_all(const graph *g, const export_quantizer *q, int n, const export_options *o, qrc_err *e)
@@ -161,10 +126,8 @@ int export_write_all(const graph *g, const export_quantizer *q, int n, const exp
     int rc = -1;
     graph *qdq = NULL;
     for (int i = 0; i < N_ART; i++)
-        if ((want & (1u << i)) && !(a[i].path = path_of(o, SUFFIX[i]))) {
-            err_set(e, "out of memory");
-            goto done;
-        }
+        if (want & (1u << i))
+            a[i].path = path_of(o, SUFFIX[i]);
     /* The QDQ model and the encodings are built even when not written: they validate the quantizers. */
     if (export_qdq(g, q, n, &o->qdq, &qdq, e) || onnx_save_mem(qdq, &a[0].data, &a[0].n, e)) {
         err_wrap(e, "%s", a[0].path ? a[0].path : "QDQ model");
@@ -200,7 +163,7 @@ int export_write_all(const graph *g, const export_quantizer *q, int n, const exp
         a[3].n = strlen(rep);
     }
     for (int i = 0; i < N_ART; i++)
-        if (a[i].path && write_tmp(&a[i], e))
+        if (a[i].path && file_write_temp(a[i].path, a[i].data, a[i].n, &a[i].tmp, e))
             goto done;
     for (int i = 0; i < N_ART; i++)
         if (a[i].path && rename(a[i].tmp, a[i].path)) {
@@ -227,7 +190,7 @@ int export_sha256_file(const char *path, char hex[65], qrc_err *e)
 {
     void *buf;
     size_t n;
-    if (onnx_read_file(path, &buf, &n, e))
+    if (file_read(path, FILE_NO_LIMIT, &buf, &n, e))
         return -1;
     sha256_hex_of(buf, n, hex);
     free(buf);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
+#include "base/mem.h"
 #include "export.h"
 #include "onnx.h"
 #include "base/sha256.h"
@@ -79,7 +81,7 @@ int export_checkpoint_pack(const graph *g, const export_quantizer *q, int n, con
     }
     if (bad) {
         free(b.p);
-        return err_set(e, "checkpoint: out of memory");
+        return err_set(e, "checkpoint: out of memory for %zu bytes", b.n + model_n);
     }
     *out = b.p;
     *out_n = b.n;
@@ -93,7 +95,7 @@ int export_checkpoint_save(const char *path, const graph *g, const export_quanti
     size_t len;
     if (export_checkpoint_pack(g, q, n, recipe_hash, &data, &len, e))
         return err_wrap(e, "%s", path);
-    int rc = onnx_write_file_atomic(path, data, len, e);
+    int rc = file_write_atomic(path, data, len, e);
     free(data);
     return rc;
 }
@@ -167,7 +169,7 @@ int export_checkpoint_load(const char *path, const char *expect_recipe_hash, gra
     *q = NULL;
     void *data;
     size_t n;
-    if (onnx_read_file(path, &data, &n, e))
+    if (file_read(path, FILE_NO_LIMIT, &data, &n, e))
         return -1;
     int rc = export_checkpoint_unpack(data, n, path, expect_recipe_hash, g, q, e);
     free(data);

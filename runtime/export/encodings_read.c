@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "base/file.h"
+#include "base/mem.h"
 #include "export.h"
 #include "onnx.h"
 
@@ -28,10 +30,7 @@ static export_quantizer *add(reader *R, const char *name, bool is_param, int n_e
     export_quant_set *s = R->set;
     if (s->n == R->cap) {
         int cap = R->cap ? 2 * R->cap : 16;
-        export_quantizer *q = realloc(s->q, (size_t)cap * sizeof *q);
-        if (!q)
-            return NULL;
-        s->q = q;
+        s->q = mem_grow(s->q, (size_t)cap, sizeof *s->q);
         R->cap = cap;
     }
     export_quantizer *x = &s->q[s->n++];
@@ -179,10 +178,6 @@ static int read_061_section(reader *R, json_t *sec, bool is_param)
         }
         int n = (int)json_array_size(list);
         export_quantizer *x = add(R, name, is_param, n);
-        if (!x) {
-            json_decref(list);
-            return err_set(R->e, "out of memory");
-        }
         x->axis = n > 1 ? 0 : -1;
         for (int c = 0; c < n; c++)
             if (read_061_entry(R, name, json_array_get(list, (size_t)c), (quant_encoding *)&x->encs[c])) {
@@ -215,8 +210,6 @@ static int read_100_entry(reader *R, json_t *o, bool is_param)
             return err_set(R->e, "%s: tensor '%s': float encoding of bitwidth %lld (only 16)", R->what, name,
                            (long long)bw);
         export_quantizer *x = add(R, name, is_param, 1);
-        if (!x)
-            return err_set(R->e, "out of memory");
         *(quant_encoding *)x->encs = (quant_encoding){.kind = QUANT_FLOAT, .bitwidth = 16};
         return 0;
     }
@@ -233,8 +226,6 @@ static int read_100_entry(reader *R, json_t *o, bool is_param)
     if (!per_channel && n != 1)
         return err_set(R->e, "%s: tensor '%s': PER_TENSOR encoding with %zu scales", R->what, name, n);
     export_quantizer *x = add(R, name, is_param, (int)n);
-    if (!x)
-        return err_set(R->e, "out of memory");
     x->axis = per_channel ? 0 : -1;
     for (size_t c = 0; c < n; c++) {
         json_t *s = json_array_get(scale, c), *f = json_array_get(offset, c);
@@ -303,12 +294,8 @@ int export_encodings_parse(const char *text, size_t len, const char *what, const
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return err_set(e, "%s:%d:%d: invalid JSON: %s", what, je.line, je.column, je.text);
-    reader R = {what, calloc(1, sizeof(export_quant_set)), 0, e};
+    reader R = {what, mem_zalloc(1, sizeof(export_quant_set)), 0, e};
     int rc = -1;
-    if (!R.set) {
-        err_set(e, "out of memory");
-        goto done;
-    }
     if (!json_is_object(root)) {
         fail(&R, NULL, "the top level is not an object", NULL);
         goto done;
@@ -363,7 +350,7 @@ int export_encodings_read(const char *path, const graph *g, export_quant_set **o
     *out = NULL;
     void *buf;
     size_t n;
-    if (onnx_read_file(path, &buf, &n, e))
+    if (file_read(path, FILE_NO_LIMIT, &buf, &n, e))
         return -1;
     int rc = export_encodings_parse(buf, n, path, g, out, e);
     free(buf);

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "base/file.h"
 #include "export.h"
 #include "onnx.h"
 
@@ -166,7 +167,7 @@ int export_encodings_write(const char *path, const export_quantizer *q, int n, e
     char *text;
     if (export_encodings_dump(q, n, v, scheme, &text, e))
         return err_wrap(e, "%s", path);
-    int rc = onnx_write_file_atomic(path, text, strlen(text), e);
+    int rc = file_write_atomic(path, text, strlen(text), e);
     free(text);
     return rc;
 }

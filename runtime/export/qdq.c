@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/half.h"
 #include "export.h"
 #include "opset.h"
 
@@ -219,7 +220,7 @@ static int float16_pair(qdq *Q, const export_quantizer *x, int v)
         if (!h)
             return -1;
         for (int64_t i = 0; i < tensor_numel(w); i++)
-            ((uint16_t *)h->data)[i] = quant_float_to_half(((float *)w->data)[i]);
+            ((uint16_t *)h->data)[i] = half_from_float(((float *)w->data)[i]);
         int vh = add_init(Q, cat(Q, x->tensor, "_float16"), h);
         tensor_free(g->values[v].init);
         g->values[v].init = NULL;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "export.h"
 
 void export_quant_set_free(export_quant_set *s)
@@ -104,9 +105,7 @@ static int check_unique(const export_quantizer *q, int n, qrc_err *e)
 {
     if (n <= 1)
         return 0;
-    const char **names = malloc((size_t)n * sizeof *names);
-    if (!names)
-        return err_set(e, "out of memory");
+    const char **names = mem_grow(NULL, (size_t)n, sizeof *names);
     for (int i = 0; i < n; i++)
         names[i] = q[i].tensor;
     qsort(names, (size_t)n, sizeof *names, cmp_names);

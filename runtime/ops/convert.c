@@ -5,77 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/half.h"
 #include "ops/kern.h"
-
-float kern_half_to_float(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (man == 0) {
-            bits = sign;
-        } else { /* subnormal: normalise */
-            int e = -1;
-            do {
-                man <<= 1;
-                e++;
-            } while (!(man & 0x400));
-            bits = sign | (uint32_t)(127 - 15 - e) << 23 | (man & 0x3ff) << 13;
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | man << 13;
-    } else {
-        bits = sign | (exp + 127 - 15) << 23 | man << 13;
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-uint16_t kern_float_to_half(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000;
-    int32_t exp = (int32_t)((x >> 23) & 0xff);
-    uint32_t man = x & 0x7fffff;
-    if (exp == 255)
-        return (uint16_t)(sign | 0x7c00 | (man ? 0x200 | (man >> 13) : 0));
-    int32_t e = exp - 127 + 15;
-    if (e >= 31)
-        return (uint16_t)(sign | 0x7c00);
-    if (e <= 0) {
-        if (e < -10)
-            return (uint16_t)sign;
-        man |= 0x800000;
-        int shift = 14 - e;
-        uint32_t half = man >> shift, rem = man & ((1u << shift) - 1), mid = 1u << (shift - 1);
-        if (rem > mid || (rem == mid && (half & 1)))
-            half++;
-        return (uint16_t)(sign | half);
-    }
-    uint32_t h = (uint32_t)e << 10 | man >> 13, rem = man & 0x1fff;
-    if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
-        h++; /* may carry into the exponent, which is the correct rounding */
-    return (uint16_t)(sign | h);
-}
-
-float kern_bf16_to_float(uint16_t h)
-{
-    uint32_t bits = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-uint16_t kern_float_to_bf16(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    if ((x & 0x7fffffff) > 0x7f800000)
-        return (uint16_t)((x >> 16) | 0x40);
-    x += 0x7fff + ((x >> 16) & 1);
-    return (uint16_t)(x >> 16);
-}
 
 bool kern_convertible(tensor_dtype dt)
 {
@@ -186,18 +117,18 @@ int kern_convert(const void *src, tensor_dtype st, void *dst, tensor_dtype dt, i
         void *d = (char *)dst + (size_t)i * des;
         if (st == DT_FLOAT16)
             for (int64_t j = 0; j < m; j++)
-                buf[j] = kern_half_to_float(((const uint16_t *)s)[j]);
+                buf[j] = half_to_float(((const uint16_t *)s)[j]);
         else if (st == DT_BFLOAT16)
             for (int64_t j = 0; j < m; j++)
-                buf[j] = kern_bf16_to_float(((const uint16_t *)s)[j]);
+                buf[j] = half_bf16_to_float(((const uint16_t *)s)[j]);
         else if (convert_plain(s, st, buf, DT_FLOAT, m))
             return -1;
         if (dt == DT_FLOAT16)
             for (int64_t j = 0; j < m; j++)
-                ((uint16_t *)d)[j] = kern_float_to_half(buf[j]);
+                ((uint16_t *)d)[j] = half_from_float(buf[j]);
         else if (dt == DT_BFLOAT16)
             for (int64_t j = 0; j < m; j++)
-                ((uint16_t *)d)[j] = kern_float_to_bf16(buf[j]);
+                ((uint16_t *)d)[j] = half_bf16_from_float(buf[j]);
         else if (convert_plain(buf, DT_FLOAT, d, dt, m))
             return -1;
     }

@@ -78,12 +78,6 @@ int kern_convert(const void *src, tensor_dtype st, void *dst, tensor_dtype dt, i
 /* True when kern_convert handles dt. */
 bool kern_convertible(tensor_dtype dt);
 
-/* IEEE half and bfloat16 conversions (round to nearest even). */
-float kern_half_to_float(uint16_t h);
-uint16_t kern_float_to_half(float f);
-float kern_bf16_to_float(uint16_t h);
-uint16_t kern_float_to_bf16(float f);
-
 /* Threads to split an elementwise job of n elements over: ctx->threads for large jobs, else 1. */
 int kern_par_threads(const op_ctx *ctx, int64_t n);
 

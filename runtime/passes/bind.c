@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "util.h"
 
 #define PASS "bind"
@@ -20,17 +21,9 @@ static void describe_inputs(const graph *g, char *buf, size_t size)
     buf[0] = 0;
     for (int i = 0; i < g->n_inputs && o < size; i++) {
         const graph_value *x = &g->values[g->inputs[i]];
-        o += (size_t)snprintf(buf + o, size - o, "%s%s: %s[", i ? ", " : "", x->name, tensor_dtype_name(x->dtype));
-        for (int d = 0; d < x->rank && o < size; d++) {
-            if (x->dim_param[d])
-                o += (size_t)snprintf(buf + o, size - o, "%s%s", d ? "," : "", x->dim_param[d]);
-            else if (x->dims[d] >= 0)
-                o += (size_t)snprintf(buf + o, size - o, "%s%lld", d ? "," : "", (long long)x->dims[d]);
-            else
-                o += (size_t)snprintf(buf + o, size - o, "%s?", d ? "," : "");
-        }
-        if (o < size)
-            o += (size_t)snprintf(buf + o, size - o, "]");
+        char type[256];
+        o += (size_t)snprintf(buf + o, size - o, "%s%s: %s", i ? ", " : "", x->name,
+                              graph_value_type_text(x, type, sizeof type));
     }
 }
 
@@ -58,11 +51,7 @@ static int bind_input(graph *g, int v, const pass_concrete *c, pass_report *r, q
             return err_set(e, "concrete %s: dim %d of the input is %lld, of the value %lld", c->name, d,
                            (long long)x->dims[d], (long long)copy->dims[d]);
         }
-    int *keep = malloc(((size_t)g->n_inputs + 1) * sizeof *keep), nk = 0;
-    if (!keep) {
-        tensor_free(copy);
-        return err_set(e, "out of memory");
-    }
+    int *keep = mem_grow(NULL, (size_t)g->n_inputs + 1, sizeof *keep), nk = 0;
     for (int i = 0; i < g->n_inputs; i++)
         if (g->inputs[i] != v)
             keep[nk++] = g->inputs[i];

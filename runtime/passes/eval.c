@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "util.h"
 
 int pass_eval(const graph *g, int v, const pass_example *ex, tensor **out, qrc_err *e)
@@ -10,13 +11,9 @@ int pass_eval(const graph *g, int v, const pass_example *ex, tensor **out, qrc_e
     if (g->values[v].init && !g->values[v].is_input)
         return (*out = tensor_clone(g->values[v].init, e)) ? 0 : -1;
     int N = g->n_nodes, V = g->n_values;
-    bool *need = calloc((size_t)N + 1, sizeof *need), *want = calloc((size_t)V + 1, sizeof *want);
-    tensor **val = calloc((size_t)V + 1, sizeof *val);
+    bool *need = mem_zalloc((size_t)N + 1, sizeof *need), *want = mem_zalloc((size_t)V + 1, sizeof *want);
+    tensor **val = mem_zalloc((size_t)V + 1, sizeof *val);
     int rc = -1;
-    if (!need || !want || !val) {
-        err_set(e, "out of memory");
-        goto out;
-    }
     want[v] = true;
     for (int k = N - 1; k >= 0; k--) {
         int n = g->order[k];

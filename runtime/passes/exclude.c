@@ -1,79 +1,22 @@
 /* exclude.c — excluded modules and op classes resolved against the named graph.
  *
- * A module selector matches a node when it matches the node's module or one of that module's parents
- * (so "layer1" and re"layer1" both cover layer1.0.conv1): PASS_SEL_NAME by equality (a name holding
- * * ? [ is a glob), PASS_SEL_GLOB with fnmatch ('*' crosses dots), PASS_SEL_REGEX as a POSIX
- * extended regex that must match the whole name. An op class is an ONNX op type or the kind of a
- * unit the fuse pass recognised ("LayerNorm", "HardSwish", "Conv+Relu"; the standard op of a unit,
- * "LayerNormalization" or "Gelu", also names its decomposed form). Every selector that matches
+ * A module selector (base/select.h) matches a node when it matches the node's module or one of that
+ * module's parents (so "layer1" and re"layer1" both cover layer1.0.conv1). An op class is an ONNX op
+ * type or the kind of a unit the fuse pass recognised ("LayerNorm", "HardSwish", "Conv+Relu"; the
+ * standard op of a unit, "LayerNormalization" or "Gelu", also names its decomposed form). Every selector that matches
  * nothing is an error naming the closest real names: a rename upstream must not silently re-include
  * a layer. */
-#include <fnmatch.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base/mem.h"
 #include "base/quote.h"
+#include "base/suggest.h"
 #include "util.h"
 
 #define PASS "exclude"
-
-typedef struct matcher {
-    const pass_selector *sel;
-    bool glob, regex;
-    regex_t re;
-} matcher;
-
-static int matcher_init(matcher *m, const pass_selector *s, qrc_err *e)
-{
-    memset(m, 0, sizeof *m);
-    m->sel = s;
-    m->glob = s->kind == PASS_SEL_GLOB || (s->kind == PASS_SEL_NAME && strpbrk(s->text, "*?["));
-    if (s->kind == PASS_SEL_REGEX) {
-        size_t n = strlen(s->text) + 5;
-        char *anch = malloc(n);
-        if (!anch)
-            return err_set(e, "exclude: out of memory");
-        snprintf(anch, n, "^(%s)$", s->text);
-        int rc = regcomp(&m->re, anch, REG_EXTENDED | REG_NOSUB);
-        free(anch);
-        if (rc) {
-            char msg[256];
-            regerror(rc, &m->re, msg, sizeof msg);
-            return err_set(e, "exclude: regex \"%s\": %s", s->text, msg);
-        }
-        m->regex = true;
-    }
-    return 0;
-}
-
-static bool match_one(const matcher *m, const char *name)
-{
-    if (m->regex)
-        return regexec(&m->re, name, 0, NULL, 0) == 0;
-    if (m->glob)
-        return fnmatch(m->sel->text, name, 0) == 0;
-    return !strcmp(m->sel->text, name);
-}
-
-/* True when the selector matches module or one of its parents ("a.b.c" -> "a.b", "a"). */
-static bool match_module(const matcher *m, const char *module)
-{
-    if (!module || !module[0])
-        return false;
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", module);
-    for (;;) {
-        if (match_one(m, buf))
-            return true;
-        char *dot = strrchr(buf, '.');
-        if (!dot)
-            return false;
-        *dot = 0;
-    }
-}
 
 /* True when op class `op` names the unit kind `kind`, also by the standard op computing the unit
  * ("LayerNormalization" names "LayerNorm"). */
@@ -83,11 +26,11 @@ static bool unit_named(const char *kind, const char *op)
     return !strcasecmp(kind, op) || (std && !strcmp(op, std));
 }
 
-static const char *sel_text(arena *a, const pass_selector *s)
+static const char *sel_text(arena *a, const select_spec *s)
 {
     char q[512];
-    return s->kind == PASS_SEL_REGEX ? arena_printf(a, "re\"%s\"", s->text)
-                                     : arena_strdup(a, quote_string(q, sizeof q, s->text));
+    return s->kind == SELECT_REGEX ? arena_printf(a, "re\"%s\"", s->text)
+                                   : arena_strdup(a, quote_string(q, sizeof q, s->text));
 }
 
 int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
@@ -97,13 +40,8 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
     if (!o || (!o->n_exclude && !o->n_exclude_ops))
         return 0;
     int N = g->n_nodes;
-    const char **mods = malloc(((size_t)N + 1) * sizeof *mods);
-    const char **ops = malloc(((size_t)N + r->n_groups + 1) * sizeof *ops);
-    if (!mods || !ops) {
-        free(mods);
-        free(ops);
-        return err_set(e, "exclude: out of memory");
-    }
+    const char **mods = mem_grow(NULL, (size_t)N + 1, sizeof *mods);
+    const char **ops = mem_grow(NULL, (size_t)N + (size_t)r->n_groups + 1, sizeof *ops);
     int n_ops = 0;
     for (int n = 0; n < N; n++) {
         mods[n] = g->nodes[n].module ? g->nodes[n].module : "";
@@ -115,16 +53,20 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
     int n_bad = 0;
     const char *origin = NULL; /* of the first selector that matched nothing */
     for (int s = 0; s < o->n_exclude; s++) {
-        matcher m;
-        if (matcher_init(&m, &o->exclude[s], e) != 0) {
+        select_matcher m;
+        if (select_compile(&m, o->exclude[s], e) != 0) {
             free(mods);
             free(ops);
-            return err_origin(e, o->exclude[s].origin);
+            if (o->exclude[s].kind == SELECT_REGEX)
+                err_wrap(e, "exclude: regex \"%s\"", o->exclude[s].text);
+            else
+                err_wrap(e, "exclude");
+            return err_origin(e, o->exclude_origins ? o->exclude_origins[s] : NULL);
         }
         const char *label = sel_text(&r->a, &o->exclude[s]);
         int hits = 0;
         for (int n = 0; n < N; n++) {
-            if (!match_module(&m, mods[n]))
+            if (!select_module(&m, mods[n]))
                 continue;
             pass_node_info *inf = pass_report_node(r, g->nodes[n].name);
             if (!inf->excluded) {
@@ -133,19 +75,18 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
             }
             hits++;
         }
-        if (m.regex)
-            regfree(&m.re);
+        select_free(&m);
         if (hits) {
             pass_note_add(r, PASS_INFO, PASS, "excluded", label, "module selector %s keeps %d ops in float", label, hits);
             continue;
         }
         char sug[400];
-        pass_suggest(o->exclude[s].text, mods, N, true, sug, sizeof sug);
+        suggest_list(o->exclude[s].text, mods, N, true, sug, sizeof sug);
         pass_note_add(r, PASS_ERROR, PASS, "excluded", label,
                       "module selector %s matches no module; closest module names: %s", label, sug);
         snprintf(errs + strlen(errs), sizeof errs - strlen(errs), "%smodule selector %s matches nothing (closest: %s)",
                  n_bad++ ? "; " : "", label, sug);
-        origin = origin ? origin : o->exclude[s].origin;
+        origin = origin || !o->exclude_origins ? origin : o->exclude_origins[s];
     }
     for (int s = 0; s < o->n_exclude_ops; s++) {
         const char *op = o->exclude_ops[s];
@@ -167,7 +108,7 @@ int pass_exclude(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
             continue;
         }
         char sug[400];
-        pass_suggest(op, ops, n_ops, false, sug, sizeof sug);
+        suggest_list(op, ops, n_ops, false, sug, sizeof sug);
         pass_note_add(r, PASS_ERROR, PASS, "excluded", op, "op class %s matches no op in the model; closest op types: %s",
                       op, sug);
         snprintf(errs + strlen(errs), sizeof errs - strlen(errs), "%sop class %s matches nothing (closest: %s)",

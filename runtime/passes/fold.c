@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "util.h"
 
 #define PASS "fold"
@@ -220,9 +221,7 @@ static int fold_node(graph *g, int n, pass_report *r)
 /* Marks nodes whose outputs nobody reads as dead, from the outputs backwards; returns how many. */
 static int remove_dead(graph *g)
 {
-    int *uses = calloc((size_t)g->n_values + 1, sizeof *uses);
-    if (!uses)
-        return 0;
+    int *uses = mem_zalloc((size_t)g->n_values + 1, sizeof *uses);
     for (int n = 0; n < g->n_nodes; n++) {
         const graph_node *nd = &g->nodes[n];
         if (nd->dead)
@@ -290,9 +289,7 @@ static int fold_shape(graph *g, int n)
 /* One sweep in topological order; returns the number of rewrites. */
 static int sweep(graph *g, pass_report *r)
 {
-    sweep_state s = {.alias = malloc(((size_t)g->n_values + 1) * sizeof *s.alias), .n_alias = g->n_values};
-    if (!s.alias)
-        s.n_alias = 0;
+    sweep_state s = {.alias = mem_grow(NULL, (size_t)g->n_values + 1, sizeof *s.alias), .n_alias = g->n_values};
     for (int v = 0; v < s.n_alias; v++)
         s.alias[v] = -1;
     s.subgraphs = any_subgraph(g);

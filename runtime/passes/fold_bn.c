@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "util.h"
 
 #define PASS "fold_bn"
@@ -62,12 +63,8 @@ static int bn_params(const graph *g, const graph_node *bn, bn_affine *a, char *w
         }
     double eps = graph_attr_float(bn, "epsilon", 1e-5f);
     a->c = (int)c;
-    a->s = malloc((size_t)(c + 1) * sizeof *a->s);
-    a->t = malloc((size_t)(c + 1) * sizeof *a->t);
-    if (!a->s || !a->t) {
-        snprintf(why, wn, "out of memory");
-        return -1;
-    }
+    a->s = mem_grow(NULL, (size_t)c + 1, sizeof *a->s);
+    a->t = mem_grow(NULL, (size_t)c + 1, sizeof *a->t);
     const float *gm = p[0]->data, *bt = p[1]->data, *mu = p[2]->data, *var = p[3]->data;
     for (int64_t i = 0; i < c; i++) {
         a->s[i] = gm[i] / sqrt((double)var[i] + eps);
@@ -290,9 +287,7 @@ static int fold_forward(graph *g, int q, int bn, const bn_affine *a, char *why, 
     double alpha = gemm ? graph_attr_float(qn, "alpha", 1.0f) : 1.0;
     double beta = gemm ? graph_attr_float(qn, "beta", 1.0f) : 1.0;
     /* Shift term Σ_c W[o, c]·t[c] from the original weight, then scale the input channels. */
-    double *shift = calloc((size_t)nout + 1, sizeof *shift);
-    if (!shift)
-        return err_set(e, "out of memory");
+    double *shift = mem_zalloc((size_t)nout + 1, sizeof *shift);
     int w2 = own_const(g, wv, e);
     if (w2 < 0) {
         free(shift);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
+#include "base/mem.h"
 #include "util.h"
 
 #define PASS "fuse"
@@ -114,7 +116,12 @@ static int match_chain(fuse_state *st, const chain *ch, int a, int *nodes)
 static int load_chains(const char *path, arena *a, chain **out, int *n_out, qrc_err *e)
 {
     json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
+    void *text;
+    size_t len;
+    if (file_read(path, FILE_NO_LIMIT, &text, &len, e))
+        return err_wrap(e, "fuse");
+    json_t *root = json_loadb(text, len, 0, &je);
+    free(text);
     if (!root)
         return err_set(e, "fuse: %s:%d: %s", path, je.line, je.text);
     json_t *sg = json_object_get(root, "supergroups");
@@ -123,7 +130,7 @@ static int load_chains(const char *path, arena *a, chain **out, int *n_out, qrc_
         return err_set(e, "fuse: %s: \"supergroups\" is not a list", path);
     }
     size_t n = sg ? json_array_size(sg) : 0;
-    chain *cs = calloc(n + 1, sizeof *cs);
+    chain *cs = mem_zalloc(n + 1, sizeof *cs);
     for (size_t i = 0; i < n; i++) {
         json_t *ol = json_object_get(json_array_get(sg, i), "op_list");
         if (!json_is_array(ol) || json_array_size(ol) < 2 || json_array_size(ol) > MAX_CHAIN) {
@@ -170,12 +177,7 @@ int pass_fuse(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         }
         chains = loaded;
     }
-    fuse_state st = {g, r, calloc((size_t)g->n_nodes + 1, sizeof(int))};
-    if (!st.grouped) {
-        free(loaded);
-        arena_free(&names);
-        return err_set(e, "fuse: out of memory");
-    }
+    fuse_state st = {g, r, mem_zalloc((size_t)g->n_nodes + 1, sizeof(int))};
     int made = 0;
     for (int k = 0; k < g->n_nodes; k++)
         made += match_unit(&st, g->order[k]);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "infer.h"
 #include "util.h"
 
@@ -46,13 +47,8 @@ int pass_inline_if(graph *g, int n, bool take_then, qrc_err *e)
     if (b->n_outputs != g->nodes[n].n_out)
         return err_set(e, "node '%s' (If): %s has %d outputs, the node %d", g->nodes[n].name, which, b->n_outputs,
                        g->nodes[n].n_out);
-    int *map = malloc(((size_t)b->n_values + 1) * sizeof *map);
-    bool *produced = calloc((size_t)b->n_values + 1, sizeof *produced);
-    if (!map || !produced) {
-        free(map);
-        free(produced);
-        return err_set(e, "out of memory");
-    }
+    int *map = mem_grow(NULL, (size_t)b->n_values + 1, sizeof *map);
+    bool *produced = mem_zalloc((size_t)b->n_values + 1, sizeof *produced);
     int rc = -1;
     for (int k = 0; k < b->n_nodes; k++)
         for (int o = 0; o < b->nodes[k].n_out; o++)
@@ -62,15 +58,9 @@ int pass_inline_if(graph *g, int n, bool take_then, qrc_err *e)
     for (int v = 0; v < b->n_values; v++)
         map[v] = -1;
     int n_out = g->nodes[n].n_out;
-    int *if_out = malloc(((size_t)n_out + 1) * sizeof *if_out);
-    if (!if_out)
-        goto out;
+    int *if_out = mem_grow(NULL, (size_t)n_out + 1, sizeof *if_out);
     memcpy(if_out, g->nodes[n].out, (size_t)n_out * sizeof *if_out);
-    bool *direct = calloc((size_t)n_out + 1, sizeof *direct);
-    if (!direct) {
-        free(if_out);
-        goto out;
-    }
+    bool *direct = mem_zalloc((size_t)n_out + 1, sizeof *direct);
     for (int i = 0; i < n_out; i++) {
         int bv = b->outputs[i];
         if (bv >= 0 && produced[bv] && map[bv] < 0 && if_out[i] >= 0) {
@@ -85,7 +75,7 @@ int pass_inline_if(graph *g, int n, bool take_then, qrc_err *e)
         if (x->init) {
             tensor *t = tensor_clone(x->init, e);
             if (!t)
-                goto out2;
+                goto out;
             map[v] = pass_new_const(g, x->name, t);
         } else if (produced[v]) {
             map[v] = graph_value_new(g, x->name);
@@ -104,7 +94,7 @@ int pass_inline_if(graph *g, int n, bool take_then, qrc_err *e)
         int ins[64], outs[64];
         if (s->n_in > 64 || s->n_out > 64) {
             err_set(e, "node '%s' (%s): too many inputs to inline", s->name, s->op_type);
-            goto out2;
+            goto out;
         }
         for (int i = 0; i < s->n_in; i++)
             ins[i] = s->in[i] >= 0 ? map[s->in[i]] : -1;
@@ -114,7 +104,7 @@ int pass_inline_if(graph *g, int n, bool take_then, qrc_err *e)
         g->nodes[nn].domain = graph_strdup(g, s->domain);
         for (int a = 0; a < s->n_attrs; a++)
             if (copy_attr(g, nn, &s->attrs[a], e) != 0)
-                goto out2;
+                goto out;
     }
     /* Outputs that are inputs, constants or repeated values of the branch pass through an Identity. */
     for (int i = 0; i < n_out; i++) {
@@ -126,10 +116,9 @@ int pass_inline_if(graph *g, int n, bool take_then, qrc_err *e)
     }
     g->nodes[n].dead = true;
     rc = 0;
-out2:
+out:
     free(if_out);
     free(direct);
-out:
     free(map);
     free(produced);
     return rc;

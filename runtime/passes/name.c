@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "onnx.h"
 #include "util.h"
 
 #define PASS "name"
@@ -86,34 +87,6 @@ static char *canonical(arena *a, node_scope *s, int n, const char *key)
     }
     out[o] = 0;
     return out;
-}
-
-/* Module path from scope segments: "/layer2/layer2.0/down/down.0" -> "layer2.0.down.0". */
-static char *module_path(arena *a, const char *key)
-{
-    size_t L = strlen(key);
-    char *path = arena_alloc(a, L + 1);
-    size_t plen = 0, last_len = 0;
-    const char *last = NULL;
-    const char *p = key;
-    while (*p == '/') {
-        const char *seg = p + 1;
-        const char *end = strchr(seg, '/');
-        size_t len = end ? (size_t)(end - seg) : strlen(seg);
-        if (last && len > last_len && !strncmp(seg, last, last_len) && seg[last_len] == '.') {
-            plen -= last_len; /* "down" then "down.0": the second segment names the child in full */
-        } else if (plen) {
-            path[plen++] = '.';
-        }
-        memcpy(path + plen, seg, len);
-        plen += len;
-        path[plen] = 0;
-        last = seg;
-        last_len = len;
-        p = seg + len;
-    }
-    path[plen] = 0;
-    return path;
 }
 
 /* Module of the parameters (dotted initializer names) node reads, when they agree; else NULL. *scalar
@@ -244,7 +217,7 @@ int pass_name(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
     }
     for (int n = 0; n < N; n++) {
         s[n].canon = canonical(&a, s, N, s[n].key);
-        s[n].path = module_path(&a, s[n].canon);
+        s[n].path = onnx_module_from_scope(&a, s[n].canon, strlen(s[n].canon));
     }
     /* A scope group takes the module its parameters name, when its nodes agree on one. */
     for (int n = 0; n < N; n++) {

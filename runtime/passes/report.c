@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "pass.h"
 
 void pass_report_init(pass_report *r)
@@ -20,7 +21,7 @@ void pass_report_free(pass_report *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Grows an array of `size`-byte elements to hold at least need; aborts like the arena on OOM. */
+/* Grows an array of `size`-byte elements to hold at least need (bookkeeping: mem.h's OOM policy). */
 static void *grow(void *p, int *cap, int need, size_t size)
 {
     if (need <= *cap)
@@ -28,13 +29,8 @@ static void *grow(void *p, int *cap, int need, size_t size)
     int n = *cap ? *cap * 2 : 16;
     while (n < need)
         n *= 2;
-    void *q = realloc(p, (size_t)n * size);
-    if (!q) {
-        fprintf(stderr, "qrc: out of memory (pass report)\n");
-        abort();
-    }
     *cap = n;
-    return q;
+    return mem_grow(p, (size_t)n, size);
 }
 
 void pass_note_add(pass_report *r, pass_level level, const char *pass, const char *kind, const char *node,

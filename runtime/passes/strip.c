@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
+#include "base/suggest.h"
 #include "util.h"
 
 #define PASS "strip"
@@ -53,9 +55,7 @@ static int module_edges(const graph *g, const char *m, bool start, int *out, int
 static int resolve(const graph *g, const char *what, const char *const *names, int n, int **out, qrc_err *e)
 {
     int cap = g->n_values + n + 1, k = 0;
-    *out = malloc((size_t)cap * sizeof **out);
-    if (!*out)
-        return err_set(e, "strip: out of memory");
+    *out = mem_grow(NULL, (size_t)cap, sizeof **out);
     for (int i = 0; i < n; i++) {
         int v = graph_find_value(g, names[i]);
         if (v >= 0) {
@@ -64,18 +64,16 @@ static int resolve(const graph *g, const char *what, const char *const *names, i
         }
         if (module_edges(g, names[i], !strcmp(what, "start"), *out, &k, cap) > 0)
             continue;
-        const char **cands = malloc(((size_t)g->n_values + (size_t)g->n_nodes + 1) * sizeof *cands);
+        const char **cands = mem_grow(NULL, (size_t)g->n_values + (size_t)g->n_nodes + 1, sizeof *cands);
         char sug[512] = "";
-        if (cands) {
-            int nc = 0;
-            for (int v2 = 0; v2 < g->n_values; v2++)
-                cands[nc++] = g->values[v2].name;
-            for (int q = 0; q < g->n_nodes; q++)
-                if (g->nodes[q].module)
-                    cands[nc++] = g->nodes[q].module;
-            pass_suggest(names[i], cands, nc, false, sug, sizeof sug);
-            free(cands);
-        }
+        int nc = 0;
+        for (int v2 = 0; v2 < g->n_values; v2++)
+            cands[nc++] = g->values[v2].name;
+        for (int q = 0; q < g->n_nodes; q++)
+            if (g->nodes[q].module)
+                cands[nc++] = g->nodes[q].module;
+        suggest_list(names[i], cands, nc, false, sug, sizeof sug);
+        free(cands);
         return err_set(e, "strip: the %s '%s' is neither a tensor nor a module of the model; closest names: %s", what,
                        names[i], sug);
     }
@@ -88,30 +86,25 @@ int pass_strip(graph *g, const pass_opts *o, pass_report *r, qrc_err *e)
         return err_wrap(e, "strip");
     int ns = g->n_inputs, ne = g->n_outputs;
     int *sv = NULL, *ev = NULL;
-    bool *fwd = calloc((size_t)g->n_values + 1, sizeof *fwd), *bwd = calloc((size_t)g->n_values + 1, sizeof *bwd);
-    bool *nf = calloc((size_t)g->n_nodes + 1, sizeof *nf), *nb = calloc((size_t)g->n_nodes + 1, sizeof *nb);
+    size_t nv = (size_t)g->n_values + 1, nn = (size_t)g->n_nodes + 1;
+    bool *fwd = mem_zalloc(nv, sizeof *fwd), *bwd = mem_zalloc(nv, sizeof *bwd);
+    bool *nf = mem_zalloc(nn, sizeof *nf), *nb = mem_zalloc(nn, sizeof *nb);
     int rc = -1;
-    if (!fwd || !bwd || !nf || !nb) {
-        err_set(e, "strip: out of memory");
-        goto out;
-    }
     if (o && o->n_start) {
         if ((ns = resolve(g, "start", o->start, o->n_start, &sv, e)) < 0)
             goto out;
-    } else if ((sv = malloc(((size_t)ns + 1) * sizeof *sv))) {
+    } else {
+        sv = mem_grow(NULL, (size_t)ns + 1, sizeof *sv);
         if (ns)
             memcpy(sv, g->inputs, (size_t)ns * sizeof *sv);
     }
     if (o && o->n_end) {
         if ((ne = resolve(g, "end", o->end, o->n_end, &ev, e)) < 0)
             goto out;
-    } else if ((ev = malloc(((size_t)ne + 1) * sizeof *ev))) {
+    } else {
+        ev = mem_grow(NULL, (size_t)ne + 1, sizeof *ev);
         if (ne)
             memcpy(ev, g->outputs, (size_t)ne * sizeof *ev);
-    }
-    if (!sv || !ev) {
-        err_set(e, "strip: out of memory");
-        goto out;
     }
     for (int i = 0; i < ns; i++)
         fwd[sv[i]] = true;

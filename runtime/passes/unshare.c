@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "util.h"
 
 #define PASS "unshare"
@@ -90,9 +91,7 @@ static const char *copy_hint(graph *g, const char *name, const char *mod)
 static int split_params(graph *g, pass_report *r, qrc_err *e)
 {
     int made = 0, nv = g->n_values;
-    int *readers = malloc(((size_t)g->n_nodes + 1) * sizeof *readers);
-    if (!readers)
-        return err_set(e, "unshare: out of memory");
+    int *readers = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *readers);
     for (int v = 0; v < nv; v++) {
         const tensor *t = pass_const(g, v);
         if (!t || t->dtype != DT_FLOAT || tensor_numel(t) < 2 || pass_pinned(g, v))

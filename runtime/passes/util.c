@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "op.h"
-#include "base/quote.h"
 
 const tensor *pass_const(const graph *g, int v)
 {
@@ -192,65 +191,6 @@ int pass_run_node(const graph *g, int n, const tensor *const *in, tensor **out, 
             out[i] = NULL;
         }
     return rc;
-}
-
-int pass_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    int *row = malloc((lb + 1) * sizeof *row);
-    if (!row)
-        return 1 << 20;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int sub = diag + (a[i - 1] != b[j - 1]);
-            int best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
-            row[j] = sub < best ? sub : best;
-            diag = up;
-        }
-    }
-    int d = row[lb];
-    free(row);
-    return d;
-}
-
-void pass_suggest(const char *query, const char *const *cands, int n, bool strings, char *buf, size_t size)
-{
-    int best[3] = {-1, -1, -1}, dist[3] = {0, 0, 0};
-    for (int i = 0; i < n; i++) {
-        bool dup = false;
-        for (int k = 0; k < 3; k++)
-            dup |= best[k] >= 0 && !strcmp(cands[best[k]], cands[i]);
-        if (dup)
-            continue;
-        int d = pass_edit_distance(query, cands[i]);
-        if (strcasestr(cands[i], query) || strcasestr(query, cands[i]))
-            d = d / 4; /* a name containing the query (or inside it) is most likely what was meant */
-        for (int k = 0; k < 3; k++)
-            if (best[k] < 0 || d < dist[k]) {
-                for (int m = 2; m > k; m--) {
-                    best[m] = best[m - 1];
-                    dist[m] = dist[m - 1];
-                }
-                best[k] = i;
-                dist[k] = d;
-                break;
-            }
-    }
-    size_t off = 0;
-    buf[0] = 0;
-    for (int k = 0; k < 3 && best[k] >= 0 && off < size; k++) {
-        char q[512];
-        const char *c = strings ? quote_string(q, sizeof q, cands[best[k]]) : quote_name(q, sizeof q, cands[best[k]]);
-        int w = snprintf(buf + off, size - off, "%s%s", k ? ", " : "", c);
-        if (w < 0)
-            break;
-        off += (size_t)w;
-    }
 }
 
 void pass_lower(const char *s, char *buf, size_t size)

@@ -44,12 +44,6 @@ int pass_infer_shapes(graph *g, qrc_err *e);
  * the nodes v depends on. *out is a new tensor owned by the caller. Fails when an input the value
  * needs is missing from the example or a node on the way has no kernel. */
 int pass_eval(const graph *g, int v, const pass_example *ex, tensor **out, qrc_err *e);
-/* Levenshtein distance between a and b. */
-int pass_edit_distance(const char *a, const char *b);
-/* Writes up to 3 of the n candidates closest to query (by edit distance, much closer when one name
- * contains the other; ties by order) into buf as "a, b, c", each spelled as a recipe takes it
- * (quote.h): always in quotes when strings (module selectors), else bare when a plain name. */
-void pass_suggest(const char *query, const char *const *cands, int n, bool strings, char *buf, size_t size);
 /* Lower-case copy of an op type into buf ("MatMul" -> "matmul"). */
 void pass_lower(const char *s, char *buf, size_t size);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "ptq_internal.h"
 
 /* The rectified sigmoid's stretch (AIMET's and the paper's values) and Adam's settings. */
@@ -50,7 +51,7 @@ static int optimize(ptq_layer *l, const ptq_weight *pw, const ptq_adaround_opts 
            *m2 = calloc(n, sizeof *m2);
     int rc = -1;
     if (!w || !d || !grad || !fl || !v || !m1 || !m2) {
-        err_set(e, "out of memory");
+        err_set(e, "out of memory for a layer of %zu weights (%zu bytes)", n, n * (3 * sizeof *w + 4 * sizeof *fl));
         goto done;
     }
     for (int64_t r = 0; r < l->o; r++) {
@@ -137,9 +138,7 @@ int ptq_adaround(graph *g, const ptq_weight *w, int n, int n_inputs, const char 
                  void *user, int threads, const ptq_adaround_opts *o, ptq_adaround_stats *st, qrc_err *e)
 {
     *st = (ptq_adaround_stats){0};
-    ptq_layer *l = calloc((size_t)n + 1, sizeof *l);
-    if (!l)
-        return err_set(e, "out of memory");
+    ptq_layer *l = mem_zalloc((size_t)n + 1, sizeof *l);
     for (int i = 0; i < n; i++)
         if (w[i].encs[0].kind != QUANT_INT || !ptq_layer_setup(g, w[i].node, w[i].axis, &l[i]))
             st->skipped++;

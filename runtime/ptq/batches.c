@@ -1,19 +1,16 @@
 /* batches.c — the float graph run over a caller's batches, watched by an observer (ptq_internal.h). */
 #include <stdlib.h>
 
+#include "base/mem.h"
 #include "ptq_internal.h"
 
 int ptq_run_batches(const graph *g, exec_observer_fn watch, void *watch_user, int n_inputs, const char *const *names,
                     ptq_batch_fn next, void *user, int threads, int64_t *rows, qrc_err *e)
 {
-    tensor **in = calloc((size_t)n_inputs + 1, sizeof *in), **outs = calloc((size_t)g->n_outputs + 1, sizeof *outs);
+    tensor **in = mem_zalloc((size_t)n_inputs + 1, sizeof *in), **outs = mem_zalloc((size_t)g->n_outputs + 1, sizeof *outs);
     exec *x = NULL;
     int rc = -1;
     *rows = 0;
-    if (!in || !outs) {
-        err_set(e, "out of memory");
-        goto done;
-    }
     if (exec_new(g, threads, &x, e))
         goto done;
     exec_set_observer(x, watch, watch_user);

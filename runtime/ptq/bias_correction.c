@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "ptq_internal.h"
 
 /* Per-channel sums of the input of every layer to correct (axis 1, the channel axis of NCHW and of
@@ -70,7 +71,7 @@ static int correct(const graph *g, const ptq_weight *w, const tensor *wt, float 
     float *q = malloc(sizeof *q * (size_t)n);
     double *shift = NULL;
     if (!q)
-        return err_set(e, "out of memory");
+        return err_set(e, "out of memory for a copy of %lld weights", (long long)n);
     if (w->axis >= 0) {
         if (quant_fake_quant_axis(w->encs, w->n_encs, wt->data, q, wt->rank, wt->dims, w->axis, e)) {
             free(q);
@@ -81,10 +82,7 @@ static int correct(const graph *g, const ptq_weight *w, const tensor *wt, float 
     const graph_node *nd = &g->nodes[w->node];
     bool gemm = !strcmp(nd->op_type, "Gemm"), trans_b = gemm && graph_attr_int(nd, "transB", 0);
     int64_t out_ch = gemm && !trans_b ? wt->dims[1] : wt->dims[0];
-    if (!(shift = calloc((size_t)out_ch, sizeof *shift))) {
-        free(q);
-        return err_set(e, "out of memory");
-    }
+    shift = mem_zalloc((size_t)out_ch, sizeof *shift);
     const float *f = wt->data;
     if (gemm) {
         int64_t rows = wt->dims[0], cols = wt->dims[1];
@@ -121,23 +119,14 @@ int ptq_bias_correction(graph *g, const ptq_weight *w, int n, int n_inputs, cons
                         ptq_batch_fn next, void *user, int threads, ptq_bc_stats *st, qrc_err *e)
 {
     *st = (ptq_bc_stats){0};
-    means m = {g, w, n, calloc((size_t)n + 1, sizeof(double *)), calloc((size_t)n + 1, sizeof(int64_t)),
-               calloc((size_t)n + 1, sizeof(int64_t))};
-    const tensor **wt = calloc((size_t)n + 1, sizeof *wt);
-    float **bias = calloc((size_t)n + 1, sizeof *bias);
+    means m = {g, w, n, mem_zalloc((size_t)n + 1, sizeof(double *)), mem_zalloc((size_t)n + 1, sizeof(int64_t)),
+               mem_zalloc((size_t)n + 1, sizeof(int64_t))};
+    const tensor **wt = mem_zalloc((size_t)n + 1, sizeof *wt);
+    float **bias = mem_zalloc((size_t)n + 1, sizeof *bias);
     int rc = -1;
-    if (!m.sum || !m.count || !m.channels || !wt || !bias) {
-        err_set(e, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < n; i++) {
-        if (!correctable(g, &w[i], &wt[i], &bias[i], &m.channels[i]))
-            continue; /* no sums: skipped */
-        if (!(m.sum[i] = calloc((size_t)m.channels[i], sizeof(double)))) {
-            err_set(e, "out of memory");
-            goto done;
-        }
-    }
+    for (int i = 0; i < n; i++)
+        if (correctable(g, &w[i], &wt[i], &bias[i], &m.channels[i])) /* else no sums: skipped */
+            m.sum[i] = mem_zalloc((size_t)m.channels[i], sizeof(double));
     if (ptq_run_batches(g, observe, &m, n_inputs, names, next, user, threads, &st->samples, e)) {
         err_wrap(e, "bias correction statistics");
         goto done;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "ptq_internal.h"
 
 enum { MAX_SWEEPS = 20 };
@@ -164,9 +165,9 @@ static bool is_scale_equivariant(const char *op)
 
 static int find_pairs(const graph *g, pair **out)
 {
-    pair *p = calloc((size_t)g->n_nodes + 1, sizeof *p);
+    pair *p = mem_zalloc((size_t)g->n_nodes + 1, sizeof *p);
     int n = 0;
-    for (int k = 0; p && k < g->n_nodes; k++) {
+    for (int k = 0; k < g->n_nodes; k++) {
         pair c = {0};
         if (!layer_at(g, g->order[k], &c.a))
             continue;
@@ -194,7 +195,7 @@ static int find_pairs(const graph *g, pair **out)
         p[n++] = c;
     }
     *out = p;
-    return p ? n : -1;
+    return n;
 }
 
 static double range_ratio(const pair *p)
@@ -267,20 +268,14 @@ static int observe(int value, tensor *t, void *user, qrc_err *e)
 static int absorb(graph *g, pair *p, int n, int n_inputs, const char *const *names, ptq_batch_fn next, void *user,
                   int threads, int *absorbed, qrc_err *e)
 {
-    moments m = {g, p, n, calloc((size_t)n, sizeof(double *)), calloc((size_t)n, sizeof(double *)),
-                 calloc((size_t)n, sizeof(double *)), calloc((size_t)n, sizeof(int64_t))};
+    moments m = {g, p, n, mem_zalloc((size_t)n, sizeof(double *)), mem_zalloc((size_t)n, sizeof(double *)),
+                 mem_zalloc((size_t)n, sizeof(double *)), mem_zalloc((size_t)n, sizeof(int64_t))};
     int rc = -1;
-    if (!m.sum || !m.sq || !m.min || !m.count) {
-        err_set(e, "out of memory");
-        goto done;
-    }
     for (int i = 0; i < n; i++) {
         int64_t ch = out_channels(&p[i].a);
-        if (!(m.sum[i] = calloc((size_t)ch, sizeof(double))) || !(m.sq[i] = calloc((size_t)ch, sizeof(double))) ||
-            !(m.min[i] = malloc((size_t)ch * sizeof(double)))) {
-            err_set(e, "out of memory");
-            goto done;
-        }
+        m.sum[i] = mem_zalloc((size_t)ch, sizeof(double));
+        m.sq[i] = mem_zalloc((size_t)ch, sizeof(double));
+        m.min[i] = mem_grow(NULL, (size_t)ch, sizeof(double));
         for (int64_t c = 0; c < ch; c++)
             m.min[i][c] = INFINITY;
     }
@@ -335,8 +330,6 @@ int ptq_cle(graph *g, bool absorb_bias, int n_inputs, const char *const *names, 
     *st = (ptq_cle_stats){0};
     pair *p;
     int n = find_pairs(g, &p);
-    if (n < 0)
-        return err_set(e, "out of memory");
     st->pairs = n;
     for (int i = 0; i < n; i++)
         st->range_ratio_before += range_ratio(&p[i]) / n;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "ptq_internal.h"
 
 static int64_t attr_at(const graph_node *nd, const char *name, int i, int64_t dflt)
@@ -83,7 +84,7 @@ static int add_conv_input(gather *gt, ptq_layer *l, const tensor *t, qrc_err *e)
     if (need > gt->col_cap) {
         float *grown = realloc(gt->col, need * sizeof *grown);
         if (!grown)
-            return err_set(e, "out of memory");
+            return err_set(e, "out of memory for %zu bytes of im2col columns", need * sizeof *grown);
         gt->col = grown;
         gt->col_cap = need;
     }
@@ -136,7 +137,7 @@ int ptq_layers_each(const graph *g, ptq_layer *l, int n, int n_inputs, const cha
     int rc = -1;
     for (int i = 0; i < n; i++)
         if (l[i].w && !(l[i].cov = calloc((size_t)(l[i].k * l[i].k), sizeof(float)))) {
-            err_set(e, "out of memory");
+            err_set(e, "out of memory for a %lld x %lld input covariance", (long long)l[i].k, (long long)l[i].k);
             goto done;
         }
     /* One pass over the data; the weights change only after it. */

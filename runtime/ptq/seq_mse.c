@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "ptq_internal.h"
 
 /* Range of row r (or of every row when per tensor) of the layer's weight. */
@@ -32,7 +33,7 @@ static int search(const ptq_layer *l, ptq_range *pr, int n_cand, ptq_seq_mse_sta
     quant_encoding *cand = malloc((size_t)n_cand * (size_t)pr->n_encs * sizeof *cand);
     int rc = -1;
     if (!d || !prod || !row || !err || !lo || !hi || !cand) {
-        err_set(e, "out of memory");
+        err_set(e, "out of memory for a layer of %zu weights and %d candidates", n, n_cand);
         goto done;
     }
     for (int64_t r = 0; r < o; r++)
@@ -118,9 +119,7 @@ int ptq_seq_mse(const graph *g, ptq_range *w, int n, int n_inputs, const char *c
     *st = (ptq_seq_mse_stats){0};
     if (candidates < 1)
         return err_set(e, "seq_mse needs at least one candidate, not %d", candidates);
-    ptq_layer *l = calloc((size_t)n + 1, sizeof *l);
-    if (!l)
-        return err_set(e, "out of memory");
+    ptq_layer *l = mem_zalloc((size_t)n + 1, sizeof *l);
     for (int i = 0; i < n; i++) {
         w[i].searched = false;
         if (w[i].format.kind != QUANT_INT || !ptq_layer_setup(g, w[i].node, w[i].axis, &l[i]) ||

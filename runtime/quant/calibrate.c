@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "sim_internal.h"
 
 static int record(quant_sim *s, int qi, const tensor *t, qrc_err *e)
@@ -12,7 +13,7 @@ static int record(quant_sim *s, int qi, const tensor *t, qrc_err *e)
     if (s->rec_cap[qi] < n) {
         float *p = realloc(s->rec[qi], n * sizeof *p);
         if (!p)
-            return err_set(e, "out of memory recording '%s'", s->q[qi].tensor);
+            return err_set(e, "out of memory recording '%s' (%zu bytes)", s->q[qi].tensor, n * sizeof *p);
         s->rec[qi] = p;
         s->rec_cap[qi] = n;
     }
@@ -92,9 +93,7 @@ void quant_reset_encodings(quant_sim *s)
 /* Observers for every quantizer that needs statistics; weights are folded at once. */
 static int make_observers(quant_sim *s, qrc_err *e)
 {
-    s->obs = calloc(s->n_q > 0 ? (size_t)s->n_q : 1, sizeof *s->obs);
-    if (!s->obs)
-        return err_set(e, "out of memory");
+    s->obs = mem_zalloc(s->n_q > 0 ? (size_t)s->n_q : 1, sizeof *s->obs);
     for (int i = 0; i < s->n_q; i++) {
         quant_quantizer *q = &s->q[i];
         if (q->frozen || q->has_constraint)
@@ -128,11 +127,7 @@ static int calibrate_once(quant_sim *s, const quant_data *d, qrc_err *e)
     const char *names[d->n_feeds];
     tensor *batch[d->n_feeds];
     quant_stream_names(&st, names);
-    tensor **outs = calloc((size_t)s->g->n_outputs + 1, sizeof *outs);
-    if (!outs) {
-        quant_stream_close(&st);
-        return err_set(e, "out of memory");
-    }
+    tensor **outs = mem_zalloc((size_t)s->g->n_outputs + 1, sizeof *outs);
     quant_progress p;
     quant_progress_begin(&p, s, "calibrate", st.limit);
     exec_set_observer(x, quant_on_value, s);
@@ -190,9 +185,7 @@ int quant_compute_encodings(quant_sim *s, qrc_err *e)
         if (!q->has_constraint && quant_observer_batches(s->obs[i]) == 0)
             return err_set(e, "'%s' was never computed during calibration", q->tensor);
         free(q->enc);
-        q->enc = calloc((size_t)q->n_channels, sizeof *q->enc);
-        if (!q->enc)
-            return err_set(e, "out of memory");
+        q->enc = mem_zalloc((size_t)q->n_channels, sizeof *q->enc);
         int rc = 0;
         if (q->has_constraint)
             for (int c = 0; c < q->n_channels && !rc; c++)
@@ -224,9 +217,7 @@ int quant_set_encodings(quant_sim *s, int i, const quant_encoding *enc, int n, q
                                          enc[c].bitwidth < QUANT_MIN_BITWIDTH || enc[c].bitwidth > QUANT_MAX_BITWIDTH))
             return err_set(e, "'%s' channel %d: invalid encoding (scale %g, bitwidth %d)", q->tensor, c,
                            enc[c].scale, enc[c].bitwidth);
-    quant_encoding *copy = malloc(sizeof *copy * (size_t)n);
-    if (!copy)
-        return err_set(e, "out of memory");
+    quant_encoding *copy = mem_grow(NULL, (size_t)n, sizeof *copy);
     memcpy(copy, enc, sizeof *copy * (size_t)n);
     free(q->enc);
     q->enc = copy;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
+#include "base/mem.h"
 #include "quant.h"
 #include "onnx.h"
 #include "op.h"
@@ -70,9 +72,7 @@ static int read_op(quant_config_op *op, const char *name, const json_t *obj, qrc
 {
     char where[160];
     snprintf(where, sizeof where, "op_type.%s", name);
-    op->op_type = strdup(name);
-    if (!op->op_type)
-        return err_set(e, "out of memory");
+    op->op_type = mem_strdup(name);
     if (!json_is_object(obj))
         return err_set(e, "%s: expected an object", where);
     const json_t *params, *cons;
@@ -103,17 +103,13 @@ static int read_supergroups(quant_config *c, const json_t *list, qrc_err *e)
     if (!json_is_array(list))
         return err_set(e, "supergroups: expected a list");
     size_t n = json_array_size(list);
-    c->supergroups = calloc(n ? n : 1, sizeof *c->supergroups);
-    if (!c->supergroups)
-        return err_set(e, "out of memory");
+    c->supergroups = mem_zalloc(n ? n : 1, sizeof *c->supergroups);
     for (size_t i = 0; i < n; i++) {
         const json_t *ops = json_object_get(json_array_get(list, i), "op_list");
         if (!json_is_array(ops) || json_array_size(ops) < 2)
             return err_set(e, "supergroups[%zu]: expected an op_list of at least two op types", i);
         size_t k = json_array_size(ops);
-        char **names = calloc(k + 1, sizeof *names);
-        if (!names)
-            return err_set(e, "out of memory");
+        char **names = mem_zalloc(k + 1, sizeof *names);
         c->supergroups[c->n_supergroups++] = names;
         for (size_t j = 0; j < k; j++) {
             const char *s = json_string_value(json_array_get(ops, j));
@@ -121,8 +117,7 @@ static int read_supergroups(quant_config *c, const json_t *list, qrc_err *e)
                 return err_set(e, "supergroups[%zu].op_list[%zu]: expected an op type name", i, j);
             if (!op_find("", s, 1000))   /* a misspelled op would make the supergroup match nothing */
                 return err_set(e, "supergroups[%zu].op_list[%zu]: unknown op type '%s'", i, j, s);
-            if (!(names[j] = strdup(s)))
-                return err_set(e, "out of memory");
+            names[j] = mem_strdup(s);
         }
     }
     return 0;
@@ -150,9 +145,7 @@ static int read_config(quant_config *c, const json_t *root, qrc_err *e)
     if (read_object(root, "op_type", &ops, "", e))
         return -1;
     if (ops) {
-        c->ops = calloc(json_object_size(ops) + 1, sizeof *c->ops);
-        if (!c->ops)
-            return err_set(e, "out of memory");
+        c->ops = mem_zalloc(json_object_size(ops) + 1, sizeof *c->ops);
         const char *name;
         json_t *v;
         json_object_foreach((json_t *)ops, name, v)
@@ -173,12 +166,7 @@ static int read_config(quant_config *c, const json_t *root, qrc_err *e)
 
 static quant_config *from_root(json_t *root, const char *source, qrc_err *e)
 {
-    quant_config *c = calloc(1, sizeof *c);
-    if (!c) {
-        json_decref(root);
-        err_set(e, "out of memory");
-        return NULL;
-    }
+    quant_config *c = mem_zalloc(1, sizeof *c);
     int rc = read_config(c, root, e);
     json_decref(root);
     if (rc) {
@@ -203,7 +191,7 @@ quant_config *quant_config_parse(const char *json_text, const char *source, qrc_
 quant_config *quant_config_load(const char *path, qrc_err *e)
 {
     json_error_t je;
-    FILE *f = onnx_open_regular(path, e);
+    FILE *f = file_open_regular(path, e);
     if (!f)
         return NULL;
     json_t *root = json_loadf(f, 0, &je);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "sim_internal.h"
 
 static double sqnr_db(double sig, double noise)
@@ -87,17 +88,13 @@ int quant_evaluate(quant_sim *s, const quant_data *d, const char *labels, quant_
     exec *fx, *qx;
     int rc = -1;
     size_t nq = (size_t)s->n_q + 1;
-    s->rec = calloc(nq, sizeof *s->rec);
-    s->rec_n = calloc(nq, sizeof *s->rec_n);
-    s->rec_cap = calloc(nq, sizeof *s->rec_cap);
-    s->sig = calloc(nq, sizeof *s->sig);
-    s->noise = calloc(nq, sizeof *s->noise);
-    w.fouts = calloc((size_t)g->n_outputs + 1, sizeof *w.fouts);
-    w.qouts = calloc((size_t)g->n_outputs + 1, sizeof *w.qouts);
-    if (!s->rec || !s->rec_n || !s->rec_cap || !s->sig || !s->noise || !w.fouts || !w.qouts) {
-        err_set(e, "out of memory");
-        goto done;
-    }
+    s->rec = mem_zalloc(nq, sizeof *s->rec);
+    s->rec_n = mem_zalloc(nq, sizeof *s->rec_n);
+    s->rec_cap = mem_zalloc(nq, sizeof *s->rec_cap);
+    s->sig = mem_zalloc(nq, sizeof *s->sig);
+    s->noise = mem_zalloc(nq, sizeof *s->noise);
+    w.fouts = mem_zalloc((size_t)g->n_outputs + 1, sizeof *w.fouts);
+    w.qouts = mem_zalloc((size_t)g->n_outputs + 1, sizeof *w.qouts);
     if (quant_float_exec(s, &fx, e) || quant_sim_exec(s, &qx, e))
         goto done;
     if (!s->weights_applied && quant_apply_weights(s, e))
@@ -196,11 +193,7 @@ int quant_evaluate(quant_sim *s, const quant_data *d, const char *labels, quant_
     out->output_sqnr_db = sqnr_db(sig, noise);
     out->float_images_per_s = t_float > 0 ? (double)done_rows / t_float : 0;
     out->quant_images_per_s = t_quant > 0 ? (double)done_rows / t_quant : 0;
-    out->layers = calloc(nq, sizeof *out->layers);
-    if (!out->layers) {
-        err_set(e, "out of memory");
-        goto done;
-    }
+    out->layers = mem_zalloc(nq, sizeof *out->layers);
     for (int i = 0; i < s->n_q; i++) {
         if (s->q[i].role != QUANT_ROLE_ACT && s->q[i].role != QUANT_ROLE_INPUT)
             continue;

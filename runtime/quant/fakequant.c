@@ -2,6 +2,7 @@
  * stochastic, per-channel, float16. */
 #include <math.h>
 
+#include "base/half.h"
 #include "quant.h"
 
 /* Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to an integer, half to
@@ -32,7 +33,7 @@ __attribute__((optimize("tree-vectorize"))) static void fq_nearest(const float *
 static void fq_half(const float *x, float *y, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        y[i] = quant_half_to_float(quant_float_to_half(x[i]));
+        y[i] = half_to_float(half_from_float(x[i]));
 }
 
 void quant_fake_quant(const quant_encoding *enc, const float *x, float *y, size_t n)

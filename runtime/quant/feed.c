@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "sim_internal.h"
 
 /* Opens file k of feed f, checking its dtype and per-row shape against the graph input. */
@@ -47,10 +48,8 @@ int quant_stream_open(quant_stream *st, const quant_data *d, const graph *g, qrc
     st->g = g;
     if (d->n_feeds < 1)
         return err_set(e, "no data given");
-    st->r = calloc((size_t)d->n_feeds, sizeof *st->r);
-    st->file = calloc((size_t)d->n_feeds, sizeof *st->file);
-    if (!st->r || !st->file)
-        return err_set(e, "out of memory");
+    st->r = mem_zalloc((size_t)d->n_feeds, sizeof *st->r);
+    st->file = mem_zalloc((size_t)d->n_feeds, sizeof *st->file);
     st->batch = d->batch > 0 ? d->batch : 32;
     for (int f = 0; f < d->n_feeds; f++) {
         const quant_feed *feed = &d->feeds[f];

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "sim_internal.h"
 
 /* Ops whose outputs hold a subset or rearrangement of their first input's values: they pass its
@@ -144,10 +145,7 @@ static int add(quant_sim *s, int v, int node, quant_role role, const quant_resol
     const quant_method *m = param ? &r->weight_method : &r->act_method;
     if (s->n_q == s->cap_q) {
         int cap = s->cap_q ? 2 * s->cap_q : 32;
-        quant_quantizer *q = realloc(s->q, sizeof *q * (size_t)cap);
-        if (!q)
-            return err_set(e, "out of memory placing quantizers");
-        s->q = q;
+        s->q = mem_grow(s->q, (size_t)cap, sizeof *s->q);
         s->cap_q = cap;
     }
     const graph_value *val = &s->g->values[v];
@@ -372,10 +370,8 @@ int quant_place(quant_sim *s, qrc_err *e)
     quant_quantizers_clear(s);
     free(s->is_float);
     free(s->is_data);
-    s->is_float = calloc((size_t)g->n_values + 1, sizeof *s->is_float);
-    s->is_data = calloc((size_t)g->n_values + 1, sizeof *s->is_data);
-    if (!s->is_float || !s->is_data)
-        return err_set(e, "out of memory");
+    s->is_float = mem_zalloc((size_t)g->n_values + 1, sizeof *s->is_float);
+    s->is_data = mem_zalloc((size_t)g->n_values + 1, sizeof *s->is_data);
     mark_values(g, s->is_float, s->is_data);
     mark_supergroups(s);
     if (place_inputs(s, e))

@@ -1,17 +1,15 @@
 /* qconfig.c — matching ops against the ordered qconfig rules and resolving each op's qconfig from the
  * deciding rule, the default rule, the quantsim config and built-in defaults, in that order. */
-#include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "sim_internal.h"
 
 int quant_rules_compile(quant_sim *s, const quant_rule *rules, int n, qrc_err *e)
 {
-    s->rules = calloc(n > 0 ? (size_t)n : 1, sizeof *s->rules);
-    if (!s->rules)
-        return err_set(e, "out of memory");
+    s->rules = mem_zalloc(n > 0 ? (size_t)n : 1, sizeof *s->rules);
     s->default_rule = -1;
     for (int i = 0; i < n; i++) {
         quant_rule_rt *rt = &s->rules[i];
@@ -26,25 +24,16 @@ int quant_rules_compile(quant_sim *s, const quant_rule *rules, int n, qrc_err *e
         if (rules[i].select == QUANT_SEL_SENSITIVITY && !(rules[i].top_fraction > 0 && rules[i].top_fraction <= 1))
             return err_set(e, "%s: sensitivity fraction %g is outside (0, 1]", label, rules[i].top_fraction);
         int np = rules[i].n_patterns;
-        quant_pattern *pats = arena_alloc(&s->mem, sizeof *pats * (size_t)(np > 0 ? np : 1));
-        rt->re = calloc(np > 0 ? (size_t)np : 1, sizeof *rt->re);
-        rt->re_ok = calloc(np > 0 ? (size_t)np : 1, sizeof *rt->re_ok);
-        if (!rt->re || !rt->re_ok)
-            return err_set(e, "out of memory");
+        select_spec *pats = arena_alloc(&s->mem, sizeof *pats * (size_t)(np > 0 ? np : 1));
+        rt->sel = mem_zalloc((size_t)(np > 0 ? np : 1), sizeof *rt->sel);
         for (int p = 0; p < np; p++) {
-            pats[p].match = rules[i].patterns[p].match;
+            pats[p].kind = rules[i].patterns[p].kind;
             pats[p].text = arena_strdup(&s->mem, rules[i].patterns[p].text ? rules[i].patterns[p].text : "");
-            if (pats[p].match != QUANT_MATCH_REGEX)
-                continue;
-            /* Whole-name match: anchor the user's expression. */
-            char *anchored = arena_printf(&s->mem, "^(%s)$", pats[p].text);
-            int rc = regcomp(&rt->re[p], anchored, REG_EXTENDED | REG_NOSUB);
-            if (rc) {
-                char msg[256];
-                regerror(rc, &rt->re[p], msg, sizeof msg);
-                return err_set(e, "%s: bad regular expression \"%s\": %s", label, pats[p].text, msg);
-            }
-            rt->re_ok[p] = true;
+            if (select_compile(&rt->sel[p], pats[p], e))
+                return pats[p].kind == SELECT_REGEX
+                           ? err_wrap(e, "%s: bad regular expression \"%s\"", label, pats[p].text)
+                           : err_wrap(e, "%s", label);
+            rt->n_sel = p + 1;
         }
         rt->r.patterns = pats;
         for (int side = 0; side < 2; side++) {
@@ -69,32 +58,13 @@ int quant_rules_compile(quant_sim *s, const quant_rule *rules, int n, qrc_err *e
 void quant_rules_release(quant_sim *s)
 {
     for (int i = 0; i < s->n_rules; i++) {
-        for (int p = 0; s->rules[i].re_ok && p < s->rules[i].r.n_patterns; p++)
-            if (s->rules[i].re_ok[p])
-                regfree(&s->rules[i].re[p]);
-        free(s->rules[i].re);
-        free(s->rules[i].re_ok);
+        for (int p = 0; p < s->rules[i].n_sel; p++)
+            select_free(&s->rules[i].sel[p]);
+        free(s->rules[i].sel);
     }
     free(s->rules);
     s->rules = NULL;
     s->n_rules = 0;
-}
-
-static bool pattern_matches(const quant_rule_rt *rt, int p, const char *name)
-{
-    const quant_pattern *pat = &rt->r.patterns[p];
-    switch (pat->match) {
-    case QUANT_MATCH_GLOB:
-        return fnmatch(pat->text, name, 0) == 0;
-    case QUANT_MATCH_REGEX:
-        return rt->re_ok[p] && regexec(&rt->re[p], name, 0, NULL, 0) == 0;
-    case QUANT_MATCH_PREFIX: {
-        size_t n = strlen(pat->text);
-        return strncmp(name, pat->text, n) == 0 && (name[n] == '\0' || name[n] == '.');
-    }
-    default:
-        return strcmp(name, pat->text) == 0;
-    }
 }
 
 static bool rule_matches(const quant_sim *s, const quant_rule_rt *rt, int n)
@@ -109,7 +79,7 @@ static bool rule_matches(const quant_sim *s, const quant_rule_rt *rt, int n)
                            : node->module && *node->module ? node->module
                                                             : node->name;
         for (int p = 0; p < rt->r.n_patterns; p++)
-            if (pattern_matches(rt, p, name))
+            if (select_name(&rt->sel[p], name))
                 return true;
         return false;
     }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "sim_internal.h"
 
 typedef struct ranked {
@@ -70,9 +71,7 @@ static bool same_format(const quant_format *a, const quant_format *b)
 static int place_keeping_frozen(quant_sim *s, qrc_err *e)
 {
     const int n_old = s->n_q;
-    quant_quantizer *old = malloc(sizeof *old * (size_t)(n_old + 1));
-    if (!old)
-        return err_set(e, "out of memory");
+    quant_quantizer *old = mem_grow(NULL, (size_t)n_old + 1, sizeof *old);
     for (int i = 0; i < n_old; i++) {
         old[i] = s->q[i];
         if (s->q[i].frozen && !s->q[i].has_constraint)
@@ -105,18 +104,16 @@ int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
             return err_set(e, "sensitivity needs encodings: '%s' has none", s->q[i].tensor);
     int max_batches = s->opts.sensitivity_batches > 0 ? s->opts.sensitivity_batches : 4;
     int feeds = d->n_feeds;
-    held h = {calloc((size_t)(max_batches * feeds), sizeof(tensor *)), calloc((size_t)max_batches, sizeof(tensor *)), 0};
-    int *nodes = malloc(sizeof *nodes * (size_t)(g->n_nodes + 1)), *order = malloc(sizeof *order * (size_t)(g->n_nodes + 1));
-    ranked *r = calloc((size_t)g->n_nodes + 1, sizeof *r);
-    bool *active = calloc((size_t)s->n_q + 1, sizeof *active);
-    tensor **outs = calloc((size_t)g->n_outputs + 1, sizeof *outs);
+    held h = {mem_zalloc((size_t)max_batches * (size_t)feeds, sizeof(tensor *)),
+              mem_zalloc((size_t)max_batches, sizeof(tensor *)), 0};
+    int *nodes = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *nodes);
+    int *order = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *order);
+    ranked *r = mem_zalloc((size_t)g->n_nodes + 1, sizeof *r);
+    bool *active = mem_zalloc((size_t)s->n_q + 1, sizeof *active);
+    tensor **outs = mem_zalloc((size_t)g->n_outputs + 1, sizeof *outs);
     const char *names[feeds];
     quant_stream st;
     int rc = -1;
-    if (!h.in || !h.ref || !nodes || !order || !r || !active || !outs) {
-        err_set(e, "out of memory");
-        goto done;
-    }
     /* Float references for the first batches. */
     if (quant_stream_open(&st, d, g, e)) {
         quant_stream_close(&st);
@@ -170,12 +167,8 @@ int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
     qsort(r, (size_t)n_ops, sizeof *r, by_sqnr);
     free(s->sens_node);
     free(s->sens_sqnr);
-    s->sens_node = malloc(sizeof *s->sens_node * (size_t)(n_ops + 1));
-    s->sens_sqnr = malloc(sizeof *s->sens_sqnr * (size_t)(n_ops + 1));
-    if (!s->sens_node || !s->sens_sqnr) {
-        err_set(e, "out of memory");
-        goto done_active;
-    }
+    s->sens_node = mem_grow(NULL, (size_t)n_ops + 1, sizeof *s->sens_node);
+    s->sens_sqnr = mem_grow(NULL, (size_t)n_ops + 1, sizeof *s->sens_sqnr);
     for (int n = 0; n < g->n_nodes; n++)
         s->sens_rank[n] = -1;
     for (int k = 0; k < n_ops; k++) {

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "sim_internal.h"
 
 static const char *const ROLE_NAMES[QUANT_ROLE_COUNT_] = {
@@ -23,11 +24,7 @@ quant_sim *quant_sim_create(struct graph *g, const quant_rule *rules, int n_rule
         err_set(e, "the graph must be reindexed before quantizers are placed");
         return NULL;
     }
-    quant_sim *s = calloc(1, sizeof *s);
-    if (!s) {
-        err_set(e, "out of memory");
-        return NULL;
-    }
+    quant_sim *s = mem_zalloc(1, sizeof *s);
     s->g = g;
     s->cfg = cfg;
     if (opts)
@@ -45,24 +42,16 @@ quant_sim *quant_sim_create(struct graph *g, const quant_rule *rules, int n_rule
     else if (s->opts.weight_method.percentile == 0)
         s->opts.weight_method.percentile = 99.99;
     size_t nn = (size_t)(g->n_nodes > 0 ? g->n_nodes : 1), nv = (size_t)(g->n_values > 0 ? g->n_values : 1);
-    s->excluded = calloc(nn, sizeof *s->excluded);
-    s->fused = calloc(nn, sizeof *s->fused);
-    s->sens_rank = malloc(nn * sizeof *s->sens_rank);
-    s->carrier = malloc(nv * sizeof *s->carrier);
-    if (!s->excluded || !s->fused || !s->sens_rank || !s->carrier) {
-        err_set(e, "out of memory");
-        goto fail;
-    }
+    s->excluded = mem_zalloc(nn, sizeof *s->excluded);
+    s->fused = mem_zalloc(nn, sizeof *s->fused);
+    s->sens_rank = mem_grow(NULL, nn, sizeof *s->sens_rank);
+    s->carrier = mem_grow(NULL, nv, sizeof *s->carrier);
     for (int n = 0; n < g->n_nodes; n++) {
         s->excluded[n] = s->opts.excluded && s->opts.excluded[n];
         s->sens_rank[n] = -1;
     }
     if (s->opts.fused_with_next) {
-        s->prep_fused = calloc(nn, sizeof *s->prep_fused);
-        if (!s->prep_fused) {
-            err_set(e, "out of memory");
-            goto fail;
-        }
+        s->prep_fused = mem_zalloc(nn, sizeof *s->prep_fused);
         for (int n = 0; n < g->n_nodes; n++)
             s->prep_fused[n] = s->opts.fused_with_next[n];
     }

@@ -3,19 +3,17 @@
 #ifndef QRC_QUANT_SIM_INTERNAL_H
 #define QRC_QUANT_SIM_INTERNAL_H
 
-#include <regex.h>
-
 #include "base/arena.h"
 #include "exec.h"
 #include "graph.h"
 #include "npy.h"
 #include "quant.h"
 
-/* One rule with its patterns copied and regexes compiled. */
+/* One rule with its patterns copied and compiled. */
 typedef struct quant_rule_rt {
     quant_rule r;              /* label and patterns point into the sim's arena */
-    regex_t *re;               /* one per pattern (compiled only for QUANT_MATCH_REGEX) */
-    bool *re_ok;
+    select_matcher *sel;             /* one per pattern, compiled (malloc'd; select_free each) */
+    int n_sel;                 /* how many of sel are compiled */
     int hits;                  /* ops this rule decided */
 } quant_rule_rt;
 

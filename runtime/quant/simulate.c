@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "sim_internal.h"
 
 void quant_sim_params_changed(quant_sim *s)
@@ -35,8 +36,8 @@ int quant_sim_set_float_param(quant_sim *s, int value, tensor *t, qrc_err *e)
 {
     if (value < 0 || value >= s->g->n_values || !s->g->values[value].init)
         return err_set(e, "value %d is not a parameter", value);
-    if (!s->float_params && !(s->float_params = calloc((size_t)s->g->n_values, sizeof *s->float_params)))
-        return err_set(e, "out of memory");
+    if (!s->float_params)
+        s->float_params = mem_zalloc((size_t)s->g->n_values, sizeof *s->float_params);
     tensor_free(s->float_params[value]);
     s->float_params[value] = t;
     quant_sim_params_changed(s);

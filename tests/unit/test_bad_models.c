@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/file.h"
 #include "exec.h"
 #include "infer.h"
 #include "onnx.h"
@@ -27,7 +28,7 @@ static int setup(void **state)
     strcpy(dir, "/tmp/qrc_bad_XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    return onnx_read_file("recipes/models/fmnist_cnn.onnx", &good, &good_n, &e);
+    return file_read("recipes/models/fmnist_cnn.onnx", FILE_NO_LIMIT, &good, &good_n, &e);
 }
 
 static int teardown(void **state)

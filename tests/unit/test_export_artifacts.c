@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "base/file.h"
 #include "base/sha256.h"
 #include "export_fixture.h"
 #include "onnx.h"
@@ -108,7 +109,7 @@ static char *slurp(const char *dir, const char *name, size_t *n)
     snprintf(p, sizeof p, "%s/%s", dir, name);
     void *b;
     qrc_err e;
-    if (onnx_read_file(p, &b, n, &e))
+    if (file_read(p, FILE_NO_LIMIT, &b, n, &e))
         fail_msg("%s", e.msg);
     return b;
 }

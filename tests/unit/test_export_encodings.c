@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "base/file.h"
 #include "export_fixture.h"
 #include "onnx.h"
 
@@ -224,8 +225,8 @@ static void deterministic(void **state)
         assert_int_equal(export_encodings_write(p2, f.q, 5, (export_enc_version)v, NULL, &e), 0);
         void *a, *b;
         size_t na, nb;
-        assert_int_equal(onnx_read_file(p1, &a, &na, &e), 0);
-        assert_int_equal(onnx_read_file(p2, &b, &nb, &e), 0);
+        assert_int_equal(file_read(p1, FILE_NO_LIMIT, &a, &na, &e), 0);
+        assert_int_equal(file_read(p2, FILE_NO_LIMIT, &b, &nb, &e), 0);
         assert_true(na == nb && na > 100 && !memcmp(a, b, na));
         free(a);
         free(b);

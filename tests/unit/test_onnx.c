@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/file.h"
 #include "onnx.h"
 #include "onnx.pb-c.h"
 
@@ -353,7 +354,7 @@ static void external_data_is_read_and_checked(void **state)
         char mpath[300];
         snprintf(mpath, sizeof mpath, "%s/m.onnx", dir);
         qrc_err e;
-        assert_int_equal(onnx_write_file_atomic(mpath, buf, n, &e), 0);
+        assert_int_equal(file_write_atomic(mpath, buf, n, &e), 0);
         free(buf);
         graph *g = NULL;
         int rc = onnx_load(mpath, &g, &e);

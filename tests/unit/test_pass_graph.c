@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "pass_fixtures.h"
@@ -374,6 +375,14 @@ static void fuse_recognises_layernorm_gelu_and_chains(void **state)
     assert_non_null(strstr(e.msg, "op_list"));
     pass_report_free(&r);
     remove(path);
+    /* a FIFO in place of the config is refused at once, not waited on */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    pass_report_init(&r);
+    assert_int_equal(pass_fuse(g, &o, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    assert_non_null(strstr(e.msg, path));
+    pass_report_free(&r);
+    remove(path);
     graph_free(g);
 }
 
@@ -386,8 +395,7 @@ static void exclude_resolves_selectors_and_reports_misses(void **state)
     qrc_err e;
     assert_int_equal(pass_name(g, NULL, &r, &e), 0);
     assert_int_equal(pass_unshare(g, NULL, &r, &e), 0);
-    pass_selector sel[3] = {
-        {PASS_SEL_NAME, "layer1", NULL}, {PASS_SEL_GLOB, "pool_*", NULL}, {PASS_SEL_REGEX, "relu_[0-9]", NULL}};
+    select_spec sel[3] = {{SELECT_EXACT, "layer1"}, {SELECT_GLOB, "pool_*"}, {SELECT_REGEX, "relu_[0-9]"}};
     const char *ops[1] = {"Sigmoid"};
     pass_opts o = pass_opts_default();
     o.exclude = sel;
@@ -408,7 +416,7 @@ static void exclude_resolves_selectors_and_reports_misses(void **state)
             fail_msg("'%s' should not be excluded", out[i]);
     }
     /* regex must match the whole name: "relu" alone matches no module of its own */
-    pass_selector miss[2] = {{PASS_SEL_NAME, "layer1.0.cnov1", NULL}, {PASS_SEL_REGEX, "conv", NULL}};
+    select_spec miss[2] = {{SELECT_EXACT, "layer1.0.cnov1"}, {SELECT_REGEX, "conv"}};
     const char *badop[1] = {"Sigmod"};
     o.exclude = miss;
     o.n_exclude = 2;

@@ -102,9 +102,11 @@ static void errors_carry_the_origin_of_what_failed(void **state)
     assert_null(strstr(e.msg, "r.q:7:12")); /* data, not text */
     /* an unmatched selector: the first one that matched nothing */
     assert_int_equal(pass_name(g, NULL, &r, &e), 0);
-    pass_selector sel[2] = {{PASS_SEL_NAME, "m", "r.q:3:1"}, {PASS_SEL_NAME, "nothere", "r.q:3:20"}};
+    select_spec sel[2] = {{SELECT_EXACT, "m"}, {SELECT_EXACT, "nothere"}};
+    const char *sel_at[2] = {"r.q:3:1", "r.q:3:20"};
     o = pass_opts_default();
     o.exclude = sel;
+    o.exclude_origins = sel_at;
     o.n_exclude = 2;
     assert_int_equal(pass_exclude(g, &o, &r, &e), -1);
     assert_string_equal(e.origin, "r.q:3:20");

@@ -122,8 +122,8 @@ static void rules_first_match_wins(void **state)
 {
     (void)state;
     graph *g = small_net(1);
-    quant_pattern fc = {QUANT_MATCH_GLOB, "f*"}, conv_re = {QUANT_MATCH_REGEX, "conv[0-9]"};
-    quant_pattern softmax = {QUANT_MATCH_EXACT, "Softmax"}, nothing = {QUANT_MATCH_PREFIX, "layer1"};
+    select_spec fc = {SELECT_GLOB, "f*"}, conv_re = {SELECT_REGEX, "conv[0-9]"};
+    select_spec softmax = {SELECT_EXACT, "Softmax"}, nothing = {SELECT_PREFIX, "layer1"};
     quant_rule rules[] = {
         {.label = "r0 module f*", .select = QUANT_SEL_MODULE, .patterns = &fc, .n_patterns = 1,
          .act = {QUANT_INT, 16, QUANT_YES}},
@@ -181,7 +181,7 @@ static void rules_choose_the_scheme(void **state)
 {
     (void)state;
     graph *g = small_net(1);
-    quant_pattern softmax = {QUANT_MATCH_EXACT, "Softmax"}, conv = {QUANT_MATCH_EXACT, "conv1"};
+    select_spec softmax = {SELECT_EXACT, "Softmax"}, conv = {SELECT_EXACT, "conv1"};
     quant_rule rules[] = {
         {.label = "op Softmax", .select = QUANT_SEL_OP, .patterns = &softmax, .n_patterns = 1,
          .act = {QUANT_INT, 16, .method = {true, QUANT_SCHEME_TF, 0}}},
@@ -237,7 +237,7 @@ static void rules_choose_the_symmetric_grid(void **state)
 {
     (void)state;
     graph *g = small_net(1);
-    quant_pattern conv = {QUANT_MATCH_EXACT, "conv1"};
+    select_spec conv = {SELECT_EXACT, "conv1"};
     quant_rule rules[] = {
         {.label = "strict", .select = QUANT_SEL_MODULE, .patterns = &conv, .n_patterns = 1,
          .weight = {QUANT_INT, 4, QUANT_YES, QUANT_YES, QUANT_NO}},
@@ -261,8 +261,8 @@ static void regex_is_whole_name_and_prefix_stops_at_dots(void **state)
     (void)state;
     graph *g = small_net(1);
     g->nodes[N_CONV].module = graph_strdup(g, "layer10.conv1");
-    quant_pattern partial = {QUANT_MATCH_REGEX, "conv1"}, prefix = {QUANT_MATCH_PREFIX, "layer1"};
-    quant_pattern prefix10 = {QUANT_MATCH_PREFIX, "layer10"};
+    select_spec partial = {SELECT_REGEX, "conv1"}, prefix = {SELECT_PREFIX, "layer1"};
+    select_spec prefix10 = {SELECT_PREFIX, "layer10"};
     quant_rule rules[] = {
         {.label = "partial", .select = QUANT_SEL_MODULE, .patterns = &partial, .n_patterns = 1,
          .act = {QUANT_INT, 16, QUANT_UNSET}},
@@ -280,7 +280,7 @@ static void regex_is_whole_name_and_prefix_stops_at_dots(void **state)
     assert_int_equal(own(s, "conv1.weight")->format.bitwidth, 6);
     quant_sim_free(s);
     /* A bad regex is an error naming the rule. */
-    quant_pattern bad = {QUANT_MATCH_REGEX, "conv("};
+    select_spec bad = {SELECT_REGEX, "conv("};
     quant_rule r = {.label = "bad rule", .select = QUANT_SEL_MODULE, .patterns = &bad, .n_patterns = 1};
     assert_null(quant_sim_create(g, &r, 1, NULL, NULL, &e));
     assert_non_null(strstr(e.msg, "bad rule"));
@@ -346,7 +346,7 @@ static void quantsim_config_is_honoured(void **state)
     quant_sim_free(s);
 
     /* A recipe rule naming Relu's activation overrides the config's "off". */
-    quant_pattern relu = {QUANT_MATCH_EXACT, "Relu"};
+    select_spec relu = {SELECT_EXACT, "Relu"};
     quant_rule r = {.label = "op Relu", .select = QUANT_SEL_OP, .patterns = &relu, .n_patterns = 1,
                     .act = {QUANT_INT, 16, QUANT_UNSET}};
     s = quant_sim_create(g, &r, 1, c, NULL, &e);

@@ -1,4 +1,4 @@
-/* test_recipe.c — unit tests of the recipe compiler's pieces: scanner/parser, paths, suggestions, sema
+/* test_recipe.c — unit tests of the recipe compiler's pieces: scanner/parser, paths, sema
  * merging and defaults, fmt, SHA-256 and plan files. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,16 +102,6 @@ static void paths_resolve_lexically(void **state)
     assert_string_equal(util_path_resolve(&a, "a/b.q", ".."), ".");
     assert_string_equal(util_path_stem(&a, "dir/my.recipe.q"), "my.recipe");
     arena_free(&a);
-}
-
-static void suggestions_need_a_close_match(void **state)
-{
-    (void)state;
-    static const char *const words[] = {"samples", "batch", "seed", "encodings"};
-    assert_string_equal(util_suggest("sampels", words, 4), "samples");
-    assert_string_equal(util_suggest("Batch", words, 4), "batch");
-    assert_null(util_suggest("zzzzzz", words, 4));
-    assert_int_equal(util_edit_distance("kitten", "sitting"), 3);
 }
 
 static char *write_temp(const char *dir, const char *name, const char *text)
@@ -225,7 +215,6 @@ int main(void)
         cmocka_unit_test(strings_regexes_and_comments),
         cmocka_unit_test(every_syntax_error_is_reported),
         cmocka_unit_test(paths_resolve_lexically),
-        cmocka_unit_test(suggestions_need_a_close_match),
         cmocka_unit_test(imports_merge_and_rules_inherit_defaults),
         cmocka_unit_test(errors_are_all_collected),
         cmocka_unit_test(fmt_is_canonical_and_idempotent),
