@@ -233,5 +233,16 @@ int main(int argc, char **argv)
         node(g, "Identity", ins, outs);
     }
     save(g, "identity_chain", 2, d2);
+
+    /* the same with inference-mode Dropout nodes whose masks nobody reads */
+    g = fx_model(13);
+    for (int i = 0; i < 100000; i++) {
+        char ins[40], out[40], outs[80];
+        snprintf(ins, sizeof ins, i ? "d%d" : "x", i - 1);
+        snprintf(out, sizeof out, "d%d", i);
+        snprintf(outs, sizeof outs, "%s,mask%d", i == 99999 ? "y" : out, i);
+        node(g, "Dropout", ins, outs);
+    }
+    save(g, "dropout_chain", 2, d2);
     return 0;
 }
