@@ -66,13 +66,20 @@ char *arena_strdup(arena *a, const char *s)
 
 char *arena_printf(arena *a, const char *fmt, ...)
 {
+    /* One formatting pass into a stack buffer for the usual short string, a second only when it is long. */
+    char small[256];
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    char *s = alloc_raw(a, (size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap2);
+    char *s;
+    if (n >= 0 && (size_t)n < sizeof small) {
+        s = arena_strndup(a, small, (size_t)n);
+    } else {
+        s = alloc_raw(a, (size_t)(n < 0 ? 0 : n) + 1);
+        vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap2);
+    }
     va_end(ap2);
     return s;
 }
