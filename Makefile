@@ -135,13 +135,15 @@ bench: $(QRC) $(TOOL_BIN)
 # libFuzzer targets: the library rebuilt by clang with coverage and ASan+UBSan (its own warning set: the
 # -Werror build stays gcc's), one binary per tests/fuzz/fuzz_<name>.c, each run FUZZ_TIME seconds from its
 # seed corpus tests/fuzz/corpus/<name>/ plus what earlier runs found (build/fuzz/corpus/). Not part of test.
+# FUZZ_TARGETS picks some (`make fuzz FUZZ_TARGETS="npy config" FUZZ_TIME=600`); all by default.
 FUZZ_BUILD := build/fuzz
 FUZZ_TIME  ?= 60
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 VECT= WARN="-Wall -Wno-unused-parameter" \
 	   SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_BUILD)/libqrc.a
-	@for s in tests/fuzz/fuzz_*.c; do t=$$(basename $$s .c); n=$${t#fuzz_}; \
+	@for n in $(FUZZ_TARGETS); do t=fuzz_$$n; s=tests/fuzz/$$t.c; \
 	   clang -std=c11 -O1 -g -D_GNU_SOURCE -Icompiler -Iruntime -I$(FUZZ_BUILD)/gen -fopenmp -fsanitize=fuzzer $(FUZZ_SAN) \
 	     -o $(FUZZ_BUILD)/$$t $$s $(FUZZ_BUILD)/libqrc.a $(LDLIBS) || exit 1; \
 	   mkdir -p $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/crashes; echo "== $$t"; \

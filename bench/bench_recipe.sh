@@ -41,15 +41,7 @@ proc=$(best_us "$QRC" compile "$r" -o "$tmp/big.qp")
 startup=$(best_us "$QRC" version)
 # The same shape at 100,000 lines: a third exclude lines, two thirds qconfig rules.
 huge=$tmp/huge.q
-awk 'BEGIN {
-    print "model \"m.onnx\" { input image: float32[N, 3, 224, 224]; }"
-    print "prepare {"; print "  method symbolic;"
-    for (i = 1; i <= 33333; i++) printf "  exclude modules \"block%d.conv\", re\"block%d\\\\.down\\\\..*\";\n", i, i
-    print "}"; print "qconfig {"
-    for (i = 1; i <= 66658; i++) printf "  module \"layer%d.*\": act int16, weight int8 symmetric per_channel;  # rule %d\n", i, i
-    print "  default: act uint8 asymmetric, weight int8 symmetric per_channel;"; print "}"
-    print "quantsim { scheme tf_enhanced; rounding nearest; }"; print "calibrate {"; print "  data image = \"calib_*.npy\";"; print "}"
-}' >"$huge"
+bench/gen_recipe.sh 100002 >"$huge"
 huge_lines=$(wc -l <"$huge")
 # Best of 3 of wall time and of CPU time (user + system, which a busy machine inflates less), in ms.
 best3() {

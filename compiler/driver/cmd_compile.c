@@ -29,7 +29,7 @@ int cmd_compile(int argc, char **argv)
     if (!in)
         return usage();
     compile_result res;
-    int rc = compile_recipe(in, &res);
+    int rc = compile_recipe_scoped(in, &res);
     diag_render(&res.diags, stderr);
     if (rc) {
         compile_result_free(&res);

@@ -68,7 +68,7 @@ int cmd_plan(int argc, char **argv)
         return rc;
     }
     compile_result res;
-    int rc = compile_recipe(in, &res);
+    int rc = compile_recipe_scoped(in, &res);
     diag_render(&res.diags, stderr);
     int status = rc ? QRC_EXIT_RECIPE : print(res.plan, json);
     compile_result_free(&res);

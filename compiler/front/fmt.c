@@ -86,6 +86,7 @@ static int before(ast_loc a, int line, int col)
 
 typedef struct fmt {
     out o;
+    out head;                  /* scratch for head_text */
     const ast_comment *next;   /* first comment not yet printed */
     int last_line;             /* source line of the last thing printed */
 } fmt;
@@ -123,24 +124,26 @@ static void trailing_comment(fmt *f, int line)
     }
 }
 
-static char *head_text(arena *a, const ast_stmt *s)
+/* Prints the statement's head into the scratch buffer h and returns its length. h is reused from one
+ * statement to the next, so formatting allocates in proportion to the output, not to the statement count. */
+static size_t head_text(out *h, const ast_stmt *s)
 {
-    out o = {.a = a};
-    terms(&o, s->head);
+    h->len = 0;
+    terms(h, s->head);
     if (s->sep == ':')
-        put(&o, ":", 1);
-    return o.buf ? o.buf : "";
+        put(h, ":", 1);
+    return h->len;
 }
 
 /* A run of consecutive ':' statements (no blank line or comment line between) aligns its values: returns
  * the run's last statement and its widest head. The comment cursor only moves forward, so a run costs
  * time linear in its statements and the comments inside it. */
-static const ast_stmt *colon_run(arena *a, const ast_stmt *s, const ast_comment *c, size_t *width)
+static const ast_stmt *colon_run(out *h, const ast_stmt *s, const ast_comment *c, size_t *width)
 {
     size_t w = 0;
     const ast_stmt *p = s;
     for (;;) {
-        size_t len = strlen(head_text(a, p));
+        size_t len = head_text(h, p);
         if (len > w)
             w = len;
         const ast_stmt *q = p->next;
@@ -162,10 +165,11 @@ static void block(fmt *f, const ast_stmt *first, int depth, ast_loc close);
 static void stmt(fmt *f, const ast_stmt *s, int depth, size_t align)
 {
     indent(&f->o, depth);
-    char *head = head_text(f->o.a, s);
-    puts_(&f->o, head);
+    size_t head = head_text(&f->head, s);
+    if (head)
+        put(&f->o, f->head.buf, head);
     if (s->sep == ':') {
-        size_t pad = align > strlen(head) ? align - strlen(head) : 0;
+        size_t pad = align > head ? align - head : 0;
         for (size_t i = 0; i <= pad; i++)
             put(&f->o, " ", 1);
         terms(&f->o, s->rhs);
@@ -214,7 +218,7 @@ static void block(fmt *f, const ast_stmt *first, int depth, ast_loc close)
         is_first = false;
         if (s->sep == ':' && !s->has_block) {
             if (!run_end || had_comment)
-                run_end = colon_run(f->o.a, s, f->next, &align);
+                run_end = colon_run(&f->head, s, f->next, &align);
         } else {
             align = 0;
         }
@@ -228,7 +232,7 @@ static void block(fmt *f, const ast_stmt *first, int depth, ast_loc close)
 
 char *fmt_file(arena *a, const ast_file *file)
 {
-    fmt f = {.o = {.a = a}, .next = file->comments};
+    fmt f = {.o = {.a = a}, .head = {.a = a}, .next = file->comments};
     block(&f, file->stmts, 0, (ast_loc){0});
     bool first = f.o.len == 0;
     comments_before(&f, 0, 1 << 30, 0, 1 << 30, &first);

@@ -51,19 +51,3 @@ void plan_free(Qrc__Plan *plan)
     if (plan)
         qrc__plan__free_unpacked(plan, NULL);
 }
-
-Qrc__Plan *plan_copy(const Qrc__Plan *plan, qrc_err *e)
-{
-    size_t n = qrc__plan__get_packed_size(plan);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf) {
-        err_set(e, "out of memory copying the plan");
-        return NULL;
-    }
-    qrc__plan__pack(plan, buf);
-    Qrc__Plan *p = qrc__plan__unpack(NULL, n, buf);
-    free(buf);
-    if (!p)
-        err_set(e, "internal error: the plan does not round-trip (a required field is missing)");
-    return p;
-}

@@ -13,29 +13,44 @@ struct arena_block {
     _Alignas(16) unsigned char data[];
 };
 
-enum { ARENA_BLOCK = 64 * 1024 };
+/* Blocks grow geometrically from ARENA_BLOCK to ARENA_MAX_BLOCK, so that a small arena stays small and a
+ * large one (the AST of a 100,000-line recipe) takes few blocks. */
+enum { ARENA_BLOCK = 64 * 1024, ARENA_MAX_BLOCK = 4 * 1024 * 1024 };
 
-void *arena_alloc(arena *a, size_t n)
+static arena_block *new_block(size_t n, const arena_block *prev)
+{
+    size_t size = prev && prev->size < ARENA_MAX_BLOCK ? prev->size * 2 : prev ? ARENA_MAX_BLOCK : ARENA_BLOCK;
+    if (size < n)
+        size = n;
+    arena_block *b = mem_alloc(sizeof *b + size);
+    b->used = 0;
+    b->size = size;
+    return b;
+}
+
+/* n bytes, 16-byte aligned, not cleared (for callers that write every byte). */
+static void *alloc_raw(arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     arena_block *b = a->head;
     if (!b || b->size - b->used < n) {
-        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-        b = mem_alloc(sizeof *b + size);
-        b->used = 0;
-        b->size = size;
+        b = new_block(n, b);
         b->next = a->head;
         a->head = b;
     }
     void *p = b->data + b->used;
     b->used += n;
-    memset(p, 0, n);
     return p;
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+    return memset(alloc_raw(a, n), 0, n);
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
-    char *d = arena_alloc(a, n + 1);
+    char *d = alloc_raw(a, n + 1);
     if (n)   /* s may be NULL for an empty string (an empty bytes field of a model) */
         memcpy(d, s, n);
     d[n] = 0;
@@ -49,13 +64,20 @@ char *arena_strdup(arena *a, const char *s)
 
 char *arena_printf(arena *a, const char *fmt, ...)
 {
+    /* One formatting pass into a stack buffer for the usual short string, a second only when it is long. */
+    char small[256];
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    char *s = arena_alloc(a, (size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap2);
+    char *s;
+    if (n >= 0 && (size_t)n < sizeof small) {
+        s = arena_strndup(a, small, (size_t)n);
+    } else {
+        s = alloc_raw(a, (size_t)(n < 0 ? 0 : n) + 1);
+        vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap2);
+    }
     va_end(ap2);
     return s;
 }

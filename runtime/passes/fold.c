@@ -94,15 +94,19 @@ static bool all_const(const graph *g, const graph_node *nd)
     return present > 0;
 }
 
-/* Dropout in inference mode: no training_mode input, or a constant false one. */
-static bool inference_dropout(const graph *g, const graph_node *nd)
+/* How many inputs of live nodes read each value (calloc'd, n_values + 1 entries), or NULL. */
+static int *reader_counts(const graph *g)
 {
-    if (nd->n_in >= 3 && nd->in[2] >= 0) {
-        const tensor *t = pass_const(g, nd->in[2]);
-        if (!t || tensor_numel(t) != 1 || *(const uint8_t *)t->data)
-            return false;
+    int *uses = mem_zalloc((size_t)g->n_values + 1, sizeof *uses);
+    for (int n = 0; n < g->n_nodes; n++) {
+        const graph_node *nd = &g->nodes[n];
+        if (nd->dead)
+            continue;
+        for (int i = 0; i < nd->n_in; i++)
+            if (nd->in[i] >= 0)
+                uses[nd->in[i]]++;
     }
-    return nd->n_out < 2 || nd->out[1] < 0 || (pass_consumer_count(g, nd->out[1]) == 0 && !pass_pinned(g, nd->out[1]));
+    return uses;
 }
 
 /* What one sweep knows: readers of a bypassed output are redirected when the sweep reaches them (it
@@ -112,7 +116,30 @@ typedef struct sweep_state {
     int *alias;          /* value -> the value that replaces it, or -1 */
     int n_alias;
     bool subgraphs;      /* some node owns a subgraph: outer values may be captured by name */
+    int *readers;        /* readers of each value when the sweep began (NULL: count them each time) */
 } sweep_state;
+
+/* pass_pinned, without its scan of every node for subgraph reads when the graph has no subgraph. */
+static bool pinned(const graph *g, bool subgraphs, int v)
+{
+    return subgraphs ? pass_pinned(g, v) : pass_is_output(g, v);
+}
+
+/* Dropout in inference mode: no training_mode input, or a constant false one, and a mask nobody reads.
+ * The mask's readers all come after it in the sweep, so the counts taken when it began still hold. */
+static bool inference_dropout(const graph *g, const graph_node *nd, const sweep_state *s)
+{
+    if (nd->n_in >= 3 && nd->in[2] >= 0) {
+        const tensor *t = pass_const(g, nd->in[2]);
+        if (!t || tensor_numel(t) != 1 || *(const uint8_t *)t->data)
+            return false;
+    }
+    int mask = nd->n_out < 2 ? -1 : nd->out[1];
+    if (mask < 0)
+        return true;
+    int readers = s->readers ? s->readers[mask] : pass_consumer_count(g, mask);
+    return readers == 0 && !pinned(g, s->subgraphs, mask);
+}
 
 static int resolve(const sweep_state *s, int v)
 {
@@ -135,12 +162,6 @@ static bool any_subgraph(const graph *g)
         if (!g->nodes[n].dead && has_subgraph(&g->nodes[n]))
             return true;
     return false;
-}
-
-/* pass_pinned, without its scan of every node for subgraph reads when the graph has no subgraph. */
-static bool pinned(const graph *g, bool subgraphs, int v)
-{
-    return subgraphs ? pass_pinned(g, v) : pass_is_output(g, v);
 }
 
 /* Removes a pass-through node (output = input 0). Returns true when it could. */
@@ -221,15 +242,7 @@ static int fold_node(graph *g, int n, pass_report *r)
 /* Marks nodes whose outputs nobody reads as dead, from the outputs backwards; returns how many. */
 static int remove_dead(graph *g)
 {
-    int *uses = mem_zalloc((size_t)g->n_values + 1, sizeof *uses);
-    for (int n = 0; n < g->n_nodes; n++) {
-        const graph_node *nd = &g->nodes[n];
-        if (nd->dead)
-            continue;
-        for (int i = 0; i < nd->n_in; i++)
-            if (nd->in[i] >= 0)
-                uses[nd->in[i]]++;
-    }
+    int *uses = reader_counts(g);
     bool subgraphs = any_subgraph(g);
     for (int v = 0; v < g->n_values; v++)
         if (pinned(g, subgraphs, v))
@@ -293,6 +306,7 @@ static int sweep(graph *g, pass_report *r)
     for (int v = 0; v < s.n_alias; v++)
         s.alias[v] = -1;
     s.subgraphs = any_subgraph(g);
+    s.readers = reader_counts(g);
     int changed = 0;
     for (int k = 0; k < g->n_nodes; k++) {
         int n = g->order ? g->order[k] : k;
@@ -315,11 +329,12 @@ static int sweep(graph *g, pass_report *r)
             changed++;
         } else if (std && !strcmp(nd->op_type, "Identity") && bypass(g, n, &s)) {
             changed++;
-        } else if (std && !strcmp(nd->op_type, "Dropout") && inference_dropout(g, nd) && bypass(g, n, &s)) {
+        } else if (std && !strcmp(nd->op_type, "Dropout") && inference_dropout(g, nd, &s) && bypass(g, n, &s)) {
             changed++;
         }
     }
     free(s.alias);
+    free(s.readers);
     return changed;
 }
 

@@ -224,6 +224,9 @@ model transpose_perm_range "node '/Transpose_0' (Transpose): perm is not a permu
 expect "a chain of 100,000 Identity nodes runs" 0 "" - "$QRC" run "$M/identity_chain.onnx" \
     --input "x=$M/identity_chain.x.npy" --output "$tmp/chain.npy"
 expect "a chain of 100,000 Identity nodes checks" 0 "1 nodes (from 100000)" - "$QRC" check "$M/identity_chain.onnx"
+expect "a chain of 100,000 Dropout nodes runs" 0 "" - "$QRC" run "$M/dropout_chain.onnx" \
+    --input "x=$M/dropout_chain.x.npy" --output "$tmp/dchain.npy"
+expect "a chain of 100,000 Dropout nodes checks" 0 "1 nodes (from 100000)" - "$QRC" check "$M/dropout_chain.onnx"
 
 # inputs the fuzzers found, kept as regressions: an initializer whose shape asks for 12 GB backed by 36 bytes
 # (refused before anything is allocated), and an attribute whose bytes field is empty
@@ -231,6 +234,17 @@ expect "fuzz regression: lying initializer" 3 "tensor 'w': raw_data has 36 bytes
     "$QRC" check tests/fuzz/corpus/onnx/regress_lying_initializer.onnx
 expect "fuzz regression: empty string attribute" 1 "attribute 'axis' has the wrong type" - \
     "$QRC" check tests/fuzz/corpus/onnx/regress_empty_string_attr.onnx
+
+# declared inputs that no tensor could have (the models are in the fuzz seed corpus)
+F=tests/fuzz/corpus/onnx
+expect "model input of rank 10,000" 3 "input 0: value 'x': rank 10000 exceeds 8" - "$QRC" check "$F/input_rank_10000.onnx"
+expect "model input dim 2^63-1" 3 "input 0: value 'x': dim 0 is implausibly large (9223372036854775807)" - \
+    "$QRC" check "$F/input_dim_huge.onnx"
+expect "model input dim 2^62" 3 "input 0: value 'x': dim 0 is implausibly large (4611686018427387904)" - \
+    "$QRC" check "$F/input_dim_2_62.onnx"
+expect "model input dim -5" 3 "input 0: value 'x': dim 0 is negative (-5)" - "$QRC" check "$F/input_dim_negative.onnx"
+expect "model input of rank 10,000: run" 3 "rank 10000 exceeds 8" "$tmp/out/y.npy" \
+    "$QRC" run "$F/input_rank_10000.onnx" --input "x=$M/identity_chain.x.npy" --output "$tmp/out/y.npy"
 
 # damaged model files
 cnn=recipes/models/fmnist_cnn.onnx

@@ -1,5 +1,5 @@
 /* hostile_models — writes small ONNX models whose shapes, attributes or constants ask for the absurd:
- *   hostile_models DIR
+ *   hostile_models DIR [CHAIN_LENGTH]
  * DIR/<name>.onnx plus DIR/<name>.x.npy (the input "x") for each case below. tests/suites/hostile.sh runs
  * every one through `qrc run` and `qrc check`, which must refuse it with a message naming the node, without
  * crashing, hanging or allocating what was asked for. */
@@ -127,13 +127,41 @@ static void conv(const char *name, const char *attr, int k, const int64_t *v, co
     save(g, name, 4, (int64_t[]){1, 1, 4, 4});
 }
 
+/* Huge counts: chains of n Identity nodes and of n inference-mode Dropout nodes whose masks nobody reads
+ * must load, check, prepare and run in time linear in n. */
+static void chains(int n)
+{
+    const int64_t d2[2] = {2, 3};
+    graph *g = fx_model(13);
+    for (int i = 0; i < n; i++) {
+        char ins[40], outs[40];
+        snprintf(ins, sizeof ins, i ? "t%d" : "x", i - 1);
+        snprintf(outs, sizeof outs, i == n - 1 ? "y" : "t%d", i);
+        node(g, "Identity", ins, outs);
+    }
+    save(g, "identity_chain", 2, d2);
+    g = fx_model(13);
+    for (int i = 0; i < n; i++) {
+        char ins[40], out[40], outs[80];
+        snprintf(ins, sizeof ins, i ? "d%d" : "x", i - 1);
+        snprintf(out, sizeof out, "d%d", i);
+        snprintf(outs, sizeof outs, "%s,mask%d", i == n - 1 ? "y" : out, i);
+        node(g, "Dropout", ins, outs);
+    }
+    save(g, "dropout_chain", 2, d2);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: hostile_models DIR\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: hostile_models DIR [CHAIN_LENGTH]\n");
         return 2;
     }
     dir = argv[1];
+    if (argc == 3) {   /* only the two chains, of the given length (the linear_time suite) */
+        chains(atoi(argv[2]));
+        return 0;
+    }
     int n;
     graph *g;
     const int64_t d2[2] = {2, 3}, d1[1] = {4};
@@ -221,17 +249,6 @@ int main(int argc, char **argv)
     fx_ints_attr(g, n, "axis", 2, (int64_t[]){0, 1});
     save(g, "softmax_axis_ints", 2, d2);
 
-    /* huge counts: a chain of 100,000 Identity nodes must load, check and run */
-    g = fx_model(13);
-    char a[32], b[32];
-    for (int i = 0; i < 100000; i++) {
-        snprintf(a, sizeof a, i ? "t%d" : "x", i - 1);
-        snprintf(b, sizeof b, i == 99999 ? "y" : "t%d", i);
-        char ins[40], outs[40];
-        snprintf(ins, sizeof ins, "%s", a);
-        snprintf(outs, sizeof outs, "%s", b);
-        node(g, "Identity", ins, outs);
-    }
-    save(g, "identity_chain", 2, d2);
+    chains(100000);
     return 0;
 }

@@ -174,6 +174,31 @@ static void imports_merge_and_rules_inherit_defaults(void **state)
     free(base);
 }
 
+/* The malloc'd copy compile_recipe returns is the plan compile_recipe_scoped keeps in its arena, field for
+ * field (compared through their serializations), on a recipe that sets every section and oneof kind. */
+static void plan_copy_matches_the_arena_plan(void **state)
+{
+    (void)state;
+    const char *path = "tests/fuzz/corpus/recipe/full.q";
+    compile_result copied, scoped;
+    assert_int_equal(compile_recipe(path, &copied), 0);
+    assert_int_equal(compile_recipe_scoped(path, &scoped), 0);
+    assert_false(copied.plan_in_arena);
+    assert_true(scoped.plan_in_arena);
+    size_t n = qrc__plan__get_packed_size(copied.plan);
+    assert_int_equal(n, qrc__plan__get_packed_size(scoped.plan));
+    uint8_t *a = malloc(n), *b = malloc(n);
+    qrc__plan__pack(copied.plan, a);
+    qrc__plan__pack(scoped.plan, b);
+    assert_memory_equal(a, b, n);
+    assert_true(copied.plan->n_passes > 3);
+    assert_ptr_not_equal(copied.plan->passes[0], scoped.plan->passes[0]);
+    free(a);
+    free(b);
+    compile_result_free(&copied);
+    compile_result_free(&scoped);
+}
+
 static void errors_are_all_collected(void **state)
 {
     (void)state;
@@ -216,6 +241,7 @@ int main(void)
         cmocka_unit_test(every_syntax_error_is_reported),
         cmocka_unit_test(paths_resolve_lexically),
         cmocka_unit_test(imports_merge_and_rules_inherit_defaults),
+        cmocka_unit_test(plan_copy_matches_the_arena_plan),
         cmocka_unit_test(errors_are_all_collected),
         cmocka_unit_test(fmt_is_canonical_and_idempotent),
     };
