@@ -169,10 +169,8 @@ static void notes_to(json_t *rep, const pass_report *r, const char *kind, const 
 /* The live node called name, or NULL. */
 static const graph_node *node_named(const graph *p, const char *name)
 {
-    for (int n = 0; n < p->n_nodes; n++)
-        if (!p->nodes[n].dead && !strcmp(p->nodes[n].name, name))
-            return &p->nodes[n];
-    return NULL;
+    int n = graph_find_node(p, name);
+    return n >= 0 ? &p->nodes[n] : NULL;
 }
 
 /* One item per unit kind found: how many, and their module names; the JSON also lists the tensors

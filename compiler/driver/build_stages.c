@@ -106,6 +106,8 @@ int build_place(build *b, qrc_err *e)
     o->progress = b->args->quiet ? NULL : stderr;
     if (!(b->sim = quant_sim_create(b->g, b->cfg.rules, b->cfg.n_rules, b->cfg.quantsim_config, o, e)))
         return -1;
+    if (build_load_ranking(b, e))
+        return -1;
     int roles[QUANT_ROLE_COUNT_] = {0};
     for (int i = 0; i < quant_sim_count(b->sim); i++)
         roles[quant_sim_get(b->sim, i)->role]++;
@@ -143,6 +145,7 @@ int build_calibrate(build *b, qrc_err *e)
         return err_set(e, "the recipe gives no calibration data (calibrate { data ... })");
     if (quant_calibrate(b->sim, &b->cfg.calib, e))
         return -1;
+    build_say_ranking(b);
     int64_t rows = b->cfg.calib.max_samples;
     const quant_method *w = &b->cfg.quant.weight_method;
     const char *schemes = !w->set || w->scheme == b->cfg.quant.scheme

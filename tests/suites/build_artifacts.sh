@@ -77,6 +77,36 @@ EOF
     grep -q "reuse_sens.q:2:11: warning: nothing was ranked (encodings loaded, not calibrated)" "$tmp/err"
 check "most_sensitive with loaded encodings warns that nothing was ranked" $? "$(tail -2 "$tmp/err")"
 
+# The ranking goes to the report; a later build reads it back instead of measuring (same encodings), and
+# a ranking naming an op the model does not have is an error at the rule's line.
+cat >"$tmp/rank.q" <<EOF
+import "$PWD/recipes/demo.q";
+qconfig { most_sensitive 30%: act int16; }
+export { dir "$tmp/rank"; }
+EOF
+"$QRC" build --quiet "$tmp/rank.q" >"$tmp/rank.out" 2>"$tmp/err"
+rep=$(ls "$tmp"/rank/*.report.json 2>/dev/null | head -1)
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1])).sensitivity;
+         process.exit(r.length > 0 && r.every((x, i) => typeof x.op == "string" && (i == 0 || x.sqnr_db >= r[i - 1].sqnr_db)) ? 0 : 1)' "$rep" 2>/dev/null
+check "the report lists the sensitivity ranking, most sensitive first" $? "$(tail -2 "$tmp/err")"
+cat >"$tmp/rank_from.q" <<EOF
+import "$PWD/recipes/demo.q";
+qconfig { most_sensitive 30% from "$rep": act int16; }
+export { dir "$tmp/rank_from"; }
+EOF
+"$QRC" build "$tmp/rank_from.q" >"$tmp/from.out" 2>"$tmp/err" &&
+    grep -q "ranked as" "$tmp/from.out" && cmp -s "$tmp"/rank/*.encodings "$tmp"/rank_from/*.encodings
+check "most_sensitive from a saved report gives the same encodings" $? "$(tail -2 "$tmp/err")"
+sed 's|"op": "[^"]*"|"op": "/renamed/Conv"|' "$rep" >"$tmp/renamed.json"
+cat >"$tmp/rank_bad.q" <<EOF
+import "$PWD/recipes/demo.q";
+qconfig { most_sensitive 30% from "$tmp/renamed.json": act int16; }
+export { dir "$tmp/rank_bad"; }
+EOF
+"$QRC" build --quiet "$tmp/rank_bad.q" >/dev/null 2>"$tmp/err"
+[ $? -ne 0 ] && grep -q "rank_bad.q:2:11.*'/renamed/Conv'" "$tmp/err" && [ -z "$(ls "$tmp/rank_bad" 2>/dev/null)" ]
+check "a ranking naming an unknown op is an error at the rule" $? "$(tail -2 "$tmp/err")"
+
 # bias int32: every Conv/Gemm bias of the CNN becomes an int32 DequantizeLinear (fc1's input carries
 # an encoding through MaxPool and Flatten), and ONNX Runtime agrees with the simulation (below).
 cat >"$tmp/bias_int32.q" <<EOF
