@@ -416,6 +416,8 @@ int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e);
 /* Number of ranked ops; node index and SQNR (dB) of the op at rank r (0 = most sensitive). */
 int quant_sensitivity_count(const quant_sim *s);
 int quant_sensitivity_at(const quant_sim *s, int r, double *sqnr_db);
+/* Seconds the last measured ranking took (0 when none was measured). */
+double quant_sensitivity_seconds(const quant_sim *s);
 /* The whole entry at rank r, or NULL. */
 const quant_sens_info *quant_sensitivity_info(const quant_sim *s, int r);
 /* Takes a ranking from outside (a previous build's report) instead of measuring one: names[k] is the

@@ -68,6 +68,8 @@ void build_say_ranking(build *b)
     const quant_sens_info *k = quant_sensitivity_info(b->sim, 0);
     build_say(b, "sensitivity", "%s, %d ops ranked, most sensitive '%s' at %.1f dB",
               b->cfg.quant.sensitivity_exhaustive ? "exhaustive" : "local", n, b->g->nodes[k->node].name, k->sqnr_db);
+    if (b->n_timings < BUILD_MAX_LINES)   /* the report's timings: inside calibrate's, which follows */
+        b->timings[b->n_timings++] = (export_metric){"sensitivity", quant_sensitivity_seconds(b->sim)};
 }
 
 int build_load_ranking(build *b, qrc_err *e)

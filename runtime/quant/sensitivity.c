@@ -204,9 +204,11 @@ int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
         goto done;
     }
     int n_ops = quantized_ops(s, nodes, order);
+    double start = quant_now();
     if (s->opts.sensitivity_exhaustive ? rank_exhaustive(s, d, nodes, n_ops, r, e)
                                        : quant_rank_local(s, d, nodes, n_ops, r, e))
         goto done;
+    s->sens_seconds = quant_now() - start;
     for (int k = 0; k < n_ops; k++)
         key[k] = (ranked){k, order[k], r[k].sqnr_db};
     qsort(key, (size_t)n_ops, sizeof *key, by_sqnr);
@@ -260,6 +262,11 @@ done:
     free(r);
     free(taken);
     return rc;
+}
+
+double quant_sensitivity_seconds(const quant_sim *s)
+{
+    return s->sens_seconds;
 }
 
 int quant_sensitivity_count(const quant_sim *s)

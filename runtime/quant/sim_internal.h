@@ -62,6 +62,7 @@ struct quant_sim {
     void *tap_user;
     quant_sens_info *sens;     /* ranked ops, most sensitive first */
     int n_sens;
+    double sens_seconds;       /* time the last measured ranking took */
 };
 
 /* A stream of batches over a quant_data: one tensor per feed per batch. */
