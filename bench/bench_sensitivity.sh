@@ -18,7 +18,6 @@ trap 'rm -rf "$tmp"' EXIT
 
 fmnist() { # MODEL HOW
     local m=$1 how=$2 method=symbolic
-    [ "$m" = vit ] && method=jit_strip
     cat >"$tmp/${m}_$how.q" <<EOF
 import "$PWD/recipes/base/w8a8.q";
 model "$PWD/recipes/models/fmnist_$m.onnx" { input image: float32[N, 1, 28, 28]; }
