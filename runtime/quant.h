@@ -311,6 +311,11 @@ typedef struct quant_options {
  * Reshape, Transpose, ...): their output carries the input's encoding instead of a quantizer. */
 bool quant_op_shares_input(const char *op_type);
 
+/* True for a Softmax over an axis other than its input's last: ONNX Runtime fuses an 8-bit
+ * DequantizeLinear-Softmax-QuantizeLinear into QLinearSoftmax, which computes that case wrongly, so such
+ * an output is given a 16-bit quantizer (quant_place) and `qrc check` warns about it. */
+bool quant_softmax_off_last_axis(const graph *g, int node);
+
 typedef struct quant_sim quant_sim;
 struct pass_report;
 

@@ -108,6 +108,11 @@ int build_place(build *b, qrc_err *e)
         return -1;
     if (build_load_ranking(b, e))
         return -1;
+    for (int k = 0; k < b->g->n_nodes; k++)
+        if (quant_softmax_off_last_axis(b->g, k))
+            fprintf(stderr, "%s: warning: '%s' is a Softmax over a non-last axis: its output gets a 16-bit quantizer, "
+                            "as ONNX Runtime's 8-bit QLinearSoftmax computes it wrongly\n",
+                    b->plan->model->path, b->g->nodes[k].name);
     int roles[QUANT_ROLE_COUNT_] = {0};
     for (int i = 0; i < quant_sim_count(b->sim); i++)
         roles[quant_sim_get(b->sim, i)->role]++;
