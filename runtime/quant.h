@@ -421,6 +421,9 @@ int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e);
 /* Number of ranked ops; node index and SQNR (dB) of the op at rank r (0 = most sensitive). */
 int quant_sensitivity_count(const quant_sim *s);
 int quant_sensitivity_at(const quant_sim *s, int r, double *sqnr_db);
+/* The local measurement of quant_rank_sensitivity for a finished simulation (encodings computed): fills
+ * the ranking with every op's figures, worst first, without placing anything again. For listings. */
+int quant_analyze(quant_sim *s, const quant_data *d, qrc_err *e);
 /* Seconds the last measured ranking took (0 when none was measured). */
 double quant_sensitivity_seconds(const quant_sim *s);
 /* The whole entry at rank r, or NULL. */

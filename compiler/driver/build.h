@@ -79,6 +79,9 @@ void build_warn_unmatched_rules(const build *b);
  * (errors carry the rule's location). */
 export_ranked *build_ranking_rows(const build *b, int *n, qrc_err *e);
 int build_load_ranking(build *b, qrc_err *e);
+/* `qrc build --list`: the worst ops with their weight and activation quantizers measured alone, range and
+ * clipped fraction (measured now unless a ranking exists). */
+int build_list_analysis(build *b, qrc_err *e);
 /* A summary line for a ranking the build measured. */
 void build_say_ranking(build *b);
 

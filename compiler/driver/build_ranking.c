@@ -1,10 +1,14 @@
 /* build_ranking.c — the sensitivity ranking in and out of a build: rows for the report, and a saved
  * ranking (the "sensitivity" list of an earlier build's report) taken instead of measuring again. */
 #include <jansson.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "driver/build.h"
+
+enum { LIST_WORST = 10 };   /* ops `qrc build --list` analyses */
 
 export_ranked *build_ranking_rows(const build *b, int *n, qrc_err *e)
 {
@@ -70,6 +74,37 @@ void build_say_ranking(build *b)
               b->cfg.quant.sensitivity_exhaustive ? "exhaustive" : "local", n, b->g->nodes[k->node].name, k->sqnr_db);
     if (b->n_timings < BUILD_MAX_LINES)   /* the report's timings: inside calibrate's, which follows */
         b->timings[b->n_timings++] = (export_metric){"sensitivity", quant_sensitivity_seconds(b->sim)};
+}
+
+/* Which quantizer costs more, when one is clearly (3 dB) worse. */
+static const char *culprit(const quant_sens_info *k)
+{
+    if (isnan(k->weight_sqnr_db) || isnan(k->act_sqnr_db))
+        return "-";
+    if (k->weight_sqnr_db < k->act_sqnr_db - 3)
+        return "weight";
+    if (k->act_sqnr_db < k->weight_sqnr_db - 3)
+        return "activation";
+    return "both";
+}
+
+int build_list_analysis(build *b, qrc_err *e)
+{
+    if (quant_sensitivity_count(b->sim) == 0 && quant_analyze(b->sim, &b->cfg.calib, e))
+        return err_wrap(e, "analysis");
+    int n = quant_sensitivity_count(b->sim), shown = n < LIST_WORST ? n : LIST_WORST;
+    printf("worst ops, each quantized alone on exact inputs (SQNR of its output; weight or activation quantizer "
+           "alone; output range and fraction clipped)\n");
+    printf("  %-40s %9s %9s %9s  %-10s %-25s %s\n", "op", "SQNR", "weight", "act", "loss from", "range", "clipped");
+    for (int r = 0; r < shown; r++) {
+        const quant_sens_info *k = quant_sensitivity_info(b->sim, r);
+        char range[64] = "-";
+        if (isfinite(k->act_sqnr_db))
+            snprintf(range, sizeof range, "[%.4g, %.4g]", k->act_min, k->act_max);
+        printf("  %-40s %6.1f dB %6.1f dB %6.1f dB  %-10s %-25s %.3f %%\n", b->g->nodes[k->node].name, k->sqnr_db,
+               k->weight_sqnr_db, k->act_sqnr_db, culprit(k), range, 100 * k->clipped);
+    }
+    return 0;
 }
 
 int build_load_ranking(build *b, qrc_err *e)

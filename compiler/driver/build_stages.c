@@ -205,6 +205,7 @@ int build_evaluate(build *b, qrc_err *e)
         printf("per-layer SQNR of the quantized model against float, worst first\n");
         for (int i = 0; i < ev->n_layers; i++)
             printf("  %8.2f dB  %s\n", ev->layers[i].sqnr_db, ev->layers[i].tensor);
+        return build_list_analysis(b, e);
     }
     return 0;
 }

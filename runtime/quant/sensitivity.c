@@ -175,9 +175,9 @@ done:
     return rc;
 }
 
-/* Keeps a ranking (r sorted, n_ops entries, taken over) and places the quantizers again so that
- * sensitivity rules match (computed encodings go with the old quantizers). */
-static int adopt(quant_sim *s, quant_sens_info *r, int n_ops, qrc_err *e)
+/* Keeps a ranking (r sorted, n_ops entries, taken over); placing the quantizers again is what lets
+ * sensitivity rules match it. */
+static void keep(quant_sim *s, quant_sens_info *r, int n_ops)
 {
     free(s->sens);
     s->sens = r;
@@ -186,17 +186,17 @@ static int adopt(quant_sim *s, quant_sens_info *r, int n_ops, qrc_err *e)
     for (int k = 0; k < n_ops; k++)
         s->sens_rank[r[k].node] = k;
     s->n_sens = s->n_ranked = n_ops;
-    return place_keeping_frozen(s, e);
 }
 
-int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
+/* Measures every quantizable op (local or exhaustive) and keeps the sorted result in s. */
+static int measure(quant_sim *s, const quant_data *d, bool exhaustive, qrc_err *e)
 {
     const graph *g = s->g;
     for (int i = 0; i < s->n_q; i++)
         if (!s->q[i].enc)
             return err_set(e, "sensitivity needs encodings: '%s' has none", s->q[i].tensor);
     int *nodes = malloc(sizeof *nodes * (size_t)(g->n_nodes + 1)), *order = malloc(sizeof *order * (size_t)(g->n_nodes + 1));
-    quant_sens_info *r = calloc((size_t)g->n_nodes + 1, sizeof *r);
+    quant_sens_info *r = calloc((size_t)g->n_nodes + 1, sizeof *r), *sorted = NULL;
     ranked *key = calloc((size_t)g->n_nodes + 1, sizeof *key);
     int rc = -1;
     if (!nodes || !order || !r || !key) {
@@ -205,27 +205,38 @@ int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
     }
     int n_ops = quantized_ops(s, nodes, order);
     double start = quant_now();
-    if (s->opts.sensitivity_exhaustive ? rank_exhaustive(s, d, nodes, n_ops, r, e)
-                                       : quant_rank_local(s, d, nodes, n_ops, r, e))
+    if (exhaustive ? rank_exhaustive(s, d, nodes, n_ops, r, e) : quant_rank_local(s, d, nodes, n_ops, r, e))
         goto done;
     s->sens_seconds = quant_now() - start;
     for (int k = 0; k < n_ops; k++)
         key[k] = (ranked){k, order[k], r[k].sqnr_db};
     qsort(key, (size_t)n_ops, sizeof *key, by_sqnr);
-    quant_sens_info *sorted = calloc((size_t)n_ops + 1, sizeof *sorted);
-    if (!sorted) {
+    if (!(sorted = calloc((size_t)n_ops + 1, sizeof *sorted))) {
         err_set(e, "out of memory");
         goto done;
     }
     for (int k = 0; k < n_ops; k++)
         sorted[k] = r[key[k].node];
-    rc = adopt(s, sorted, n_ops, e);
+    keep(s, sorted, n_ops);
+    rc = 0;
 done:
     free(nodes);
     free(order);
     free(r);
     free(key);
     return rc;
+}
+
+int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
+{
+    if (measure(s, d, s->opts.sensitivity_exhaustive, e))
+        return -1;
+    return place_keeping_frozen(s, e);
+}
+
+int quant_analyze(quant_sim *s, const quant_data *d, qrc_err *e)
+{
+    return measure(s, d, false, e);
 }
 
 int quant_set_ranking(quant_sim *s, const char *const *names, int n, qrc_err *e)
@@ -254,8 +265,9 @@ int quant_set_ranking(quant_sim *s, const char *const *names, int n, qrc_err *e)
     for (int i = 0; i < n_ops; i++)
         if (!taken[nodes[i]])
             r[k++] = (quant_sens_info){nodes[i], NAN, NAN, NAN, NAN, NAN, NAN};
-    rc = adopt(s, r, k, e);
+    keep(s, r, k);
     r = NULL;
+    rc = place_keeping_frozen(s, e);
 done:
     free(nodes);
     free(order);

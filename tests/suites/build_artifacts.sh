@@ -98,6 +98,13 @@ EOF
 "$QRC" build "$tmp/rank_from.q" >"$tmp/from.out" 2>"$tmp/err" &&
     grep -q "ranked as" "$tmp/from.out" && cmp -s "$tmp"/rank/*.encodings "$tmp"/rank_from/*.encodings
 check "most_sensitive from a saved report gives the same encodings" $? "$(tail -2 "$tmp/err")"
+# --list analyses the worst ops: each quantizer alone, range and clipped fraction (the CNN's convolutions
+# lose through their 8-bit weights only: their outputs sit inside Conv+Relu supergroups).
+"$QRC" build --list "$tmp/rank.q" >"$tmp/list.out" 2>"$tmp/err"
+grep -q "^worst ops, each quantized alone" "$tmp/list.out" &&
+    grep -Eq '^  /conv1/Conv +[0-9.]+ dB +[0-9.]+ dB +inf dB +weight ' "$tmp/list.out" &&
+    grep -Eq '^  /Relu +[0-9.]+ dB +inf dB +[0-9.]+ dB +activation +\[' "$tmp/list.out"
+check "--list names the quantizer a layer loses through" $? "$(grep -A4 '^worst ops' "$tmp/list.out") $(tail -n 2 "$tmp/err")"
 sed 's|"op": "[^"]*"|"op": "/renamed/Conv"|' "$rep" >"$tmp/renamed.json"
 cat >"$tmp/rank_bad.q" <<EOF
 import "$PWD/recipes/demo.q";
