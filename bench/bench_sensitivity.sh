@@ -2,7 +2,8 @@
 # Sensitivity ranking (`most_sensitive P%` rules): what the local ranking costs against one calibration
 # pass, and how close it comes to the exhaustive ranking (each op quantized alone, the model's output
 # measured) on the Fashion-MNIST models; then its cost on the 640x640 PP-OCRv4 detector, where the
-# exhaustive ranking is out of reach. Times are the report's `timings`: `sensitivity` is the ranking alone,
+# exhaustive ranking is out of reach, and the detector's peak memory calibrating against float inference
+# at the same batch. Times are the report's `timings`: `sensitivity` is the ranking alone,
 # one calibration pass is (calibrate - sensitivity) / 2 because a ranking build calibrates twice.
 # Prints a Markdown section on stdout; progress on stderr. Environment: BUILD (default build),
 # DET_PAGES (detector calibration pages, default 8, batch 2), SKIP_DET=1 to leave the detector out.
@@ -72,12 +73,21 @@ export { dir "$tmp/det"; prefix "m"; artifacts report; }
 EOF
 echo "bench_sensitivity: detector, local ranking" >&2
 /usr/bin/time -v "$QRC" build --quiet "$tmp/det.q" >"$tmp/det.log" 2>"$tmp/det.err" || { cat "$tmp/det.log" "$tmp/det.err" >&2; exit 1; }
-rss=$(awk -F: '/Maximum resident/ {print $2 + 0}' "$tmp/det.err")
-$PY - "$tmp/det/m.report.json" "$DET_PAGES" "$rss" <<'PYEOF'
+# Peak memory at batch 2: float inference of two pages, and a calibration without ranking.
+"$BUILD/tools/npy_rows" slice "$tmp/calib_det.npy" 0 2 "$tmp/two.npy" >&2
+/usr/bin/time -v "$QRC" run "$models/ch_PP-OCRv4_det_infer.onnx" --input "x=$tmp/two.npy" --output "$tmp/y.npy" \
+    >/dev/null 2>"$tmp/run.err" || { cat "$tmp/run.err" >&2; exit 1; }
+sed 's/^qconfig.*//' "$tmp/det.q" >"$tmp/cal.q"
+/usr/bin/time -v "$QRC" build --quiet "$tmp/cal.q" >/dev/null 2>"$tmp/cal.err" || { cat "$tmp/cal.err" >&2; exit 1; }
+rss() { awk -F: '/Maximum resident/ {print $2 + 0}' "$1"; }
+$PY - "$tmp/det/m.report.json" "$DET_PAGES" "$(rss "$tmp/det.err")" "$(rss "$tmp/run.err")" "$(rss "$tmp/cal.err")" <<'PYEOF'
 import json, sys
 r = json.load(open(sys.argv[1])); t = r["timings"]; one = (t["calibrate"] - t["sensitivity"]) / 2
+ranked, run, cal = (int(x) / 1024 for x in sys.argv[3:6])
 print()
 print("PP-OCRv4 detector, 640x640, %s calibration pages in batches of 2 (ranking on the first 4 batches): "
-      "%d ops ranked locally in %.1f s, one calibration pass %.1f s (%.2fx); peak RSS of the build %.0f MiB."
-      % (sys.argv[2], len(r["sensitivity"]), t["sensitivity"], one, t["sensitivity"] / one, int(sys.argv[3]) / 1024))
+      "%d ops ranked locally in %.1f s, one calibration pass %.1f s (%.2fx). Peak RSS (`/usr/bin/time -v`): "
+      "float inference of 2 pages (`qrc run`) %.0f MiB, a calibrating build %.0f MiB (%.2fx), with the ranking "
+      "%.0f MiB (%.2fx)." % (sys.argv[2], len(r["sensitivity"]), t["sensitivity"], one, t["sensitivity"] / one,
+                             run, cal, cal / run, ranked, ranked / run))
 PYEOF
