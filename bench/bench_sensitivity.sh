@@ -6,7 +6,8 @@
 # at the same batch. Times are the report's `timings`: `sensitivity` is the ranking alone,
 # one calibration pass is (calibrate - sensitivity) / 2 because a ranking build calibrates twice.
 # Prints a Markdown section on stdout; progress on stderr. Environment: BUILD (default build),
-# DET_PAGES (detector calibration pages, default 8, batch 2), SKIP_DET=1 to leave the detector out.
+# DET_PAGES (detector calibration pages, default 8, batch 2), SKIP_DET=1 to leave the detector out,
+# FMNIST_MODELS (default "cnn resnet vit"; empty for none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -40,7 +41,7 @@ echo "the local top 10 % holds."
 echo
 echo "| model | ops | local ranking / one calibration pass | exhaustive / one pass | Spearman rho | top 10 % shared | top-1 vs float: local / exhaustive |"
 echo "|---|---|---|---|---|---|---|"
-for m in cnn resnet vit; do
+for m in ${FMNIST_MODELS-cnn resnet vit}; do
     fmnist $m local
     fmnist $m exhaustive
     $PY - "$tmp/${m}_local/m.report.json" "$tmp/${m}_exhaustive/m.report.json" "fmnist_$m" <<'PYEOF'
@@ -77,7 +78,7 @@ echo "bench_sensitivity: detector, local ranking" >&2
 "$BUILD/tools/npy_rows" slice "$tmp/calib_det.npy" 0 2 "$tmp/two.npy" >&2
 /usr/bin/time -v "$QRC" run "$models/ch_PP-OCRv4_det_infer.onnx" --input "x=$tmp/two.npy" --output "$tmp/y.npy" \
     >/dev/null 2>"$tmp/run.err" || { cat "$tmp/run.err" >&2; exit 1; }
-sed 's/^qconfig.*//' "$tmp/det.q" >"$tmp/cal.q"
+sed -e 's/^qconfig.*//' -e "s|$tmp/det\"|$tmp/cal\"|" "$tmp/det.q" >"$tmp/cal.q"
 /usr/bin/time -v "$QRC" build --quiet "$tmp/cal.q" >/dev/null 2>"$tmp/cal.err" || { cat "$tmp/cal.err" >&2; exit 1; }
 rss() { awk -F: '/Maximum resident/ {print $2 + 0}' "$1"; }
 $PY - "$tmp/det/m.report.json" "$DET_PAGES" "$(rss "$tmp/det.err")" "$(rss "$tmp/run.err")" "$(rss "$tmp/cal.err")" <<'PYEOF'

@@ -39,6 +39,7 @@ typedef struct build {
     bool encoded;              /* every quantizer has its encodings */
     quant_eval ev;
     bool evaluated;
+    bool listing_analysis;     /* the sim's ranking was measured for --list only: not a report item */
     int64_t opset;             /* default-domain opset the export writes, set by convert_opset (0: not yet) */
     graph *converted;          /* the prepared model converted to that opset, or NULL */
     export_text lines[BUILD_MAX_LINES];   /* stage -> summary, in plan order */

@@ -12,7 +12,7 @@ enum { LIST_WORST = 10 };   /* ops `qrc build --list` analyses */
 
 export_ranked *build_ranking_rows(const build *b, int *n, qrc_err *e)
 {
-    int count = b->sim ? quant_sensitivity_count(b->sim) : 0;
+    int count = b->sim && !b->listing_analysis ? quant_sensitivity_count(b->sim) : 0;
     export_ranked *rows = calloc((size_t)count + 1, sizeof *rows);
     if (!rows) {
         err_set(e, "out of memory");
@@ -90,8 +90,11 @@ static const char *culprit(const quant_sens_info *k)
 
 int build_list_analysis(build *b, qrc_err *e)
 {
-    if (quant_sensitivity_count(b->sim) == 0 && quant_analyze(b->sim, &b->cfg.calib, e))
-        return err_wrap(e, "analysis");
+    if (quant_sensitivity_count(b->sim) == 0) {
+        if (quant_analyze(b->sim, &b->cfg.calib, e))
+            return err_wrap(e, "analysis");
+        b->listing_analysis = true;   /* the artifacts must not depend on --list */
+    }
     int n = quant_sensitivity_count(b->sim), shown = n < LIST_WORST ? n : LIST_WORST;
     printf("worst ops, each quantized alone on exact inputs (SQNR of its output; weight or activation quantizer "
            "alone; output range and fraction clipped)\n");
