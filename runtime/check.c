@@ -10,6 +10,7 @@
 #include "opset.h"
 #include "base/quote.h"
 #include "passes/util.h"
+#include "quant.h"
 
 static const char *const level_names[] = {"info", "warning", "error"};
 
@@ -152,10 +153,8 @@ static void notes_to(json_t *rep, const pass_report *r, const char *kind, const 
 /* The live node called name, or NULL. */
 static const graph_node *node_named(const graph *p, const char *name)
 {
-    for (int n = 0; n < p->n_nodes; n++)
-        if (!p->nodes[n].dead && !strcmp(p->nodes[n].name, name))
-            return &p->nodes[n];
-    return NULL;
+    int n = graph_find_node(p, name);
+    return n >= 0 ? &p->nodes[n] : NULL;
 }
 
 /* One item per unit kind found: how many, and their module names; the JSON also lists the tensors
@@ -304,6 +303,19 @@ static void check_opset(const graph *g, json_t *rep)
     }
 }
 
+/* Softmax over a non-last axis: what ONNX Runtime's 8-bit fusion would compute wrongly. */
+static void check_softmax(const graph *g, json_t *rep)
+{
+    for (int n = 0; n < g->n_nodes; n++) {
+        if (g->nodes[n].dead || !quant_softmax_off_last_axis(g, n))
+            continue;
+        item(rep, "opset", PASS_WARN, g->nodes[n].name,
+             "Softmax over a non-last axis: ONNX Runtime fuses an 8-bit Softmax between QDQ pairs into "
+             "QLinearSoftmax, which is wrong on such an axis; qrc gives this output a 16-bit quantizer",
+             NULL);
+    }
+}
+
 json_t *check_model(const graph *g, const char *label, const prepare_opts *po, graph **prepared, qrc_err *e)
 {
     if (prepared)
@@ -348,6 +360,7 @@ json_t *check_model(const graph *g, const char *label, const prepare_opts *po, g
     }
     pass_report_free(&r);
     check_opset(p ? p : g, rep);
+    check_softmax(p ? p : g, rep);
     if (prepared)
         *prepared = p;
     else

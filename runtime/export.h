@@ -152,6 +152,13 @@ typedef struct export_text {
 } export_text;
 
 /* What the caller knows about the build; every field may be empty. Borrowed. */
+/* One op of a sensitivity ranking (figures in dB; NAN or INFINITY are written as null). */
+typedef struct export_ranked {
+    const char *op;                    /* node name */
+    double sqnr_db, weight_sqnr_db, act_sqnr_db;
+    double act_min, act_max, clipped;  /* the output quantizer's range and clipped fraction */
+} export_ranked;
+
 typedef struct export_report {
     const char *recipe_hash;
     const char *model_hash;            /* SHA-256 of the model file (export_sha256_file) */
@@ -165,6 +172,9 @@ typedef struct export_report {
     int n_layers;
     const export_metric *timings;      /* seconds per phase: the only non-deterministic part */
     int n_timings;
+    const export_ranked *ranking;      /* sensitivity ranking, most sensitive first ("sensitivity", only when
+                                          n_ranking > 0); a later build reads it back by op name */
+    int n_ranking;
 } export_report;
 
 /* The report JSON: fields above, every quantizer with its encodings, and the SHA-256 of each artifact

@@ -129,6 +129,14 @@ int graph_find_value(const graph *g, const char *name)
     return -1;
 }
 
+int graph_find_node(const graph *g, const char *name)
+{
+    for (int n = 0; name && n < g->n_nodes; n++)
+        if (!g->nodes[n].dead && g->nodes[n].name && !strcmp(g->nodes[n].name, name))
+            return n;
+    return -1;
+}
+
 static int value_append(graph *g, const char *name)
 {
     if (g->n_values == g->cap_values) {

@@ -113,6 +113,8 @@ char *graph_strdup(graph *g, const char *s);
 
 /* Index of the value called name, or -1. Looks only in g, not in enclosing graphs. */
 int graph_find_value(const graph *g, const char *name);
+/* Index of the first live node called name, or -1 (a linear scan). */
+int graph_find_node(const graph *g, const char *name);
 /* Index of the value called name, creating it (unknown type and shape) when absent. */
 int graph_value_get(graph *g, const char *name);
 /* Creates a value whose name is unique in g, derived from hint ("x" -> "x", "x_1", ...). */

@@ -289,6 +289,8 @@ typedef struct quant_options {
     int threads;               /* executor threads; 0 means 2 */
     FILE *progress;            /* progress lines go here when it is a terminal; NULL for quiet */
     int sensitivity_batches;   /* calibration batches used to rank sensitivity; 0 means 4 */
+    bool sensitivity_exhaustive; /* rank by the model's output with each op quantized alone (one simulated
+                                  pass per op) instead of each op's own output noise (two passes in all) */
     bool int32_bias;           /* simulate Conv/Gemm biases without a quantizer of their own as int32 with
                                   scale = input scale x weight scale, as export's bias_int32 stores them */
 } quant_options;
@@ -296,6 +298,11 @@ typedef struct quant_options {
 /* True for ops whose output holds a subset or rearrangement of their first input's values (MaxPool,
  * Reshape, Transpose, ...): their output carries the input's encoding instead of a quantizer. */
 bool quant_op_shares_input(const char *op_type);
+
+/* True for a Softmax over an axis other than its input's last: ONNX Runtime fuses an 8-bit
+ * DequantizeLinear-Softmax-QuantizeLinear into QLinearSoftmax, which computes that case wrongly, so such
+ * an output is given a 16-bit quantizer (quant_place) and `qrc check` warns about it. */
+bool quant_softmax_off_last_axis(const graph *g, int node);
 
 typedef struct quant_sim quant_sim;
 struct pass_report;
@@ -381,14 +388,38 @@ typedef int (*quant_tap_fn)(const char *name, const tensor *t, void *user, qrc_e
 int quant_simulate_tapped(quant_sim *s, int n, const char *const *names, const tensor *const *inputs, tensor **outs,
                           quant_tap_fn tap, void *user, qrc_err *e);
 
-/* Ranks quantizable ops (ops owning an activation or weight quantizer) by how much quantizing that op
- * alone lowers the first output's SQNR against float over the first sensitivity_batches batches, most
- * sensitive first, and re-places the quantizers so sensitivity rules take effect (encodings are then
- * dropped: calibrate again). Needs computed encodings. */
+/* One ranked op. The local ranking measures the op's own output with its inputs exact: weight_sqnr_db
+ * with only its parameters quantized, act_sqnr_db with only its output quantizer, whose range and clipped
+ * fraction of float values it also gives. The exhaustive ranking fills sqnr_db only (the model's first
+ * output with the op quantized alone); the other figures are then NAN. */
+typedef struct quant_sens_info {
+    int node;
+    double sqnr_db;            /* what the ranking sorts by, lowest (most sensitive) first */
+    double weight_sqnr_db, act_sqnr_db; /* INFINITY for a quantizer the op does not have */
+    double act_min, act_max;   /* the output quantizer's range (0, 0 without one) */
+    double clipped;            /* fraction of float outputs outside that range */
+} quant_sens_info;
+
+/* Ranks quantizable ops (ops owning an activation or weight quantizer), most sensitive first, over the
+ * first sensitivity_batches batches: by each op's own output noise (default) or, with
+ * sensitivity_exhaustive, by how much quantizing that op alone lowers the first output's SQNR against
+ * float. Then re-places the quantizers so sensitivity rules take effect (encodings are then dropped:
+ * calibrate again). Needs computed encodings. */
 int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e);
 /* Number of ranked ops; node index and SQNR (dB) of the op at rank r (0 = most sensitive). */
 int quant_sensitivity_count(const quant_sim *s);
 int quant_sensitivity_at(const quant_sim *s, int r, double *sqnr_db);
+/* The local measurement of quant_rank_sensitivity for a finished simulation (encodings computed): fills
+ * the ranking with every op's figures, worst first, without placing anything again. For listings. */
+int quant_analyze(quant_sim *s, const quant_data *d, qrc_err *e);
+/* Seconds the last measured ranking took (0 when none was measured). */
+double quant_sensitivity_seconds(const quant_sim *s);
+/* The whole entry at rank r, or NULL. */
+const quant_sens_info *quant_sensitivity_info(const quant_sim *s, int r);
+/* Takes a ranking from outside (a previous build's report) instead of measuring one: names[k] is the
+ * node at rank k. A name the graph does not have is an error naming it; quantizable ops the list does
+ * not name rank after it, in graph order. Re-places the quantizers as quant_rank_sensitivity does. */
+int quant_set_ranking(quant_sim *s, const char *const *names, int n, qrc_err *e);
 
 typedef struct quant_layer_sqnr {
     const char *tensor;        /* owned by the graph */

@@ -41,6 +41,7 @@ typedef struct build {
     bool encoded;              /* every quantizer has its encodings */
     quant_eval ev;
     bool evaluated;
+    bool listing_analysis;     /* the sim's ranking was measured for --list only: not a report item */
     int64_t opset;             /* default-domain opset the export writes, set by convert_opset (0: not yet) */
     graph *converted;          /* the prepared model converted to that opset, or NULL */
     export_text lines[BUILD_MAX_LINES];   /* stage -> summary, in plan order */
@@ -79,6 +80,17 @@ int build_export(build *b, qrc_err *e);
 
 /* Warns, at its recipe line, about every qconfig rule that decided no op. */
 void build_warn_unmatched_rules(const build *b);
+
+/* build_ranking.c: the sensitivity ranking as report rows (the caller frees; *n = 0 when nothing was
+ * ranked), and a ranking read back from a report for rules written `most_sensitive P% from "file"`
+ * (errors carry the rule's location). */
+export_ranked *build_ranking_rows(const build *b, int *n, qrc_err *e);
+int build_load_ranking(build *b, qrc_err *e);
+/* `qrc build --list`: the worst ops with their weight and activation quantizers measured alone, range and
+ * clipped fraction (measured now unless a ranking exists). */
+int build_list_analysis(build *b, qrc_err *e);
+/* A summary line for a ranking the build measured. */
+void build_say_ranking(build *b);
 
 /* The sim's quantizers as the export side sees them (malloc'd array of quant_sim_count entries). */
 export_quantizer *build_quantizers(const build *b, int *n, qrc_err *e);

@@ -108,6 +108,7 @@ int build_config_from_plan(const Qrc__Plan *plan, const graph *g, build_config *
     c->quant.percentile = act.percentile;
     c->quant.weight_method = method_from_plan(qs->has_weight_scheme, qs->weight_scheme, qs->weight_percentile);
     c->quant.stochastic = qs->rounding == QRC__ROUNDING__STOCHASTIC;
+    c->quant.sensitivity_exhaustive = qs->has_sensitivity && qs->sensitivity == QRC__SENSITIVITY__EXHAUSTIVE;
     c->quant.int32_bias = plan->export->bias_int32;
     if (plan->calibrate) {
         const Qrc__Calibrate *cal = plan->calibrate;

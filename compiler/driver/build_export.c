@@ -247,6 +247,12 @@ int build_export(build *b, qrc_err *e)
         .timings = b->timings,
         .n_timings = b->n_timings,
     };
+    export_ranked *ranking = build_ranking_rows(b, &rep.n_ranking, e);
+    if (!ranking) {
+        free(layers);
+        return -1;
+    }
+    rep.ranking = ranking;
     o.report = &rep;
 
     int n, rc = -1;
@@ -255,6 +261,7 @@ int build_export(build *b, qrc_err *e)
         rc = 0;
     free(q);
     free(layers);
+    free(ranking);
     if (!rc)
         build_say(b, "export", "%s/%s: %s%s%s%s", x->dir_resolved, x->prefix,
                   o.artifacts & EXPORT_ART_QDQ ? ".onnx " : "", o.artifacts & EXPORT_ART_ENCODINGS ? ".encodings " : "",

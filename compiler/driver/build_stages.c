@@ -93,6 +93,13 @@ int build_place(build *b, qrc_err *e)
     o->progress = b->args->quiet ? NULL : stderr;
     if (!(b->sim = quant_sim_create(b->g, b->cfg.rules, b->cfg.n_rules, b->cfg.quantsim_config, o, e)))
         return -1;
+    if (build_load_ranking(b, e))
+        return -1;
+    for (int k = 0; k < b->g->n_nodes; k++)
+        if (quant_softmax_off_last_axis(b->g, k))
+            fprintf(stderr, "%s: warning: '%s' is a Softmax over a non-last axis: its output gets a 16-bit quantizer, "
+                            "as ONNX Runtime's 8-bit QLinearSoftmax computes it wrongly\n",
+                    b->plan->model->path, b->g->nodes[k].name);
     int roles[QUANT_ROLE_COUNT_] = {0};
     for (int i = 0; i < quant_sim_count(b->sim); i++)
         roles[quant_sim_get(b->sim, i)->role]++;
@@ -130,6 +137,7 @@ int build_calibrate(build *b, qrc_err *e)
         return err_set(e, "the recipe gives no calibration data (calibrate { data ... })");
     if (quant_calibrate(b->sim, &b->cfg.calib, e))
         return -1;
+    build_say_ranking(b);
     int64_t rows = b->cfg.calib.max_samples;
     const quant_method *w = &b->cfg.quant.weight_method;
     const char *schemes = !w->set || w->scheme == b->cfg.quant.scheme
@@ -184,6 +192,7 @@ int build_evaluate(build *b, qrc_err *e)
         printf("per-layer SQNR of the quantized model against float, worst first\n");
         for (int i = 0; i < ev->n_layers; i++)
             printf("  %8.2f dB  %s\n", ev->layers[i].sqnr_db, ev->layers[i].tensor);
+        return build_list_analysis(b, e);
     }
     return 0;
 }

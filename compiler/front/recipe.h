@@ -40,6 +40,7 @@ typedef struct qrule {
     Qrc__OpTypeRef **ops;
     size_t n_ops;
     double fraction;
+    const char *ranking, *ranking_resolved; /* most_sensitive ... from "file" */
     qsetting act, weight;
     ast_loc loc;
 } qrule;
@@ -88,6 +89,8 @@ typedef struct recipe {
     unsigned act_bw, param_bw;
     const char *config, *config_resolved;
     Qrc__SimDType simdtype;
+    Qrc__Sensitivity sensitivity;        /* 0 when not given */
+    ast_loc sensitivity_at;
 
     ast_loc calibrate_at, samples_at, batch_at, seed_at, encodings_at;
     Qrc__InputData **cal_data;

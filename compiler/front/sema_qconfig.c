@@ -228,7 +228,21 @@ static bool parse_selector(sema *s, const ast_stmt *st, qrule *rule)
         return true;
     case QRC__RULE_KIND__BY_SENSITIVITY: {
         const ast_atom *p = kw->next;
-        if (!p || p->kind != ATOM_PERCENT || p->next || g->next) {
+        if (p && p->next && p->next->kind == ATOM_NAME && !strcmp(p->next->text, "from")) {
+            const ast_atom *file = p->next->next;
+            if (!file || file->kind != ATOM_STRING || file->next) {
+                diag *d = diag_error(s->d, file ? file->loc : p->next->loc, "expected a file name after 'from'");
+                diag_hint(s->d, d, "for example: most_sensitive 10%% from \"out/model.report.json\": act int16;");
+                return false;
+            }
+            rule->ranking = file->text;
+            rule->ranking_resolved = util_path_resolve(s->a, s->src->path, file->text);
+        } else if (p && p->next) {
+            diag *d = diag_error(s->d, p->next->loc, "expected ':' or 'from \"file\"' after the percentage");
+            diag_hint(s->d, d, "for example: most_sensitive 10%% from \"out/model.report.json\": act int16;");
+            return false;
+        }
+        if (!p || p->kind != ATOM_PERCENT || g->next) {
             diag *d = diag_error(s->d, p ? p->loc : kw->loc, "expected a percentage after 'most_sensitive'");
             diag_hint(s->d, d, "for example: most_sensitive 20%%: act int16;");
             return false;

@@ -73,15 +73,23 @@ static void apply_weight_scheme(sema *s, const ast_stmt *st)
     apply_scheme_key(s, st, "weight_scheme", NULL, &s->r->weight_scheme);
 }
 
+/* A key taking one of two names: its index (0 or 1, *at set), or -1 after a diagnostic. */
+static int two_way(sema *s, const ast_stmt *st, const char *key, const char *what, const char *a0, const char *a1,
+                   ast_loc *at)
+{
+    const ast_atom *a = sema_single(s, st, key);
+    const char *const names[] = {a0, a1};
+    int k = a ? sema_choice(s, a, what, names, 2) : -1;
+    if (k >= 0)
+        *at = a->loc;
+    return k;
+}
+
 static void apply_rounding(sema *s, const ast_stmt *st)
 {
-    const ast_atom *a = sema_single(s, st, "rounding");
-    static const char *const names[] = {"nearest", "stochastic"};
-    int k = a ? sema_choice(s, a, "rounding mode", names, 2) : -1;
-    if (k < 0)
-        return;
-    s->r->rounding = k ? QRC__ROUNDING__STOCHASTIC : QRC__ROUNDING__NEAREST;
-    s->r->rounding_at = a->loc;
+    int k = two_way(s, st, "rounding", "rounding mode", "nearest", "stochastic", &s->r->rounding_at);
+    if (k >= 0)
+        s->r->rounding = k ? QRC__ROUNDING__STOCHASTIC : QRC__ROUNDING__NEAREST;
 }
 
 static void apply_bitwidth(sema *s, const ast_stmt *st, const char *what, unsigned *out, ast_loc *at)
@@ -114,13 +122,16 @@ static void apply_config(sema *s, const ast_stmt *st)
 
 static void apply_simdtype(sema *s, const ast_stmt *st)
 {
-    const ast_atom *a = sema_single(s, st, "dtype");
-    static const char *const names[] = {"int", "float"};
-    int k = a ? sema_choice(s, a, "quantsim dtype", names, 2) : -1;
-    if (k < 0)
-        return;
-    s->r->simdtype = k ? QRC__SIM_DTYPE__SIM_FLOAT : QRC__SIM_DTYPE__SIM_INT;
-    s->r->simdtype_at = a->loc;
+    int k = two_way(s, st, "dtype", "quantsim dtype", "int", "float", &s->r->simdtype_at);
+    if (k >= 0)
+        s->r->simdtype = k ? QRC__SIM_DTYPE__SIM_FLOAT : QRC__SIM_DTYPE__SIM_INT;
+}
+
+static void apply_sensitivity(sema *s, const ast_stmt *st)
+{
+    int k = two_way(s, st, "sensitivity", "sensitivity ranking", "local", "exhaustive", &s->r->sensitivity_at);
+    if (k >= 0)
+        s->r->sensitivity = k ? QRC__SENSITIVITY__EXHAUSTIVE : QRC__SENSITIVITY__LOCAL;
 }
 
 static const sema_key quantsim_keys[] = {
@@ -132,6 +143,7 @@ static const sema_key quantsim_keys[] = {
     {"param_bitwidth", apply_param_bw, false},
     {"config", apply_config, false},
     {"dtype", apply_simdtype, false},
+    {"sensitivity", apply_sensitivity, false},
 };
 
 void sema_quantsim(sema *s, const ast_stmt *st)

@@ -158,6 +158,8 @@ static Qrc__QConfigRule *rule(arena *a, const qrule *q, const Qrc__QuantSetting 
     if (q->kind == QRC__RULE_KIND__BY_SENSITIVITY) {
         r->has_fraction = true;
         r->fraction = q->fraction;
+        r->ranking = (char *)q->ranking;
+        r->ranking_resolved = (char *)q->ranking_resolved;
     }
     r->act = setting(a, &q->act, act);
     r->weight = setting(a, &q->weight, w);
@@ -193,6 +195,8 @@ static Qrc__QuantSim *build_quantsim(arena *a, const recipe *r)
     q->param_bitwidth = r->param_bw_at.src ? r->param_bw : dflt;
     q->config_path = (char *)r->config;
     q->config_resolved = (char *)r->config_resolved;
+    q->has_sensitivity = r->sensitivity != 0;
+    q->sensitivity = r->sensitivity ? r->sensitivity : QRC__SENSITIVITY__LOCAL;
     return q;
 }
 

@@ -121,6 +121,8 @@ static json_t *rule(const Qrc__QConfigRule *r)
     }
     if (r->has_fraction)
         json_object_set_new(o, "fraction", json_real(r->fraction));
+    if (r->ranking)
+        json_object_set_new(o, "ranking", json_pack("{s:s, s:s}", "path", r->ranking, "resolved", r->ranking_resolved));
     return o;
 }
 
@@ -135,6 +137,8 @@ static json_t *quantsim(const Qrc__QuantSim *q)
         json_object_set_new(o, "act_percentile", json_real(q->act_percentile));
     put_scheme(o, "weight_scheme", "weight_percentile", q->has_weight_scheme, q->weight_scheme,
                q->has_weight_percentile, q->weight_percentile);
+    if (q->has_sensitivity)
+        json_object_set_new(o, "sensitivity", json_string(q->sensitivity == QRC__SENSITIVITY__EXHAUSTIVE ? "exhaustive" : "local"));
     return o;
 }
 

@@ -152,6 +152,10 @@ static void qconfig(FILE *f, const Qrc__Plan *p)
             fprintf(f, "%s%s", j ? ", " : " ", r->ops[j]->op_type);
         if (r->has_fraction)
             fprintf(f, " %g%%", r->fraction * 100);
+        if (r->ranking) {
+            fputs(" from ", f);
+            path(f, r->ranking, r->ranking_resolved);
+        }
         fputs(": ", f);
         setting(f, "act", r->act);
         fputs(", ", f);
@@ -170,6 +174,8 @@ static void quantsim(FILE *f, const Qrc__QuantSim *q)
     }
     fprintf(f, "\n  rounding %s\n  act_bitwidth %u\n  param_bitwidth %u\n  dtype %s\n", plan_rounding_name(q->rounding),
             q->act_bitwidth, q->param_bitwidth, q->dtype == QRC__SIM_DTYPE__SIM_FLOAT ? "float" : "int");
+    if (q->has_sensitivity)
+        fprintf(f, "  sensitivity %s\n", q->sensitivity == QRC__SENSITIVITY__EXHAUSTIVE ? "exhaustive" : "local");
     if (q->config_path) {
         fputs("  config ", f);
         path(f, q->config_path, q->config_resolved);

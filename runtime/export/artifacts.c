@@ -75,6 +75,18 @@ int export_report_dump(const export_report *r, const export_quantizer *q, int n,
         json_array_append_new(layers, l);
     }
     json_object_set_new(root, "layers", layers);
+    if (r->n_ranking > 0) {
+        json_t *ranking = json_array();
+        for (int i = 0; i < r->n_ranking; i++) {
+            const export_ranked *k = &r->ranking[i];
+            json_array_append_new(ranking, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "op", k->op, "sqnr_db",
+                                                     number(k->sqnr_db), "weight_sqnr_db", number(k->weight_sqnr_db),
+                                                     "act_sqnr_db", number(k->act_sqnr_db), "act_min",
+                                                     number(k->act_min), "act_max", number(k->act_max), "clipped",
+                                                     number(k->clipped)));
+        }
+        json_object_set_new(root, "sensitivity", ranking);
+    }
     json_object_set_new(root, "artifacts", texts(artifact_hashes, n_artifacts));
     json_object_set_new(root, "timings", metrics(r->timings, r->n_timings));
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));

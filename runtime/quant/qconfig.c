@@ -139,6 +139,20 @@ static quant_method side_method(const quant_side_rule *r, const quant_side_rule 
     return m;
 }
 
+bool quant_softmax_off_last_axis(const graph *g, int node)
+{
+    const graph_node *nd = &g->nodes[node];
+    if (strcmp(nd->op_type, "Softmax") || *nd->domain || nd->n_in < 1 || nd->in[0] < 0)
+        return false;
+    int rank = g->values[nd->in[0]].rank;
+    int64_t axis = graph_attr_int(nd, "axis", graph_opset_version(g, "") >= 13 ? -1 : 1);
+    if (rank <= 0)
+        return false;
+    if (axis < 0)
+        axis += rank;
+    return axis != rank - 1;
+}
+
 void quant_resolve(quant_sim *s, int n, bool count, quant_resolved *out)
 {
     const graph_node *node = &s->g->nodes[n];
@@ -186,6 +200,10 @@ void quant_resolve(quant_sim *s, int n, bool count, quant_resolved *out)
                            pb->quantized, dp->quantized};
     out->bias_on = out->weight_on && first_tri(false, 5, b_chain);
 
+    if (out->act_on && out->act.kind == QUANT_INT && out->act.bitwidth <= 8 && quant_softmax_off_last_axis(s->g, n)) {
+        out->act.bitwidth = 16;
+        out->by = "16-bit: Softmax over a non-last axis (ONNX Runtime's 8-bit QLinearSoftmax is wrong there)";
+    }
     const quant_method act_opts = {true, s->opts.scheme, s->opts.percentile};
     out->act_method = side_method(r ? &r->act : NULL, d ? &d->act : NULL, &act_opts);
     out->weight_method = side_method(r ? &r->weight : NULL, d ? &d->weight : NULL, &s->opts.weight_method);

@@ -1,5 +1,6 @@
-/* sensitivity.c — ranks ops by how much quantizing each one alone degrades the model's first output
- * (SQNR against float on a few calibration batches). */
+/* sensitivity.c — ranks quantizable ops, most sensitive first: by their own output noise
+ * (sensitivity_local.c), by how much quantizing each one alone degrades the model's first output (SQNR
+ * against float on a few calibration batches), or as a saved ranking lists them. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,19 +97,15 @@ static int place_keeping_frozen(quant_sim *s, qrc_err *e)
     return rc;
 }
 
-int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
+/* The exhaustive ranking: the model's first output over the first batches with each op quantized alone. */
+static int rank_exhaustive(quant_sim *s, const quant_data *d, const int *nodes, int n_ops, quant_sens_info *r,
+                           qrc_err *e)
 {
     const graph *g = s->g;
-    for (int i = 0; i < s->n_q; i++)
-        if (!s->q[i].enc)
-            return err_set(e, "sensitivity needs encodings: '%s' has none", s->q[i].tensor);
     int max_batches = s->opts.sensitivity_batches > 0 ? s->opts.sensitivity_batches : 4;
     int feeds = d->n_feeds;
     held h = {mem_zalloc((size_t)max_batches * (size_t)feeds, sizeof(tensor *)),
               mem_zalloc((size_t)max_batches, sizeof(tensor *)), 0};
-    int *nodes = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *nodes);
-    int *order = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *order);
-    ranked *r = mem_zalloc((size_t)g->n_nodes + 1, sizeof *r);
     bool *active = mem_zalloc((size_t)s->n_q + 1, sizeof *active);
     tensor **outs = mem_zalloc((size_t)g->n_outputs + 1, sizeof *outs);
     const char *names[feeds];
@@ -140,7 +137,6 @@ int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
         h.n++;
     }
     quant_stream_close(&st);
-    int n_ops = quantized_ops(s, nodes, order);
     quant_progress p;
     quant_progress_begin(&p, s, "sensitivity", n_ops);
     s->active = active;
@@ -160,39 +156,116 @@ int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
             for (int o = 0; o < g->n_outputs; o++)
                 tensor_free(outs[o]);
         }
-        r[k] = (ranked){nodes[k], order[k], sqnr_db(sig, noise)};
+        r[k] = (quant_sens_info){nodes[k], sqnr_db(sig, noise), NAN, NAN, NAN, NAN, NAN};
         quant_progress_step(&p, k + 1);
     }
     quant_progress_end(&p);
-    qsort(r, (size_t)n_ops, sizeof *r, by_sqnr);
-    free(s->sens_node);
-    free(s->sens_sqnr);
-    s->sens_node = mem_grow(NULL, (size_t)n_ops + 1, sizeof *s->sens_node);
-    s->sens_sqnr = mem_grow(NULL, (size_t)n_ops + 1, sizeof *s->sens_sqnr);
-    for (int n = 0; n < g->n_nodes; n++)
-        s->sens_rank[n] = -1;
-    for (int k = 0; k < n_ops; k++) {
-        s->sens_node[k] = r[k].node;
-        s->sens_sqnr[k] = r[k].sqnr;
-        s->sens_rank[r[k].node] = k;
-    }
-    s->n_sens = s->n_ranked = n_ops;
     rc = 0;
 done_active:
     s->active = NULL;
     s->weights_applied = false;
-    if (rc == 0) {
-        /* Sensitivity rules can now match: place again (computed encodings go with the old quantizers) */
-        rc = place_keeping_frozen(s, e);
-    }
 done:
     release(&h, feeds);
-    free(nodes);
-    free(order);
-    free(r);
     free(active);
     free(outs);
     return rc;
+}
+
+/* Keeps a ranking (r sorted, n_ops entries, taken over); placing the quantizers again is what lets
+ * sensitivity rules match it. */
+static void keep(quant_sim *s, quant_sens_info *r, int n_ops)
+{
+    free(s->sens);
+    s->sens = r;
+    for (int n = 0; n < s->g->n_nodes; n++)
+        s->sens_rank[n] = -1;
+    for (int k = 0; k < n_ops; k++)
+        s->sens_rank[r[k].node] = k;
+    s->n_sens = s->n_ranked = n_ops;
+}
+
+/* Measures every quantizable op (local or exhaustive) and keeps the sorted result in s. */
+static int measure(quant_sim *s, const quant_data *d, bool exhaustive, qrc_err *e)
+{
+    const graph *g = s->g;
+    for (int i = 0; i < s->n_q; i++)
+        if (!s->q[i].enc)
+            return err_set(e, "sensitivity needs encodings: '%s' has none", s->q[i].tensor);
+    int *nodes = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *nodes);
+    int *order = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *order);
+    quant_sens_info *r = mem_zalloc((size_t)g->n_nodes + 1, sizeof *r), *sorted = NULL;
+    ranked *key = mem_zalloc((size_t)g->n_nodes + 1, sizeof *key);
+    int rc = -1;
+    int n_ops = quantized_ops(s, nodes, order);
+    double start = quant_now();
+    if (exhaustive ? rank_exhaustive(s, d, nodes, n_ops, r, e) : quant_rank_local(s, d, nodes, n_ops, r, e))
+        goto done;
+    s->sens_seconds = quant_now() - start;
+    for (int k = 0; k < n_ops; k++)
+        key[k] = (ranked){k, order[k], r[k].sqnr_db};
+    qsort(key, (size_t)n_ops, sizeof *key, by_sqnr);
+    sorted = mem_zalloc((size_t)n_ops + 1, sizeof *sorted);
+    for (int k = 0; k < n_ops; k++)
+        sorted[k] = r[key[k].node];
+    keep(s, sorted, n_ops);
+    rc = 0;
+done:
+    free(nodes);
+    free(order);
+    free(r);
+    free(key);
+    return rc;
+}
+
+int quant_rank_sensitivity(quant_sim *s, const quant_data *d, qrc_err *e)
+{
+    if (measure(s, d, s->opts.sensitivity_exhaustive, e))
+        return -1;
+    return place_keeping_frozen(s, e);
+}
+
+int quant_analyze(quant_sim *s, const quant_data *d, qrc_err *e)
+{
+    return measure(s, d, false, e);
+}
+
+int quant_set_ranking(quant_sim *s, const char *const *names, int n, qrc_err *e)
+{
+    const graph *g = s->g;
+    int *nodes = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *nodes);
+    int *order = mem_grow(NULL, (size_t)g->n_nodes + 1, sizeof *order);
+    quant_sens_info *r = mem_zalloc((size_t)g->n_nodes + 1, sizeof *r);
+    bool *taken = mem_zalloc((size_t)g->n_nodes + 1, sizeof *taken);
+    int rc = -1, k = 0;
+    for (int i = 0; i < n; i++) {
+        int node = graph_find_node(g, names[i]);
+        if (node < 0) {
+            err_set(e, "the ranking names '%s', which is not an op of the model", names[i]);
+            goto done;
+        }
+        if (taken[node])
+            continue;
+        taken[node] = true;
+        r[k++] = (quant_sens_info){node, NAN, NAN, NAN, NAN, NAN, NAN};
+    }
+    int n_ops = quantized_ops(s, nodes, order);
+    for (int i = 0; i < n_ops; i++)
+        if (!taken[nodes[i]])
+            r[k++] = (quant_sens_info){nodes[i], NAN, NAN, NAN, NAN, NAN, NAN};
+    keep(s, r, k);
+    r = NULL;
+    rc = place_keeping_frozen(s, e);
+done:
+    free(nodes);
+    free(order);
+    free(r);
+    free(taken);
+    return rc;
+}
+
+double quant_sensitivity_seconds(const quant_sim *s)
+{
+    return s->sens_seconds;
 }
 
 int quant_sensitivity_count(const quant_sim *s)
@@ -200,11 +273,16 @@ int quant_sensitivity_count(const quant_sim *s)
     return s->n_sens;
 }
 
+const quant_sens_info *quant_sensitivity_info(const quant_sim *s, int r)
+{
+    return r >= 0 && r < s->n_sens ? &s->sens[r] : NULL;
+}
+
 int quant_sensitivity_at(const quant_sim *s, int r, double *sqnr_db_out)
 {
     if (r < 0 || r >= s->n_sens)
         return -1;
     if (sqnr_db_out)
-        *sqnr_db_out = s->sens_sqnr[r];
-    return s->sens_node[r];
+        *sqnr_db_out = s->sens[r].sqnr_db;
+    return s->sens[r].node;
 }

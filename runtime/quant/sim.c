@@ -79,8 +79,7 @@ void quant_sim_free(quant_sim *s)
     for (int v = 0; s->float_params && v < s->g->n_values; v++)
         tensor_free(s->float_params[v]);
     free(s->float_params);
-    free(s->sens_node);
-    free(s->sens_sqnr);
+    free(s->sens);
     quant_quantizers_clear(s);
     quant_rules_release(s);
     free(s->excluded);

@@ -58,9 +58,9 @@ struct quant_sim {
     tensor **float_params;     /* per value: what the float model reads instead of the graph's (or NULL) */
     quant_tap_fn tap;          /* quant_simulate_tapped: sees every value after fake quantization */
     void *tap_user;
-    int *sens_node;            /* ranked nodes, most sensitive first */
-    double *sens_sqnr;
+    quant_sens_info *sens;     /* ranked ops, most sensitive first */
     int n_sens;
+    double sens_seconds;       /* time the last measured ranking took */
 };
 
 /* A stream of batches over a quant_data: one tensor per feed per batch. */
@@ -108,6 +108,12 @@ int quant_rules_compile(quant_sim *s, const quant_rule *rules, int n, qrc_err *e
 void quant_rules_release(quant_sim *s);
 /* The qconfig of node n (counts the deciding rule's hit when count is set). */
 void quant_resolve(quant_sim *s, int n, bool count, quant_resolved *out);
+
+/* A fake-quantized copy of parameter quantizer q's tensor (rounded to nearest), the caller's. */
+int quant_param_fake(const quant_sim *s, const quant_quantizer *q, tensor **out, qrc_err *e);
+/* The local ranking (sensitivity_local.c): fills out[k] for nodes[k], k < n_ops. */
+int quant_rank_local(quant_sim *s, const quant_data *d, const int *nodes, int n_ops, quant_sens_info *out,
+                     qrc_err *e);
 
 /* Places every quantizer (clears any previous placement). */
 int quant_place(quant_sim *s, qrc_err *e);

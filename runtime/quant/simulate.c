@@ -52,8 +52,7 @@ int quant_sim_exec(quant_sim *s, exec **out, qrc_err *e)
     return 0;
 }
 
-/* A fake-quantized copy of a parameter (rounded to nearest: weights are quantized once). */
-static int quantized_param(const quant_sim *s, const quant_quantizer *q, tensor **out, qrc_err *e)
+int quant_param_fake(const quant_sim *s, const quant_quantizer *q, tensor **out, qrc_err *e)
 {
     const tensor *w = s->g->values[q->value].init;
     tensor *c = tensor_clone(w, e);
@@ -123,7 +122,7 @@ int quant_apply_weights(quant_sim *s, qrc_err *e)
         if (!s->active || s->active[i]) {
             if (!q->enc)
                 return err_set(e, "'%s' has no encoding: compute encodings before simulating", q->tensor);
-            if (quantized_param(s, q, &w, e))
+            if (quant_param_fake(s, q, &w, e))
                 return err_wrap(e, "quantizing '%s'", q->tensor);
         }
         if (exec_set_initializer(x, q->value, w, e))

@@ -2,7 +2,8 @@
 # The artifacts of `qrc build`: two builds are byte-identical (timings aside), a resumed build equals a
 # calibrated one, loaded encodings round-trip exactly, the encodings file holds every quantizer and
 # nothing else, and every example recipe's QDQ model runs in ONNX Runtime and agrees with qrc's own
-# simulation (top-1 >= 99.5 %, SQNR > 30 dB; a disagreement names the first tensor that differs).
+# simulation (top-1 >= 99.5 %, SQNR > 30 dB; a disagreement names the first tensor that differs), also for
+# a Softmax over a non-last axis.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -76,6 +77,71 @@ EOF
 "$QRC" build --quiet "$tmp/reuse_sens.q" >/dev/null 2>"$tmp/err" &&
     grep -q "reuse_sens.q:2:11: warning: nothing was ranked (encodings loaded, not calibrated)" "$tmp/err"
 check "most_sensitive with loaded encodings warns that nothing was ranked" $? "$(tail -2 "$tmp/err")"
+
+# The ranking goes to the report; a later build reads it back instead of measuring (same encodings), and
+# a ranking naming an op the model does not have is an error at the rule's line.
+cat >"$tmp/rank.q" <<EOF
+import "$PWD/recipes/demo.q";
+qconfig { most_sensitive 30%: act int16; }
+export { dir "$tmp/rank"; }
+EOF
+"$QRC" build --quiet "$tmp/rank.q" >"$tmp/rank.out" 2>"$tmp/err"
+rep=$(ls "$tmp"/rank/*.report.json 2>/dev/null | head -1)
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1])).sensitivity;
+         process.exit(r.length > 0 && r.every((x, i) => typeof x.op == "string" && (i == 0 || x.sqnr_db >= r[i - 1].sqnr_db)) ? 0 : 1)' "$rep" 2>/dev/null
+check "the report lists the sensitivity ranking, most sensitive first" $? "$(tail -2 "$tmp/err")"
+cat >"$tmp/rank_from.q" <<EOF
+import "$PWD/recipes/demo.q";
+qconfig { most_sensitive 30% from "$rep": act int16; }
+export { dir "$tmp/rank_from"; }
+EOF
+"$QRC" build "$tmp/rank_from.q" >"$tmp/from.out" 2>"$tmp/err" &&
+    grep -q "ranked as" "$tmp/from.out" && cmp -s "$tmp"/rank/*.encodings "$tmp"/rank_from/*.encodings
+check "most_sensitive from a saved report gives the same encodings" $? "$(tail -2 "$tmp/err")"
+# --list analyses the worst ops: each quantizer alone, range and clipped fraction (the CNN's convolutions
+# lose through their 8-bit weights only: their outputs sit inside Conv+Relu supergroups).
+"$QRC" build --list "$tmp/rank.q" >"$tmp/list.out" 2>"$tmp/err"
+grep -q "^worst ops, each quantized alone" "$tmp/list.out" &&
+    grep -Eq '^  /conv1/Conv +[0-9.]+ dB +[0-9.]+ dB +inf dB +weight ' "$tmp/list.out" &&
+    grep -Eq '^  /Relu +[0-9.]+ dB +inf dB +[0-9.]+ dB +activation +\[' "$tmp/list.out"
+check "--list names the quantizer a layer loses through" $? "$(grep -A4 '^worst ops' "$tmp/list.out") $(tail -n 2 "$tmp/err")"
+sed 's|"op": "[^"]*"|"op": "/renamed/Conv"|' "$rep" >"$tmp/renamed.json"
+cat >"$tmp/rank_bad.q" <<EOF
+import "$PWD/recipes/demo.q";
+qconfig { most_sensitive 30% from "$tmp/renamed.json": act int16; }
+export { dir "$tmp/rank_bad"; }
+EOF
+"$QRC" build --quiet "$tmp/rank_bad.q" >/dev/null 2>"$tmp/err"
+[ $? -ne 0 ] && grep -q "rank_bad.q:2:11.*'/renamed/Conv'" "$tmp/err" && [ -z "$(ls "$tmp/rank_bad" 2>/dev/null)" ]
+check "a ranking naming an unknown op is an error at the rule" $? "$(tail -2 "$tmp/err")"
+
+# A Softmax over a non-last axis (pattern_models' softmax_axis1: Softmax(axis=1) on [N, 4, 16]): ONNX
+# Runtime's 8-bit QLinearSoftmax fusion is known to compute such an axis wrongly, so its output gets 16
+# bits even where a rule says 8, check and build warn, and ONNX Runtime with every graph optimisation
+# agrees with the simulation.
+mkdir -p "$tmp/pm" && "$BUILD/tools/pattern_models" "$tmp/pm"
+check "pattern_models writes its fixtures" $? ""
+
+"$QRC" check "$tmp/pm/softmax_axis1.onnx" >"$tmp/sm_check.out" 2>&1
+grep -q "warning Softmax over a non-last axis" "$tmp/sm_check.out"
+check "qrc check warns about a Softmax over axis 1" $? "$(tail -n 5 "$tmp/sm_check.out")"
+
+cat >"$tmp/sm_axis.q" <<EOF
+model "$tmp/pm/softmax_axis1.onnx" { input x: float32[N, 4, 16]; }
+qconfig { op Softmax: act uint8; default: act uint8 asymmetric; }
+calibrate { data x = "$tmp/pm/softmax_axis1.x.npy"; batch 16; }
+evaluate { data x = "$tmp/pm/softmax_axis1.x.npy"; batch 16; }
+export { dir "$tmp/sm_out"; prefix "sm"; }
+EOF
+"$QRC" build --list "$tmp/sm_axis.q" --save-outputs "$tmp/sm_so" >"$tmp/sm_build.out" 2>"$tmp/sm_build.err"
+grep -q "'/softmax/Softmax' is a Softmax over a non-last axis" "$tmp/sm_build.err"
+check "qrc build warns about it" $? "$(tail -n 3 "$tmp/sm_build.err")"
+node -e 'const e = JSON.parse(require("fs").readFileSync(process.argv[1])).activation_encodings;
+         process.exit(e.p && e.p[0].bitwidth == 16 && e.s && e.s[0].bitwidth == 8 ? 0 : 1)' "$tmp/sm_out/sm.encodings"
+check "its output gets 16 bits though the rule says uint8 (its input keeps 8)" $? "$(grep -E '^ *[0-9]+ +[ps] ' "$tmp/sm_build.out")"
+node tests/ort/interop.js "$tmp/sm_out/sm.onnx" --input "x=$tmp/pm/softmax_axis1.x.npy" --sim "$tmp/sm_so/y.npy" --min-sqnr 40 \
+    >"$tmp/sm_ort.out" 2>&1
+check "ONNX Runtime (all graph optimisations) agrees with the simulation" $? "$(tail -n 3 "$tmp/sm_ort.out")"
 
 # bias int32: every Conv/Gemm bias of the CNN becomes an int32 DequantizeLinear (fc1's input carries
 # an encoding through MaxPool and Flatten), and ONNX Runtime agrees with the simulation (below).

@@ -4,7 +4,8 @@
  * weight (reused), an If on a bool input (if_bool), BatchNorms that cannot fold backward (bn_forward,
  * bn_stuck), a decomposed LayerNorm and GELU around a MatMul (layernorm), the activations and norms
  * other exporters write out op by op, at opset 9 (units), and symbolic dims whose names have dots
- * (dotted_dims). tests/suites/prepare_patterns.sh prepares each with qrc and checks that qrc's runtime
+ * (dotted_dims), and a Softmax over the channel axis of a [N, 4, 16] tensor between two scalings
+ * (softmax_axis1: ONNX Runtime's 8-bit QLinearSoftmax fusion gets it wrong). tests/suites/prepare_patterns.sh prepares each with qrc and checks that qrc's runtime
  * and ONNX Runtime give the same outputs before and after. */
 #include <math.h>
 #include <stdio.h>
@@ -340,6 +341,21 @@ static void dotted_dims(void)
     save(g, "dotted_dims", 1, &in, 1, &out);
 }
 
+/* /scale/Mul -> /softmax/Softmax (axis 1 of [N, 4, 16]) -> /out/Mul, with 64 input rows. */
+static void softmax_axis1(void)
+{
+    graph *g = fx_model(13);
+    int64_t d[3] = {-1, 4, 16}, one = 1, rows[3] = {64, 4, 16};
+    int in = fx_value(g, "x", DT_FLOAT, 3, d), out = fx_value(g, "y", DT_FLOAT, 3, d);
+    g->values[in].dim_param[0] = g->values[out].dim_param[0] = graph_strdup(g, "N");
+    init(g, "scale", 1, &one, 2.0f, false);
+    init(g, "gain", 1, &one, 3.0f, false);
+    nodes(g, "Mul /scale/Mul x,scale s; Softmax /softmax/Softmax s p; Mul /out/Mul p,gain y");
+    graph_attr_set(g, 1, "axis", ATTR_INT)->i = 1;
+    save(g, "softmax_axis1", 1, &in, 1, &out);
+    input_npy("softmax_axis1", "x", DT_FLOAT, 3, rows, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -354,5 +370,6 @@ int main(int argc, char **argv)
     layernorm();
     units();
     dotted_dims();
+    softmax_axis1();
     return 0;
 }

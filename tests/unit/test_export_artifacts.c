@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -127,7 +128,8 @@ static void artifact_set(void **state)
     export_metric t1[1] = {{"calibrate", 1.5}}, t2[1] = {{"calibrate", 2.25}};
     export_text data[1] = {{"calib.npy", HASH}}, plan[1] = {{"calibrate", "tf_enhanced, 512 samples"}};
     export_metric layers[1] = {{"relu_out", 31.5}};
-    export_report r = {HASH, HASH, data, 1, plan, 1, ev, 2, layers, 1, t1, 1};
+    export_ranked ranking[1] = {{"/relu/Relu", 30.25, INFINITY, 30.25, 0, 6, 0.001}};
+    export_report r = {HASH, HASH, data, 1, plan, 1, ev, 2, layers, 1, t1, 1, ranking, 1};
     export_options o = {d1, "m", EXPORT_ENC_0_6_1, "post_training_tf_enhanced", {0}, &r, 0};
     qrc_err e;
     if (export_write_all(g, f.q, 5, &o, &e))
@@ -155,6 +157,10 @@ static void artifact_set(void **state)
     assert_true(json_equal(ja, jb));
     assert_int_equal(json_array_size(json_object_get(json_object_get(ja, "quantizers"), "activations")), 3);
     assert_int_equal(json_array_size(json_object_get(json_object_get(ja, "quantizers"), "params")), 2);
+    json_t *ranked = json_array_get(json_object_get(ja, "sensitivity"), 0);
+    assert_string_equal(json_string_value(json_object_get(ranked, "op")), "/relu/Relu");
+    assert_true(json_real_value(json_object_get(ranked, "sqnr_db")) == 30.25);
+    assert_true(json_is_null(json_object_get(ranked, "weight_sqnr_db")));   /* no weight: +inf */
     char hex[65];
     size_t nm;
     char *model = slurp(d1, "m.onnx", &nm);

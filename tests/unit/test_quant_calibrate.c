@@ -320,6 +320,130 @@ static void frozen_encodings_survive_ranking(void **state)
     graph_free(g);
 }
 
+/* Half the ops get 16-bit activations once ranked; the rest 4-bit activations, 8-bit weights. */
+static const quant_rule half_rules[] = {
+    {.label = "most_sensitive 50%", .select = QUANT_SEL_SENSITIVITY, .top_fraction = 0.5,
+     .act = {QUANT_INT, 16, QUANT_UNSET}},
+    {.label = "default", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 4, QUANT_NO},
+     .weight = {QUANT_INT, 8, QUANT_YES}},
+};
+
+static const quant_sens_info *ranked(const quant_sim *s, const graph *g, const char *op)
+{
+    for (int r = 0; r < quant_sensitivity_count(s); r++)
+        if (!strcmp(g->nodes[quant_sensitivity_info(s, r)->node].name, op))
+            return quant_sensitivity_info(s, r);
+    fail_msg("'%s' is not ranked", op);
+    return NULL;
+}
+
+/* The local ranking's weight figure is the SQNR of x.W_q against x.W over every ranking row (12 rows in
+ * 3 batches), recomputed here by hand; the Relu's figure is its 4-bit output quantizer's alone. */
+static void local_ranking_measures_each_quantizer(void **state)
+{
+    (void)state;
+    graph *g = tiny_net();
+    qrc_err e;
+    const char *files[2] = {file(0, "a.npy"), file(1, "b.npy")};
+    quant_feed feed = {"x", files, 2};
+    quant_data d = {&feed, 1, 4, 0};
+    quant_sim *s = sim(g, half_rules, 2, QUANT_SCHEME_TF);
+    assert_int_equal(quant_calibrate(s, &d, &e), 0);
+    assert_int_equal(quant_sensitivity_count(s), 2);
+    assert_int_equal(quant_compute_encodings(s, &e), 0);
+    const quant_sens_info *mm = ranked(s, g, "/fc/MatMul"), *relu = ranked(s, g, "/act/Relu");
+    const quant_quantizer *w = own(s, "W");
+    const tensor *wt = g->values[graph_find_value(g, "W")].init;
+    float wq[12];
+    if (w->axis >= 0)
+        assert_int_equal(quant_fake_quant_axis(w->enc, w->n_channels, wt->data, wq, wt->rank, wt->dims, w->axis, &e), 0);
+    else
+        quant_fake_quant(w->enc, wt->data, wq, 12);
+    double sig = 0, noise = 0;
+    for (int f = 0; f < 2; f++) {
+        npy_reader *r;
+        tensor *x;
+        assert_int_equal(npy_open(files[f], &r, &e), 0);
+        assert_int_equal(npy_read_rows(r, f ? 7 : 5, &x, &e), 0);
+        npy_close(r);
+        const float *xv = x->data, *wv = wt->data;
+        for (int64_t i = 0; i < x->dims[0]; i++)
+            for (int j = 0; j < 3; j++) {
+                double h = 0, hq = 0;
+                for (int k = 0; k < 4; k++) {
+                    h += (double)xv[i * 4 + k] * wv[k * 3 + j];
+                    hq += (double)xv[i * 4 + k] * wq[k * 3 + j];
+                }
+                sig += h * h;
+                noise += (h - hq) * (h - hq);
+            }
+        tensor_free(x);
+    }
+    assert_true(noise > 0);
+    if (fabs(mm->weight_sqnr_db - 10 * log10(sig / noise)) >= 0.01)
+        fail_msg("local %g dB, by hand %g dB", mm->weight_sqnr_db, 10 * log10(sig / noise));
+    assert_true(isinf(mm->act_sqnr_db));   /* h sits inside the MatMul+Relu supergroup */
+    assert_true(fabs(mm->sqnr_db - mm->weight_sqnr_db) < 1e-9);
+    assert_true(isinf(relu->weight_sqnr_db));
+    assert_true(relu->act_sqnr_db < mm->weight_sqnr_db);   /* 4 bits against 8 */
+    assert_true(relu->act_min <= 0 && relu->act_max > 0);
+    assert_true(relu->clipped >= 0 && relu->clipped <= 1);
+    /* Most sensitive first, and the top half got the 16-bit rule. */
+    assert_true(quant_sensitivity_info(s, 0)->sqnr_db <= quant_sensitivity_info(s, 1)->sqnr_db);
+    assert_int_equal(quant_sim_rule_matches(s, 0), 1);
+    quant_sim_free(s);
+    graph_free(g);
+}
+
+/* The exhaustive ranking gives one figure per op and no per-quantizer details. */
+static void exhaustive_ranking_has_one_figure(void **state)
+{
+    (void)state;
+    graph *g = tiny_net();
+    qrc_err e;
+    const char *files[1] = {file(0, "a.npy")};
+    quant_feed feed = {"x", files, 1};
+    quant_data d = {&feed, 1, 4, 0};
+    quant_options o = {.scheme = QUANT_SCHEME_TF, .threads = 1, .sensitivity_exhaustive = true};
+    quant_sim *s = quant_sim_create(g, half_rules, 2, NULL, &o, &e);
+    assert_non_null(s);
+    assert_int_equal(quant_calibrate(s, &d, &e), 0);
+    assert_int_equal(quant_sensitivity_count(s), 2);
+    const quant_sens_info *k = quant_sensitivity_info(s, 0);
+    assert_true(isfinite(k->sqnr_db));
+    assert_true(isnan(k->weight_sqnr_db) && isnan(k->clipped));
+    assert_null(quant_sensitivity_info(s, 2));
+    quant_sim_free(s);
+    graph_free(g);
+}
+
+/* A saved ranking replaces measuring: its order is kept, unnamed ops follow, unknown names fail. */
+static void saved_ranking_is_checked_and_used(void **state)
+{
+    (void)state;
+    graph *g = tiny_net();
+    qrc_err e;
+    quant_sim *s = sim(g, half_rules, 2, QUANT_SCHEME_TF);
+    const char *bad[] = {"/act/Relu", "/fc/Gemm"};
+    assert_int_equal(quant_set_ranking(s, bad, 2, &e), -1);
+    assert_non_null(strstr(e.msg, "'/fc/Gemm'"));
+    const char *some[] = {"/act/Relu"};
+    assert_int_equal(quant_set_ranking(s, some, 1, &e), 0);
+    assert_int_equal(quant_sensitivity_count(s), 2);
+    assert_string_equal(g->nodes[quant_sensitivity_at(s, 0, NULL)].name, "/act/Relu");
+    assert_string_equal(g->nodes[quant_sensitivity_at(s, 1, NULL)].name, "/fc/MatMul");
+    assert_int_equal(own(s, "y")->format.bitwidth, 16);   /* the top half: Relu */
+    /* Calibration takes the ranking as it is instead of measuring one. */
+    const char *files[1] = {file(0, "a.npy")};
+    quant_feed feed = {"x", files, 1};
+    quant_data d = {&feed, 1, 4, 0};
+    assert_int_equal(quant_calibrate(s, &d, &e), 0);
+    assert_string_equal(g->nodes[quant_sensitivity_at(s, 0, NULL)].name, "/act/Relu");
+    assert_true(isnan(quant_sensitivity_info(s, 0)->sqnr_db));
+    quant_sim_free(s);
+    graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +453,9 @@ int main(void)
         cmocka_unit_test(evaluation_and_sensitivity),
         cmocka_unit_test(frozen_encodings_survive_calibration),
         cmocka_unit_test(frozen_encodings_survive_ranking),
+        cmocka_unit_test(local_ranking_measures_each_quantizer),
+        cmocka_unit_test(exhaustive_ranking_has_one_figure),
+        cmocka_unit_test(saved_ranking_is_checked_and_used),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
