@@ -9,14 +9,14 @@
 
 #include <string.h>
 
-#include "ops/nn.h"
+#include "ops/kern.h"
 #include "pass.h"
 
 /* A float scalar from constant input i of node, or dflt when the input is omitted; -1 when it is not
  * a constant float scalar. */
 static int const_scalar(const graph *g, const graph_node *n, int i, float dflt, float *v)
 {
-    if (!kern_nn_has_in(n, i)) {
+    if (!kern_has_input(n, i)) {
         *v = dflt;
         return 0;
     }
@@ -57,7 +57,7 @@ static int activation_of(const graph *g, const graph_node *n, const char **name,
     return -1;
 }
 
-int kern_nn_silu_mul(const graph *g, int s)
+int kern_silu_mul(const graph *g, int s)
 {
     const graph_node *sn = &g->nodes[s];
     if (sn->dead || sn->domain[0] || strcmp(sn->op_type, "Sigmoid") || sn->n_in != 1 || sn->n_out != 1 ||
@@ -80,7 +80,7 @@ static int silu_of(const graph *g, const graph_value *v, int *sig)
     if (v->n_consumers != 2)
         return -1;
     for (int i = 0; i < 2; i++) {
-        const int m = kern_nn_silu_mul(g, v->consumers[i]);
+        const int m = kern_silu_mul(g, v->consumers[i]);
         if (m >= 0 && m == v->consumers[1 - i]) {
             *sig = v->consumers[i];
             return m;
@@ -89,7 +89,7 @@ static int silu_of(const graph *g, const graph_value *v, int *sig)
     return -1;
 }
 
-int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e)
+int kern_fuse_conv(graph *g, int *fused, qrc_err *e)
 {
     pass_opts o = pass_opts_default();
     o.fold_forward_bn = false;

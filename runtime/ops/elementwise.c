@@ -7,7 +7,6 @@
 
 #include "ops/basic.h"
 #include "ops/kern.h"
-#include "ops/nn.h"
 #include "ops/vmath.h"
 
 typedef struct uparams {
@@ -60,7 +59,7 @@ static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
 }
 
 #define FLOAT_ROWS(NAME, EXPR_F, EXPR_D)                                                                    \
-    NN_VEC static void NAME##_f32(const float *x, float *y, int64_t n, float a, float b)                   \
+    KERN_VEC static void NAME##_f32(const float *x, float *y, int64_t n, float a, float b)                   \
     {                                                                                                       \
         (void)a, (void)b;                                                                                   \
         for (int64_t i = 0; i < n; i++) {                                                                   \
@@ -152,7 +151,7 @@ static void swish_row(const float *x, float *y, int64_t n, float a, float b)
     kern_vswish_row(x, y, n, 0.0f, a);
 }
 UNARY_ROW_F(sigmoid, NULL, 0, NULL, 0, sigmoid_row, sigmoid_d(v))
-/* com.microsoft QuickGelu: x sigmoid(alpha x); with alpha 1 it is SiLU, which kern_nn_fuse_units makes
+/* com.microsoft QuickGelu: x sigmoid(alpha x); with alpha 1 it is SiLU, which kern_fuse_units makes
  * of a Sigmoid and a Mul */
 UNARY_ROW_F(quick_gelu, "alpha", 1.702, NULL, 0, swish_row, v * sigmoid_d(a * v))
 UNARY(hard_sigmoid, "alpha", 0.2, "beta", 0.5, unit_clamp(a * v + b), unit_clamp_d(a * v + b))

@@ -1,7 +1,7 @@
 /* vmath.h — float exp, sigmoid, SiLU and tanh without a libm call, for loops the compiler vectorises.
  *
  * Each function is branch-free straight-line arithmetic on one float (selects, no calls, no float to
- * integer conversions), so a loop over an array of them becomes AVX-512 or AVX2 code under NN_VEC.
+ * integer conversions), so a loop over an array of them becomes AVX-512 or AVX2 code under KERN_VEC.
  * No fused multiply-adds are written or contracted (C11 mode), so every clone gives the same bits.
  * NaN in gives NaN out; +-inf and results that underflow to subnormals or zero follow libm.
  * Error against the correctly rounded value, measured over float bit patterns of every exponent and

@@ -1,6 +1,6 @@
-/* kern_nn_fuse_conv: Conv -> BatchNormalization -> Clip / Relu / Sigmoid / SiLU chains become single
+/* kern_fuse_conv: Conv -> BatchNormalization -> Clip / Relu / Sigmoid / SiLU chains become single
  * FusedConv nodes and the fused graph computes what the original one does (both run by the executor);
- * kern_nn_fuse_units: decomposed LayerNorm, GELU and SiLU become single nodes. */
+ * kern_fuse_units: decomposed LayerNorm, GELU and SiLU become single nodes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,14 +119,14 @@ static tensor *run(graph *g, const tensor *x)
     return t;
 }
 
-/* Runs g on x, rewrites it with kern_nn_fuse_units (units) or kern_nn_fuse_conv, requires want_fused
+/* Runs g on x, rewrites it with kern_fuse_units (units) or kern_fuse_conv, requires want_fused
  * rewrites and the same outputs within atol + rtol |want|; frees x and leaves g rewritten. */
 static void fuse_and_compare(graph *g, tensor *x, bool units, int want_fused, double atol, double rtol)
 {
     tensor *want = run(g, x);
     int fused = -1;
     qrc_err e;
-    assert_int_equal(units ? kern_nn_fuse_units(g, &fused, &e) : kern_nn_fuse_conv(g, &fused, &e), 0);
+    assert_int_equal(units ? kern_fuse_units(g, &fused, &e) : kern_fuse_conv(g, &fused, &e), 0);
     assert_int_equal(fused, want_fused);
     tensor *got = run(g, x);
     double err = nnh_err(got, want->data, tensor_numel(want), atol, rtol);
@@ -149,7 +149,7 @@ static void fused_graph_matches(void **state)
             tensor *want = run(g, x);
             int fused = 0;
             qrc_err e;
-            assert_int_equal(kern_nn_fuse_conv(g, &fused, &e), 0);
+            assert_int_equal(kern_fuse_conv(g, &fused, &e), 0);
             assert_int_equal(fused, 2);
             int n_live = 0;
             for (int i = 0; i < g->n_nodes; i++) {
@@ -257,7 +257,7 @@ static void layernorm_fused_and_equal(void **state)
         tensor *want = run(g, x);
         int fused = -1, before = g->n_nodes;
         qrc_err e;
-        assert_int_equal(kern_nn_fuse_units(g, &fused, &e), 0);
+        assert_int_equal(kern_fuse_units(g, &fused, &e), 0);
         const bool last = axes[t / 2] != 1;
         assert_int_equal(fused, last ? 1 : 0);
         assert_int_equal(g->n_nodes, last ? 1 : before);
