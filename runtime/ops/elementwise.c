@@ -120,7 +120,6 @@ static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
     static const unary_op NAME##_op = {NULL, NULL, 0, 0, NAME##_f32, NAME##_f64, NAME##_int};               \
     int kern_run_##NAME(op_ctx *ctx) { return unary_apply(ctx, &NAME##_op, kern_run_##NAME); }
 
-static inline float softplus_f(float v) { return v > 0 ? v + log1pf(expf(-v)) : log1pf(expf(v)); }
 static inline double softplus_d(double v) { return v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)); }
 static inline double sigmoid_d(double v) { return v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)); }
 
@@ -183,13 +182,15 @@ UNARY(gelu_erf, NULL, 0, NULL, 0, 0.5f * v * (1.0f + erf_rational(v * 0.70710678
       0.5 * v * (1.0 + erf(v * 0.70710678118654752)))
 UNARY(gelu_tanh, NULL, 0, NULL, 0, 0.5f * v * (1.0f + kern_vtanh(0.79788456080286536f * (v + 0.044715f * v * v * v))),
       0.5 * v * (1.0 + tanh(0.79788456080286536 * (v + 0.044715 * v * v * v))))
-UNARY(softplus, NULL, 0, NULL, 0, softplus_f(v), softplus_d(v))
+UNARY(softplus, NULL, 0, NULL, 0, kern_vsoftplus(v), softplus_d(v))
 UNARY(softsign, NULL, 0, NULL, 0, v / (1.0f + fabsf(v)), v / (1.0 + fabs(v)))
-UNARY(elu, "alpha", 1.0, NULL, 0, v < 0 ? a * expm1f(v) : v, v < 0 ? a * expm1(v) : v)
+/* Elu, Selu and Celu on vmath.h's expm1 through bit selects, so that their loops vectorise */
+UNARY(elu, "alpha", 1.0, NULL, 0, vm_select(v < 0, a * kern_vexpm1(v), v), v < 0 ? a * expm1(v) : v)
 UNARY(selu, "alpha", 1.67326319217681884765625, "gamma", 1.05070102214813232421875,
-      v <= 0 ? b * a * expm1f(v) : b * v, v <= 0 ? b * a * expm1(v) : b * v)
-UNARY(celu, "alpha", 1.0, NULL, 0, fmaxf(0.0f, v) + fminf(0.0f, a * expm1f(v / a)),
-      fmax(0.0, v) + fmin(0.0, a * expm1(v / a)))
+      vm_select(v <= 0, b * a * kern_vexpm1(v), b * v), v <= 0 ? b * a * expm1(v) : b * v)
+/* Celu: max(0, v) + min(0, a expm1(v / a)) is v for v > 0 and a expm1(v / a) otherwise, whatever the sign
+ * of a; NaN stays NaN */
+UNARY(celu, "alpha", 1.0, NULL, 0, vm_select(v > 0, v, a * kern_vexpm1(v / a)), v > 0 ? v : a * expm1(v / a))
 UNARY(thresholded_relu, "alpha", 1.0, NULL, 0, v > a ? v : 0.0f, v > a ? v : 0.0)
 UNARY(shrink, "lambd", 0.5, "bias", 0.0, v < -a ? v + b : v > a ? v - b : 0.0f, v < -a ? v + b : v > a ? v - b : 0.0)
 UNARY(sqrt, NULL, 0, NULL, 0, sqrtf(v), sqrt(v))
