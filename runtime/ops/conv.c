@@ -8,8 +8,8 @@
  * (depthwise.c). Weights are reordered into oneDNN's layout once and cached in the node state when they are an
  * initializer; the compiled primitive is cached per input shape and thread count.
  *
- * com.microsoft FusedConv (a Conv followed by Relu, LeakyRelu, Clip or Sigmoid, as ONNX Runtime defines it,
- * or by QuickGelu, x sigmoid(alpha x), which with alpha 1 is SiLU) runs the same way with the activation
+ * com.microsoft FusedConv (a Conv followed by Relu, LeakyRelu, Clip, Sigmoid or HardSigmoid, as ONNX Runtime
+ * defines it, or by HardSwish or QuickGelu, x sigmoid(alpha x), which with alpha 1 is SiLU) runs the same way with the activation
  * as a oneDNN post-op, in the pass that adds the bias on the pointwise path, and on each output plane
  * right after it is computed on the depthwise path; kern_fuse_conv (conv_fuse.c) makes them. */
 #include "ops/nn_ops.h"
@@ -61,7 +61,7 @@ static const char *const fused_attrs[] = {"auto_pad", "dilations", "group", "ker
 
 /* The activation a com.microsoft FusedConv applies to its output (kind NONE for a plain Conv). */
 typedef struct conv_act {
-    enum { ACT_NONE, ACT_RELU, ACT_LEAKY, ACT_CLIP, ACT_SIGMOID, ACT_SWISH } kind;
+    enum { ACT_NONE, ACT_RELU, ACT_LEAKY, ACT_CLIP, ACT_SIGMOID, ACT_SWISH, ACT_HARD_SIGMOID, ACT_HARD_SWISH } kind;
     float a, b;
 } conv_act;
 
@@ -89,7 +89,13 @@ static int read_act(const graph_node *node, conv_act *act, qrc_err *e)
     else if (!strcmp(name, "QuickGelu") && np <= 1) {
         act->kind = ACT_SWISH;
         act->a = np ? pa->floats[0] : 1.702f;   /* com.microsoft QuickGelu's default */
-    } else if (name[0])
+    } else if (!strcmp(name, "HardSigmoid") && np == 2) {
+        act->kind = ACT_HARD_SIGMOID;
+        act->a = pa->floats[0];
+        act->b = pa->floats[1];
+    } else if (!strcmp(name, "HardSwish") && np == 0)
+        act->kind = ACT_HARD_SWISH;
+    else if (name[0])
         return kern_node_err(e, node, "activation '%s' (%d params) is not supported", name, np);
     return 0;
 }
@@ -116,6 +122,12 @@ KERN_VEC static void bias_act(float *restrict y, int64_t n, float bias, conv_act
         kern_vsigmoid_row(y, y, n, bias);
     else if (act.kind == ACT_SWISH)
         kern_vswish_row(y, y, n, bias, act.a);
+    else if (act.kind == ACT_HARD_SIGMOID)
+        for (int64_t i = 0; i < n; i++)
+            y[i] = kern_vhard_sigmoid(y[i] + bias, act.a, act.b);
+    else if (act.kind == ACT_HARD_SWISH)
+        for (int64_t i = 0; i < n; i++)
+            y[i] = kern_vhard_swish(y[i] + bias);
     else
         for (int64_t i = 0; i < n; i++)
             y[i] += bias;
@@ -317,7 +329,12 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
             DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_logistic, 0.0f, 0.0f));
         else if (act.kind == ACT_SWISH)
             DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, act.a, 0.0f));
-        else
+        else if (act.kind == ACT_HARD_SWISH)
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_hardswish, 0.0f, 0.0f));
+        else if (act.kind == ACT_HARD_SIGMOID) {
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_linear, act.a, act.b));
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 1.0f));
+        } else
             DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, act.kind == ACT_LEAKY ? act.a : 0.0f, 0.0f));
         DN(dnnl_primitive_attr_set_post_ops(attr, po));
     }

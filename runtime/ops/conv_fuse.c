@@ -1,10 +1,10 @@
 /* conv_fuse.c — rewrites a graph for fast inference: constants folded (pass_fold, which also drops
- * Identity nodes), BatchNormalization folded into the producing
- * Conv (pass_fold_bn, backward only, so the result is exact up to rounding), then each Conv whose only
- * reader is a Relu, LeakyRelu, Clip (with constant bounds) or Sigmoid merged with it into one
- * com.microsoft FusedConv, which runs the activation inside the convolution; so is each Conv read only
- * by the two halves of a SiLU, Mul(x, Sigmoid(x)) (activation QuickGelu with alpha 1). Intermediate
- * tensors disappear, so this is for running a model, not for observing every tensor (calibration). */
+ * Identity nodes), BatchNormalization folded into the producing Conv (pass_fold_bn, backward only, so the
+ * result is exact up to rounding), then each Conv whose only reader is a Relu, LeakyRelu, Clip (with
+ * constant bounds), Sigmoid, HardSigmoid or HardSwish merged with it into one com.microsoft FusedConv,
+ * which runs the activation inside the convolution; so is each Conv read only by the two halves of a
+ * SiLU, Mul(x, Sigmoid(x)) (activation QuickGelu with alpha 1). Intermediate tensors disappear, so this
+ * is for running a model, not for observing every tensor (calibration). */
 #include "ops/nn_ops.h"
 
 #include <string.h>
@@ -33,7 +33,7 @@ static int activation_of(const graph *g, const graph_node *n, const char **name,
     if (n->domain[0] || n->n_in < 1 || n->n_out != 1)
         return -1;
     *np = 0;
-    if (!strcmp(n->op_type, "Relu") || !strcmp(n->op_type, "Sigmoid")) {
+    if (!strcmp(n->op_type, "Relu") || !strcmp(n->op_type, "Sigmoid") || !strcmp(n->op_type, "HardSwish")) {
         *name = n->op_type;
         return 0;
     }
@@ -41,6 +41,13 @@ static int activation_of(const graph *g, const graph_node *n, const char **name,
         *name = "LeakyRelu";
         p[0] = graph_attr_float(n, "alpha", 0.01f);
         *np = 1;
+        return 0;
+    }
+    if (!strcmp(n->op_type, "HardSigmoid")) {
+        *name = "HardSigmoid";
+        p[0] = graph_attr_float(n, "alpha", 0.2f);
+        p[1] = graph_attr_float(n, "beta", 0.5f);
+        *np = 2;
         return 0;
     }
     if (!strcmp(n->op_type, "Clip")) {

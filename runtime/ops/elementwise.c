@@ -134,11 +134,8 @@ UNARY_INT(sign, (float)((v > 0) - (v < 0)), (double)((v > 0) - (v < 0)), (v > 0)
 #pragma GCC diagnostic pop
 
 UNARY(leaky_relu, "alpha", 0.01, NULL, 0, v < 0 ? v * a : v, v < 0 ? v * a : v)
-/* Float Sigmoid, QuickGelu, Tanh and Exp come from vmath.h (no libm call, so the loops vectorise; error
- * bounds there). HardSigmoid and HardSwish clamp with bit selects, not fmaxf/fminf (calls on x86 unless
- * NaN is ruled out) nor ?: (whose arms GCC turns into branches once HardSwish's product is moved into
- * them), and pass NaN through. */
-static inline float unit_clamp(float v) { return vm_select(v < 0.0f, 0.0f, vm_select(v > 1.0f, 1.0f, v)); }
+/* Float Sigmoid, QuickGelu, Tanh, Exp, HardSigmoid and HardSwish come from vmath.h (no libm call, so the
+ * loops vectorise; error bounds there). */
 static inline double unit_clamp_d(double v) { return v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v; }
 
 static void sigmoid_row(const float *x, float *y, int64_t n, float a, float b)
@@ -153,8 +150,8 @@ UNARY_ROW_F(sigmoid, NULL, 0, NULL, 0, sigmoid_row, sigmoid_d(v))
 /* com.microsoft QuickGelu: x sigmoid(alpha x); with alpha 1 it is SiLU, which kern_fuse_units makes
  * of a Sigmoid and a Mul */
 UNARY_ROW_F(quick_gelu, "alpha", 1.702, NULL, 0, swish_row, v * sigmoid_d(a * v))
-UNARY(hard_sigmoid, "alpha", 0.2, "beta", 0.5, unit_clamp(a * v + b), unit_clamp_d(a * v + b))
-UNARY(hard_swish, NULL, 0, NULL, 0, v * unit_clamp(v / 6.0f + 0.5f), v * unit_clamp_d(v / 6.0 + 0.5))
+UNARY(hard_sigmoid, "alpha", 0.2, "beta", 0.5, kern_vhard_sigmoid(v, a, b), unit_clamp_d(a * v + b))
+UNARY(hard_swish, NULL, 0, NULL, 0, kern_vhard_swish(v), v * unit_clamp_d(v / 6.0 + 0.5))
 UNARY(tanh, NULL, 0, NULL, 0, kern_vtanh(v), tanh(v))
 /* erf in float without a call per element, so that its loops vectorise: x P(x^2) / Q(x^2) on [-4, 4]
  * (erf rounds to +-1 in float beyond), the rational approximation Eigen uses; within 4.3e-7 of erf

@@ -12,8 +12,8 @@ int kern_run_conv(op_ctx *ctx);
 void kern_release_conv(void *state);
 
 /* conv_fuse.c: for plain inference runs, folds BatchNormalization into the producing Conv and merges
- * Conv + Relu / LeakyRelu / Clip (constant bounds) / Sigmoid / SiLU (Sigmoid and Mul) into com.microsoft
- * FusedConv nodes; the graph is reindexed. *fused (may be NULL) receives the number of merged Convs.
+ * Conv + Relu / LeakyRelu / Clip (constant bounds) / Sigmoid / HardSigmoid / HardSwish / SiLU (Sigmoid
+ * and Mul) into com.microsoft FusedConv nodes; the graph is reindexed. *fused (may be NULL) receives the number of merged Convs.
  * Values between merged nodes vanish, so observers (calibration) must run on the original graph. */
 int kern_fuse_conv(graph *g, int *fused, qrc_err *e);
 /* The live Mul node that with live Sigmoid node s computes SiLU of s's input x, Mul(x, Sigmoid(x)) in

@@ -185,6 +185,24 @@ VM_INLINE float kern_vsoftplus(float x)
     return vm_select(x > 0.0f, x, 0.0f) + kern_vlog1p(kern_vexp(-fabsf(x)));
 }
 
+/* v clamped to [0, 1] with bit selects, not fmaxf/fminf (calls on x86 unless NaN is ruled out) nor ?:
+ * (whose arms GCC turns into branches once HardSwish's product is moved into them); NaN passes. */
+static inline float kern_vunit_clamp(float v)
+{
+    return vm_select(v < 0.0f, 0.0f, vm_select(v > 1.0f, 1.0f, v));
+}
+
+/* HardSigmoid max(0, min(1, a x + b)) and HardSwish x HardSigmoid(x) with a = 1/6, b = 1/2, in the float
+ * arithmetic the ONNX definitions spell out, so that a fused activation equals the separate op. */
+static inline float kern_vhard_sigmoid(float x, float a, float b)
+{
+    return kern_vunit_clamp(a * x + b);
+}
+static inline float kern_vhard_swish(float x)
+{
+    return x * kern_vunit_clamp(x / 6.0f + 0.5f);
+}
+
 /* y[i] = sigmoid(x[i] + bias) for i < n; y may be x. On AVX-512 CPUs an intrinsics loop (vmath.c)
  * within the same bound as kern_vsigmoid. */
 void kern_vsigmoid_row(const float *x, float *y, int64_t n, float bias);
