@@ -41,7 +41,7 @@ median_of() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR) p
 rel_err() {
     node -e 'const n = require("./tests/ort/npy"); const a = n.read(process.argv[1]).data, b = n.read(process.argv[2]).data;
         let d = 0, m = 0; for (let i = 0; i < b.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-        console.log(a.length === b.length && m > 0 ? (d / m).toExponential(1) : "size-mismatch");' "$1" "$2"
+        console.log(a.length !== b.length ? "size-mismatch" : m > 0 ? (d / m).toExponential(1) : "zero-output");' "$1" "$2"
 }
 
 rows=() notes=()

@@ -13,6 +13,11 @@ import torchvision
 def export(name, path):
     torch.manual_seed(0)
     model = torchvision.models.get_model(name, weights=None).eval()
+    # Some heads start at zero (ViT's): every output would be 0 and parity would compare nothing.
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() > 1 and not p.any():
+                p.normal_(0.0, 0.02)
     x = torch.randn(1, 3, 224, 224)
     tmp = path + ".part"
     # Gradients stay enabled: under no_grad, eval-mode attention takes a fused path the exporter lacks.
