@@ -250,6 +250,19 @@ static void build_free(build *b)
     arena_free(&b->a);
 }
 
+/* One line of the wall time of each stage, in plan order (the report's "timings" hold the same); printed,
+ * not recorded, so that the summary in the report stays the same from build to build. */
+static void print_timings(const build *b)
+{
+    char text[512];
+    int used = 0;
+    for (int i = 0; i < b->n_timings && used < (int)sizeof text; i++)
+        used += snprintf(text + used, sizeof text - (size_t)used, "%s%s %.2f s", i ? ", " : "", b->timings[i].name,
+                         b->timings[i].value);
+    if (b->n_timings)
+        build_print("stages", "%s", text);
+}
+
 /* Everything after the plan: the runtime stages. Returns an exit status. */
 static int run_plan(const Qrc__Plan *plan, const build_args *a)
 {
@@ -281,6 +294,7 @@ static int run_plan(const Qrc__Plan *plan, const build_args *a)
         goto fail;
     }
     trace = NULL;
+    print_timings(&b);
     printf("  %-11s in %.2f s\n", "done", now_s() - t0);
     status = QRC_EXIT_OK;
 fail:

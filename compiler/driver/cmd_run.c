@@ -174,7 +174,7 @@ static int run_model(run_args *a)
        folded, Conv + activation fused and decomposed units (LayerNorm, GELU, ...) made whole before the run plan
        is made */
     if (onnx_load(a->model, &g, &e) || exec_new(g, a->threads, &x, &e) || (exec_free(x), x = NULL) ||
-        kern_nn_fuse_conv(g, NULL, &e) || kern_nn_fuse_units(g, NULL, &e) || exec_new(g, a->threads, &x, &e)) {
+        kern_fuse_conv(g, NULL, &e) || kern_fuse_units(g, NULL, &e) || exec_new(g, a->threads, &x, &e)) {
         fprintf(stderr, "qrc run: %s%s%s\n", g ? a->model : "", g ? ": " : "", e.msg);
         goto done;
     }

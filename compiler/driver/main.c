@@ -5,7 +5,7 @@
 #include "driver/cmd_check.h"
 #include "driver/cmd_run.h"
 #include "driver/commands.h"
-#include "ops/nn.h"
+#include "ops/kern.h"
 #include "version.h"
 
 typedef struct command {
@@ -42,7 +42,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    kern_nn_short_spin(argv);
+    kern_short_spin(argv);
     if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -8,10 +8,10 @@
  * (depthwise.c). Weights are reordered into oneDNN's layout once and cached in the node state when they are an
  * initializer; the compiled primitive is cached per input shape and thread count.
  *
- * com.microsoft FusedConv (a Conv followed by Relu, LeakyRelu, Clip or Sigmoid, as ONNX Runtime defines it,
- * or by QuickGelu, x sigmoid(alpha x), which with alpha 1 is SiLU) runs the same way with the activation
+ * com.microsoft FusedConv (a Conv followed by Relu, LeakyRelu, Clip, Sigmoid or HardSigmoid, as ONNX Runtime
+ * defines it, or by HardSwish or QuickGelu, x sigmoid(alpha x), which with alpha 1 is SiLU) runs the same way with the activation
  * as a oneDNN post-op, in the pass that adds the bias on the pointwise path, and on each output plane
- * right after it is computed on the depthwise path; kern_nn_fuse_conv (conv_fuse.c) makes them. */
+ * right after it is computed on the depthwise path; kern_fuse_conv (conv_fuse.c) makes them. */
 #include "ops/nn_ops.h"
 
 #include <math.h>
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/nn.h"
+#include "ops/kern.h"
 #include "ops/vmath.h"
 
 typedef struct conv_state {
@@ -45,7 +45,7 @@ static void conv_state_clear(conv_state *s)
     memset(s, 0, sizeof *s);
 }
 
-void kern_nn_conv_release(void *state)
+void kern_release_conv(void *state)
 {
     if (!state)
         return;
@@ -61,7 +61,7 @@ static const char *const fused_attrs[] = {"auto_pad", "dilations", "group", "ker
 
 /* The activation a com.microsoft FusedConv applies to its output (kind NONE for a plain Conv). */
 typedef struct conv_act {
-    enum { ACT_NONE, ACT_RELU, ACT_LEAKY, ACT_CLIP, ACT_SIGMOID, ACT_SWISH } kind;
+    enum { ACT_NONE, ACT_RELU, ACT_LEAKY, ACT_CLIP, ACT_SIGMOID, ACT_SWISH, ACT_HARD_SIGMOID, ACT_HARD_SWISH } kind;
     float a, b;
 } conv_act;
 
@@ -89,13 +89,19 @@ static int read_act(const graph_node *node, conv_act *act, qrc_err *e)
     else if (!strcmp(name, "QuickGelu") && np <= 1) {
         act->kind = ACT_SWISH;
         act->a = np ? pa->floats[0] : 1.702f;   /* com.microsoft QuickGelu's default */
-    } else if (name[0])
-        return kern_nn_err(e, node, "activation '%s' (%d params) is not supported", name, np);
+    } else if (!strcmp(name, "HardSigmoid") && np == 2) {
+        act->kind = ACT_HARD_SIGMOID;
+        act->a = pa->floats[0];
+        act->b = pa->floats[1];
+    } else if (!strcmp(name, "HardSwish") && np == 0)
+        act->kind = ACT_HARD_SWISH;
+    else if (name[0])
+        return kern_node_err(e, node, "activation '%s' (%d params) is not supported", name, np);
     return 0;
 }
 
 /* One output plane of the pointwise path: y = act(y + bias), in one pass. */
-NN_VEC static void bias_act(float *restrict y, int64_t n, float bias, conv_act act)
+KERN_VEC static void bias_act(float *restrict y, int64_t n, float bias, conv_act act)
 {
     if (act.kind == ACT_RELU)
         for (int64_t i = 0; i < n; i++) {
@@ -116,6 +122,12 @@ NN_VEC static void bias_act(float *restrict y, int64_t n, float bias, conv_act a
         kern_vsigmoid_row(y, y, n, bias);
     else if (act.kind == ACT_SWISH)
         kern_vswish_row(y, y, n, bias, act.a);
+    else if (act.kind == ACT_HARD_SIGMOID)
+        for (int64_t i = 0; i < n; i++)
+            y[i] = kern_vhard_sigmoid(y[i] + bias, act.a, act.b);
+    else if (act.kind == ACT_HARD_SWISH)
+        for (int64_t i = 0; i < n; i++)
+            y[i] = kern_vhard_swish(y[i] + bias);
     else
         for (int64_t i = 0; i < n; i++)
             y[i] += bias;
@@ -147,56 +159,56 @@ static void dw_plane_act(float *y, int64_t n, const void *arg)
 /* Shape facts shared by check, infer and run. */
 typedef struct conv_geom {
     int64_t n, c, oc, group;
-    nn_window w;
+    kern_window w;
 } conv_geom;
 
 static int conv_geometry(const graph_node *node, int rank, const int64_t *xd, const int64_t *wd, conv_geom *cg,
                          qrc_err *e)
 {
     int nsp = rank - 2;
-    if (nsp < 1 || nsp > NN_MAX_SPATIAL)
-        return kern_nn_err(e, node, "input rank %d is not supported (3 to 5)", rank);
+    if (nsp < 1 || nsp > KERN_MAX_SPATIAL)
+        return kern_node_err(e, node, "input rank %d is not supported (3 to 5)", rank);
     cg->n = xd[0];
     cg->c = xd[1];
     cg->oc = wd[0];
     cg->group = graph_attr_int(node, "group", 1);
     if (cg->group < 1)
-        return kern_nn_err(e, node, "group %lld must be positive", (long long)cg->group);
-    int64_t kernel[NN_MAX_SPATIAL];
+        return kern_node_err(e, node, "group %lld must be positive", (long long)cg->group);
+    int64_t kernel[KERN_MAX_SPATIAL];
     const int64_t *ks;
     int nk = graph_attr_ints(node, "kernel_shape", &ks);
     if (nk && nk != nsp)
-        return kern_nn_err(e, node, "kernel_shape has %d values; expected %d", nk, nsp);
+        return kern_node_err(e, node, "kernel_shape has %d values; expected %d", nk, nsp);
     for (int i = 0; i < nsp; i++) {
         kernel[i] = wd[2 + i];
         if (nk && kernel[i] >= 0 && ks[i] != kernel[i])
-            return kern_nn_err(e, node, "kernel_shape %lld disagrees with the weight's dim %lld", (long long)ks[i],
-                               (long long)kernel[i]);
+            return kern_node_err(e, node, "kernel_shape %lld disagrees with the weight's dim %lld", (long long)ks[i],
+                                 (long long)kernel[i]);
         if (kernel[i] < 0)
             kernel[i] = nk ? ks[i] : 1;
     }
     if (cg->c >= 0 && wd[1] >= 0 && cg->c != wd[1] * cg->group)
-        return kern_nn_err(e, node, "input has %lld channels; weight expects %lld x group %lld", (long long)cg->c,
-                           (long long)wd[1], (long long)cg->group);
+        return kern_node_err(e, node, "input has %lld channels; weight expects %lld x group %lld", (long long)cg->c,
+                             (long long)wd[1], (long long)cg->group);
     if (cg->oc >= 0 && cg->oc % cg->group)
-        return kern_nn_err(e, node, "%lld output channels do not split into %lld groups", (long long)cg->oc,
-                           (long long)cg->group);
-    return kern_nn_window(node, nsp, kernel, xd + 2, false, &cg->w, e);
+        return kern_node_err(e, node, "%lld output channels do not split into %lld groups", (long long)cg->oc,
+                             (long long)cg->group);
+    return kern_window_read(node, nsp, kernel, xd + 2, false, &cg->w, e);
 }
 
-int kern_nn_conv_check(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_conv(const graph *g, const graph_node *node, qrc_err *e)
 {
     bool fused = !strcmp(node->op_type, "FusedConv");
-    if (kern_nn_check_node(g, node, 2, 3, 1, fused ? fused_attrs : conv_attrs, 7u, e))
+    if (kern_check_node(g, node, 2, 3, 1, fused ? fused_attrs : conv_attrs, 7u, e))
         return -1;
     conv_act act;
     if (read_act(node, &act, e))
         return -1;
-    graph_value *x = kern_nn_in(g, node, 0), *w = kern_nn_in(g, node, 1);
+    graph_value *x = kern_in_value(g, node, 0), *w = kern_in_value(g, node, 1);
     if (x->rank >= 0 && (x->rank < 3 || x->rank > 5))
-        return kern_nn_err(e, node, "input '%s' has rank %d; 3 to 5 are supported", x->name, x->rank);
+        return kern_node_err(e, node, "input '%s' has rank %d; 3 to 5 are supported", x->name, x->rank);
     if (w->rank >= 0 && x->rank >= 0 && w->rank != x->rank)
-        return kern_nn_err(e, node, "weight '%s' has rank %d; input has rank %d", w->name, w->rank, x->rank);
+        return kern_node_err(e, node, "weight '%s' has rank %d; input has rank %d", w->name, w->rank, x->rank);
     int rank = x->rank >= 0 ? x->rank : w->rank;
     if (rank < 0)
         return 0;
@@ -206,14 +218,14 @@ int kern_nn_conv_check(const graph *g, const graph_node *node, qrc_err *e)
     return conv_geometry(node, rank, unknown, unknown, &cg, e);
 }
 
-int kern_nn_conv_infer(const graph *g, const graph_node *node, qrc_err *e)
+int kern_infer_conv(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_infer_needs(node, 2, e))
+    if (kern_infer_needs(node, 2, e))
         return -1;
-    graph_value *x = kern_nn_in(g, node, 0), *w = kern_nn_in(g, node, 1);
+    graph_value *x = kern_in_value(g, node, 0), *w = kern_in_value(g, node, 1);
     int rank = x->rank >= 0 ? x->rank : w->rank;
     if (rank < 0) {
-        kern_nn_set_out(g, node, 0, DT_FLOAT, -1, NULL);
+        kern_set_out(g, node, 0, DT_FLOAT, -1, NULL);
         return 0;
     }
     int64_t xd[TENSOR_MAX_RANK], wd[TENSOR_MAX_RANK];
@@ -227,7 +239,7 @@ int kern_nn_conv_infer(const graph *g, const graph_node *node, qrc_err *e)
     int64_t od[TENSOR_MAX_RANK] = {cg.n, cg.oc};
     for (int i = 0; i < rank - 2; i++)
         od[2 + i] = cg.w.out[i];
-    kern_nn_set_out(g, node, 0, DT_FLOAT, rank, od);
+    kern_set_out(g, node, 0, DT_FLOAT, rank, od);
     return 0;
 }
 
@@ -235,7 +247,7 @@ int kern_nn_conv_infer(const graph *g, const graph_node *node, qrc_err *e)
     do {                                                                                                     \
         dnnl_status_t st_ = (call);                                                                          \
         if (st_ != dnnl_success) {                                                                           \
-            kern_nn_fail(ctx, "oneDNN call %s failed (status %d)", #call, (int)st_);                         \
+            kern_fail(ctx, "oneDNN call %s failed (status %d)", #call, (int)st_);                         \
             goto fail;                                                                                       \
         }                                                                                                    \
     } while (0)
@@ -247,7 +259,7 @@ static dnnl_status_t make_reorder(const dnnl_memory_desc_t *from, const dnnl_mem
     *out = NULL;
     if (dnnl_memory_desc_equal(from, to))
         return dnnl_success;
-    dnnl_engine_t eng = kern_nn_engine();
+    dnnl_engine_t eng = kern_dnnl_engine();
     dnnl_primitive_desc_t pd;
     dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, from, eng, to, eng, NULL);
     if (st != dnnl_success)
@@ -260,7 +272,7 @@ static dnnl_status_t make_reorder(const dnnl_memory_desc_t *from, const dnnl_mem
 static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor *w, bool bias, const conv_geom *cg,
                       const int64_t *od, conv_act act, int threads)
 {
-    dnnl_engine_t eng = kern_nn_engine();
+    dnnl_engine_t eng = kern_dnnl_engine();
     dnnl_primitive_desc_t pd = NULL;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t po = NULL;
@@ -308,7 +320,7 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
     s->bias = bias;
     if (act.kind != ACT_NONE && !pointwise) {
         /* the activation runs inside the convolution as a post-op (the plain-layout gemm path applies
-           post-ops element by element, far slower than a separate pass: see kern_nn_conv_run) */
+           post-ops element by element, far slower than a separate pass: see kern_run_conv) */
         DN(dnnl_primitive_attr_create(&attr));
         DN(dnnl_post_ops_create(&po));
         if (act.kind == ACT_CLIP)
@@ -317,7 +329,12 @@ static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor 
             DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_logistic, 0.0f, 0.0f));
         else if (act.kind == ACT_SWISH)
             DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, act.a, 0.0f));
-        else
+        else if (act.kind == ACT_HARD_SWISH)
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_hardswish, 0.0f, 0.0f));
+        else if (act.kind == ACT_HARD_SIGMOID) {
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_linear, act.a, act.b));
+            DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 1.0f));
+        } else
             DN(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, act.kind == ACT_LEAKY ? act.a : 0.0f, 0.0f));
         DN(dnnl_primitive_attr_set_post_ops(attr, po));
     }
@@ -362,10 +379,10 @@ fail:
 
 static int exec(op_ctx *ctx, dnnl_primitive_t p, int n, const dnnl_exec_arg_t *args)
 {
-    dnnl_status_t st = dnnl_primitive_execute(p, kern_nn_stream(), n, args);
+    dnnl_status_t st = dnnl_primitive_execute(p, kern_dnnl_stream(), n, args);
     if (st == dnnl_success)
-        st = dnnl_stream_wait(kern_nn_stream());
-    return st == dnnl_success ? 0 : kern_nn_fail(ctx, "oneDNN execution failed (status %d)", (int)st);
+        st = dnnl_stream_wait(kern_dnnl_stream());
+    return st == dnnl_success ? 0 : kern_fail(ctx, "oneDNN execution failed (status %d)", (int)st);
 }
 
 static bool weight_is_constant(const op_ctx *ctx)
@@ -373,18 +390,18 @@ static bool weight_is_constant(const op_ctx *ctx)
     return ctx->graph && ctx->node->in[1] >= 0 && ctx->graph->values[ctx->node->in[1]].init;
 }
 
-int kern_nn_conv_run(op_ctx *ctx)
+int kern_run_conv(op_ctx *ctx)
 {
     const tensor *x = ctx->in[0], *w = ctx->in[1], *b = ctx->n_in > 2 ? ctx->in[2] : NULL;
-    if (kern_nn_want_float(ctx, x, "X", 3, 5) || kern_nn_want_float(ctx, w, "W", x->rank, x->rank))
+    if (kern_want_float(ctx, x, "X", 3, 5) || kern_want_float(ctx, w, "W", x->rank, x->rank))
         return -1;
     conv_geom cg;
     conv_act act;
     if (conv_geometry(ctx->node, x->rank, x->dims, w->dims, &cg, ctx->err) || read_act(ctx->node, &act, ctx->err))
         return -1;
-    if (b && (kern_nn_want_float(ctx, b, "B", 1, 1) || b->dims[0] != cg.oc))
-        return b->dtype == DT_FLOAT ? kern_nn_fail(ctx, "bias has %lld values; expected %lld", (long long)b->dims[0],
-                                                   (long long)cg.oc)
+    if (b && (kern_want_float(ctx, b, "B", 1, 1) || b->dims[0] != cg.oc))
+        return b->dtype == DT_FLOAT ? kern_fail(ctx, "bias has %lld values; expected %lld", (long long)b->dims[0],
+                                                (long long)cg.oc)
                                     : -1;
     int64_t od[TENSOR_MAX_RANK] = {cg.n, cg.oc};
     for (int i = 0; i < x->rank - 2; i++)
@@ -400,7 +417,7 @@ int kern_nn_conv_run(op_ctx *ctx)
     }
     /* one input channel per group (depthwise, or a one-channel input): planes, no blocked layout */
     if (x->rank == 4 && cg.group == cg.c) {
-        kern_nn_dw_args d = {x->data, w->data, b ? b->data : NULL, y->data, cg.n, cg.c, cg.oc, x->dims[2], x->dims[3],
+        kern_dw_args d = {x->data, w->data, b ? b->data : NULL, y->data, cg.n, cg.c, cg.oc, x->dims[2], x->dims[3],
                              od[2], od[3], cg.w.k[0], cg.w.k[1], cg.w.s[0], cg.w.s[1], cg.w.d[0], cg.w.d[1],
                              cg.w.pb[0], cg.w.pb[1], -INFINITY, INFINITY, NULL, &act};
         if (act.kind == ACT_RELU)
@@ -410,19 +427,19 @@ int kern_nn_conv_run(op_ctx *ctx)
             d.hi = act.b;
         } else if (act.kind != ACT_NONE)
             d.plane_act = dw_plane_act;
-        return kern_nn_depthwise2d(ctx, &d);
+        return kern_depthwise2d(ctx, &d);
     }
-    if (!kern_nn_engine() || !kern_nn_stream())
-        return kern_nn_fail(ctx, "oneDNN CPU engine is not available");
+    if (!kern_dnnl_engine() || !kern_dnnl_stream())
+        return kern_fail(ctx, "oneDNN CPU engine is not available");
 
     conv_state tmp = {0}, *s = &tmp;
     if (ctx->state) {
         if (!*ctx->state && !(*ctx->state = calloc(1, sizeof(conv_state))))
-            return kern_nn_fail(ctx, "out of memory");
+            return kern_fail(ctx, "out of memory");
         s = *ctx->state;
     }
-    const int threads = kern_nn_work_threads(ctx, (double)tensor_numel(y) * (double)(tensor_numel(w) / cg.oc));
-    kern_nn_threads(threads);
+    const int threads = kern_work_threads(ctx, (double)tensor_numel(y) * (double)(tensor_numel(w) / cg.oc));
+    kern_set_threads(threads);
     if (!s->conv || s->rank != x->rank || s->threads != threads || memcmp(s->key, x->dims, sizeof s->key) ||
         (b != NULL) != s->bias) {
         conv_state_clear(s);

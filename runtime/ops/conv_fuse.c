@@ -1,22 +1,22 @@
 /* conv_fuse.c — rewrites a graph for fast inference: constants folded (pass_fold, which also drops
- * Identity nodes), BatchNormalization folded into the producing
- * Conv (pass_fold_bn, backward only, so the result is exact up to rounding), then each Conv whose only
- * reader is a Relu, LeakyRelu, Clip (with constant bounds) or Sigmoid merged with it into one
- * com.microsoft FusedConv, which runs the activation inside the convolution; so is each Conv read only
- * by the two halves of a SiLU, Mul(x, Sigmoid(x)) (activation QuickGelu with alpha 1). Intermediate
- * tensors disappear, so this is for running a model, not for observing every tensor (calibration). */
+ * Identity nodes), BatchNormalization folded into the producing Conv (pass_fold_bn, backward only, so the
+ * result is exact up to rounding), then each Conv whose only reader is a Relu, LeakyRelu, Clip (with
+ * constant bounds), Sigmoid, HardSigmoid or HardSwish merged with it into one com.microsoft FusedConv,
+ * which runs the activation inside the convolution; so is each Conv read only by the two halves of a
+ * SiLU, Mul(x, Sigmoid(x)) (activation QuickGelu with alpha 1). Intermediate tensors disappear, so this
+ * is for running a model, not for observing every tensor (calibration). */
 #include "ops/nn_ops.h"
 
 #include <string.h>
 
-#include "ops/nn.h"
+#include "ops/kern.h"
 #include "pass.h"
 
 /* A float scalar from constant input i of node, or dflt when the input is omitted; -1 when it is not
  * a constant float scalar. */
 static int const_scalar(const graph *g, const graph_node *n, int i, float dflt, float *v)
 {
-    if (!kern_nn_has_in(n, i)) {
+    if (!kern_has_input(n, i)) {
         *v = dflt;
         return 0;
     }
@@ -33,7 +33,7 @@ static int activation_of(const graph *g, const graph_node *n, const char **name,
     if (n->domain[0] || n->n_in < 1 || n->n_out != 1)
         return -1;
     *np = 0;
-    if (!strcmp(n->op_type, "Relu") || !strcmp(n->op_type, "Sigmoid")) {
+    if (!strcmp(n->op_type, "Relu") || !strcmp(n->op_type, "Sigmoid") || !strcmp(n->op_type, "HardSwish")) {
         *name = n->op_type;
         return 0;
     }
@@ -41,6 +41,13 @@ static int activation_of(const graph *g, const graph_node *n, const char **name,
         *name = "LeakyRelu";
         p[0] = graph_attr_float(n, "alpha", 0.01f);
         *np = 1;
+        return 0;
+    }
+    if (!strcmp(n->op_type, "HardSigmoid")) {
+        *name = "HardSigmoid";
+        p[0] = graph_attr_float(n, "alpha", 0.2f);
+        p[1] = graph_attr_float(n, "beta", 0.5f);
+        *np = 2;
         return 0;
     }
     if (!strcmp(n->op_type, "Clip")) {
@@ -57,7 +64,7 @@ static int activation_of(const graph *g, const graph_node *n, const char **name,
     return -1;
 }
 
-int kern_nn_silu_mul(const graph *g, int s)
+int kern_silu_mul(const graph *g, int s)
 {
     const graph_node *sn = &g->nodes[s];
     if (sn->dead || sn->domain[0] || strcmp(sn->op_type, "Sigmoid") || sn->n_in != 1 || sn->n_out != 1 ||
@@ -80,7 +87,7 @@ static int silu_of(const graph *g, const graph_value *v, int *sig)
     if (v->n_consumers != 2)
         return -1;
     for (int i = 0; i < 2; i++) {
-        const int m = kern_nn_silu_mul(g, v->consumers[i]);
+        const int m = kern_silu_mul(g, v->consumers[i]);
         if (m >= 0 && m == v->consumers[1 - i]) {
             *sig = v->consumers[i];
             return m;
@@ -89,7 +96,7 @@ static int silu_of(const graph *g, const graph_value *v, int *sig)
     return -1;
 }
 
-int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e)
+int kern_fuse_conv(graph *g, int *fused, qrc_err *e)
 {
     pass_opts o = pass_opts_default();
     o.fold_forward_bn = false;

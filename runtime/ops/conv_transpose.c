@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/nn.h"
+#include "ops/kern.h"
 
 static const char *const convt_attrs[] = {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
                                           "output_shape", "pads", "strides", NULL};
@@ -30,7 +30,7 @@ static int read_list(const graph_node *n, const char *name, int len, int64_t dfl
         return 0;
     }
     if (c != len)
-        return kern_nn_err(e, n, "attribute %s has %d values; expected %d", name, c, len);
+        return kern_node_err(e, n, "attribute %s has %d values; expected %d", name, c, len);
     memcpy(v, a, (size_t)len * sizeof *v);
     return 0;
 }
@@ -42,42 +42,42 @@ static int convt_geometry(const graph_node *node, int rank, const int64_t *xd, c
     memset(g, 0, sizeof *g);
     int nsp = rank - 2;
     if (nsp < 1 || nsp > 3)
-        return kern_nn_err(e, node, "input rank %d is not supported (3 to 5)", rank);
+        return kern_node_err(e, node, "input rank %d is not supported (3 to 5)", rank);
     g->nsp = nsp;
     g->n = xd[0];
     g->c = xd[1];
     g->group = graph_attr_int(node, "group", 1);
     if (g->group < 1)
-        return kern_nn_err(e, node, "group %lld must be positive", (long long)g->group);
+        return kern_node_err(e, node, "group %lld must be positive", (long long)g->group);
     g->m = wd[1] < 0 ? -1 : wd[1] * g->group;
     if (g->c >= 0 && wd[0] >= 0 && g->c != wd[0])
-        return kern_nn_err(e, node, "input has %lld channels; weight has %lld", (long long)g->c, (long long)wd[0]);
+        return kern_node_err(e, node, "input has %lld channels; weight has %lld", (long long)g->c, (long long)wd[0]);
     if (g->c >= 0 && g->c % g->group)
-        return kern_nn_err(e, node, "%lld input channels do not split into %lld groups", (long long)g->c,
-                           (long long)g->group);
+        return kern_node_err(e, node, "%lld input channels do not split into %lld groups", (long long)g->c,
+                             (long long)g->group);
     int64_t pads[6], oshape[5];
     const int64_t *ks;
     int nk = graph_attr_ints(node, "kernel_shape", &ks);
     if (nk && nk != nsp)
-        return kern_nn_err(e, node, "kernel_shape has %d values; expected %d", nk, nsp);
+        return kern_node_err(e, node, "kernel_shape has %d values; expected %d", nk, nsp);
     if (read_list(node, "strides", nsp, 1, g->s, e) || read_list(node, "dilations", nsp, 1, g->d, e) ||
         read_list(node, "pads", 2 * nsp, 0, pads, e) || read_list(node, "output_padding", nsp, 0, g->op, e))
         return -1;
     const int64_t *os;
     int nos = graph_attr_ints(node, "output_shape", &os);
     if (nos && nos != nsp && nos != rank)
-        return kern_nn_err(e, node, "output_shape has %d values; expected %d", nos, nsp);
+        return kern_node_err(e, node, "output_shape has %d values; expected %d", nos, nsp);
     for (int i = 0; i < nsp; i++)
         oshape[i] = nos ? os[nos - nsp + i] : -1;
     const char *ap = graph_attr_string(node, "auto_pad", "NOTSET");
     bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
     if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID") && strcmp(ap, ""))
-        return kern_nn_err(e, node, "auto_pad '%s' is not supported", ap);
+        return kern_node_err(e, node, "auto_pad '%s' is not supported", ap);
     for (int i = 0; i < nsp; i++) {
         g->k[i] = wd[2 + i] >= 0 ? wd[2 + i] : nk ? ks[i] : -1;
         g->in[i] = xd[2 + i];
         if (g->s[i] < 1 || g->d[i] < 1 || g->op[i] < 0)
-            return kern_nn_err(e, node, "strides and dilations must be positive, output_padding non-negative");
+            return kern_node_err(e, node, "strides and dilations must be positive, output_padding non-negative");
         g->pb[i] = !strcmp(ap, "VALID") ? 0 : pads[i];
         g->pe[i] = !strcmp(ap, "VALID") ? 0 : pads[nsp + i];
         if (g->in[i] < 0 || g->k[i] < 0) {
@@ -94,34 +94,34 @@ static int convt_geometry(const graph_node *node, int rank, const int64_t *xd, c
         }
         g->out[i] = full - g->pb[i] - g->pe[i];
         if (g->out[i] < 0)
-            return kern_nn_err(e, node, "output size %lld in spatial dim %d is negative", (long long)g->out[i], i);
+            return kern_node_err(e, node, "output size %lld in spatial dim %d is negative", (long long)g->out[i], i);
     }
     return 0;
 }
 
-int kern_nn_convt_check(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_convt(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_check_node(g, node, 2, 3, 1, convt_attrs, 7u, e))
+    if (kern_check_node(g, node, 2, 3, 1, convt_attrs, 7u, e))
         return -1;
-    graph_value *x = kern_nn_in(g, node, 0), *w = kern_nn_in(g, node, 1);
+    graph_value *x = kern_in_value(g, node, 0), *w = kern_in_value(g, node, 1);
     int rank = x->rank >= 0 ? x->rank : w->rank;
     if (rank < 0)
         return 0;
     if (w->rank >= 0 && x->rank >= 0 && w->rank != x->rank)
-        return kern_nn_err(e, node, "weight '%s' has rank %d; input has rank %d", w->name, w->rank, x->rank);
+        return kern_node_err(e, node, "weight '%s' has rank %d; input has rank %d", w->name, w->rank, x->rank);
     int64_t unknown[TENSOR_MAX_RANK] = {-1, -1, -1, -1, -1, -1, -1, -1};
     convt_geom cg;
     return convt_geometry(node, rank, unknown, unknown, &cg, e);
 }
 
-int kern_nn_convt_infer(const graph *g, const graph_node *node, qrc_err *e)
+int kern_infer_convt(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_infer_needs(node, 2, e))
+    if (kern_infer_needs(node, 2, e))
         return -1;
-    graph_value *x = kern_nn_in(g, node, 0), *w = kern_nn_in(g, node, 1);
+    graph_value *x = kern_in_value(g, node, 0), *w = kern_in_value(g, node, 1);
     int rank = x->rank >= 0 ? x->rank : w->rank;
     if (rank < 0) {
-        kern_nn_set_out(g, node, 0, DT_FLOAT, -1, NULL);
+        kern_set_out(g, node, 0, DT_FLOAT, -1, NULL);
         return 0;
     }
     int64_t xd[TENSOR_MAX_RANK], wd[TENSOR_MAX_RANK];
@@ -135,7 +135,7 @@ int kern_nn_convt_infer(const graph *g, const graph_node *node, qrc_err *e)
     int64_t od[TENSOR_MAX_RANK] = {cg.n, cg.m};
     for (int i = 0; i < cg.nsp; i++)
         od[2 + i] = cg.out[i];
-    kern_nn_set_out(g, node, 0, DT_FLOAT, rank, od);
+    kern_set_out(g, node, 0, DT_FLOAT, rank, od);
     return 0;
 }
 
@@ -171,17 +171,17 @@ static void col2im(const convt_geom *g, const int64_t *in, const int64_t *out, c
             }
 }
 
-int kern_nn_convt_run(op_ctx *ctx)
+int kern_run_convt(op_ctx *ctx)
 {
     const tensor *x = ctx->in[0], *w = ctx->in[1], *b = ctx->n_in > 2 ? ctx->in[2] : NULL;
-    if (kern_nn_want_float(ctx, x, "X", 3, 5) || kern_nn_want_float(ctx, w, "W", x->rank, x->rank))
+    if (kern_want_float(ctx, x, "X", 3, 5) || kern_want_float(ctx, w, "W", x->rank, x->rank))
         return -1;
     convt_geom g;
     if (convt_geometry(ctx->node, x->rank, x->dims, w->dims, &g, ctx->err))
         return -1;
-    if (b && (kern_nn_want_float(ctx, b, "B", 1, 1) || b->dims[0] != g.m))
-        return b->dtype == DT_FLOAT ? kern_nn_fail(ctx, "bias has %lld values; expected %lld", (long long)b->dims[0],
-                                                   (long long)g.m)
+    if (b && (kern_want_float(ctx, b, "B", 1, 1) || b->dims[0] != g.m))
+        return b->dtype == DT_FLOAT ? kern_fail(ctx, "bias has %lld values; expected %lld", (long long)b->dims[0],
+                                                (long long)g.m)
                                     : -1;
     int64_t od[TENSOR_MAX_RANK] = {g.n, g.m};
     for (int i = 0; i < g.nsp; i++)
@@ -214,15 +214,15 @@ int kern_nn_convt_run(op_ctx *ctx)
         return 0;
     float *cols = malloc((size_t)(mg * ksz * isz) * sizeof *cols);
     if (!cols)
-        return kern_nn_fail(ctx, "out of memory");
-    kern_nn_threads(ctx->threads);
+        return kern_fail(ctx, "out of memory");
+    kern_set_threads(ctx->threads);
     int rc = 0;
     for (int64_t n = 0; n < g.n && !rc; n++)
         for (int64_t gr = 0; gr < g.group && !rc; gr++) {
             const float *xg = xd + (n * g.c + gr * cg) * isz, *wg = wd + gr * cg * mg * ksz;
             dnnl_status_t st = dnnl_sgemm('T', 'N', mg * ksz, isz, cg, 1.0f, wg, mg * ksz, xg, isz, 0.0f, cols, isz);
             if (st != dnnl_success) {
-                rc = kern_nn_fail(ctx, "sgemm failed (status %d)", (int)st);
+                rc = kern_fail(ctx, "sgemm failed (status %d)", (int)st);
                 break;
             }
             float *yg = yd + (n * g.m + gr * mg) * osz;

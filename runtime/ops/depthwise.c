@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/nn.h"
+#include "ops/kern.h"
 
 /* On x86-64 a hand-vectorised AVX-512 path runs when the CPU has it (checked at run time): whole rows
  * of 16 outputs at a time, masked loads standing in for the zero padding, the activation applied
@@ -38,8 +38,8 @@ static void tap_ranges(int64_t kw, int64_t iw, int64_t ow, int64_t sw, int64_t d
     }
 }
 
-NN_VEC static void dw_row(float *restrict yr, const float *restrict xr, const float *restrict wr, int64_t kw,
-                          int64_t sw, int64_t dw, int64_t pw, const int64_t *lo, const int64_t *hi)
+KERN_VEC static void dw_row(float *restrict yr, const float *restrict xr, const float *restrict wr, int64_t kw,
+                            int64_t sw, int64_t dw, int64_t pw, const int64_t *lo, const int64_t *hi)
 {
     for (int64_t j = 0; j < kw; j++) {
         const float wv = wr[j];
@@ -59,9 +59,9 @@ NN_VEC static void dw_row(float *restrict yr, const float *restrict xr, const fl
 /* Stride-1 plane over a zero-padded copy: with the padded row width as the output row pitch, every
  * tap is one long contiguous multiply-add over the whole plane (the last columns of each row are
  * scratch, dropped when the rows are copied out). */
-NN_VEC static void dw_plane_s1(const kern_nn_dw_args *a, const float *restrict xp, const float *restrict wp,
-                               float bias, int64_t pitch, float *restrict pad, float *restrict acc,
-                               float *restrict yp)
+KERN_VEC static void dw_plane_s1(const kern_dw_args *a, const float *restrict xp, const float *restrict wp,
+                                 float bias, int64_t pitch, float *restrict pad, float *restrict acc,
+                                 float *restrict yp)
 {
     const int64_t ihp = a->oh + (a->kh - 1) * a->dh;
     const int64_t copy = a->iw < pitch - a->pl ? a->iw : pitch - a->pl;
@@ -101,7 +101,7 @@ NN_VEC static void dw_plane_s1(const kern_nn_dw_args *a, const float *restrict x
 }
 
 /* Clamps a plane to [lo, hi]; NaN passes through. */
-NN_VEC static void dw_clamp(float *restrict y, int64_t n, float lo, float hi)
+KERN_VEC static void dw_clamp(float *restrict y, int64_t n, float lo, float hi)
 {
     for (int64_t i = 0; i < n; i++)
         y[i] = y[i] < lo ? lo : y[i] > hi ? hi : y[i];
@@ -117,7 +117,7 @@ static uint16_t span_mask(int64_t s, int64_t n)
 
 /* Per 16-output chunk of a row and kernel column kx: the load masks of the input window(s) the tap
  * reads (one window at stride 1, two at stride 2), so borders cost no branches in the row loop. */
-static void dw_masks(const kern_nn_dw_args *a, uint16_t *m)
+static void dw_masks(const kern_dw_args *a, uint16_t *m)
 {
     const int64_t chunks = (a->ow + 15) / 16;
     for (int64_t ch = 0; ch < chunks; ch++)
@@ -136,7 +136,7 @@ __attribute__((target("avx512f"))) static inline __m512 dw_load(const float *row
 
 /* Stores the DW_ROWS clamped accumulator rows of a block starting at output row oy, columns o0..o0+15,
  * leaving out rows past the plane and columns past its width. */
-__attribute__((target("avx512f"))) static inline void dw_store_rows(const kern_nn_dw_args *a, float *yp, int64_t oy,
+__attribute__((target("avx512f"))) static inline void dw_store_rows(const kern_dw_args *a, float *yp, int64_t oy,
                                                                    int64_t o0, __m512 lo, __m512 hi, __m512 acc0,
                                                                    __m512 acc1, __m512 acc2, __m512 acc3)
 {
@@ -148,7 +148,7 @@ __attribute__((target("avx512f"))) static inline void dw_store_rows(const kern_n
 
 /* One plane, stride along W of 1 or 2, kh <= DW_MAX_KH. DW_ROWS output rows are computed together so
  * their accumulation chains overlap; a row outside the plane or the input reads with an empty mask. */
-__attribute__((target("avx512f"))) static void dw_plane_avx512(const kern_nn_dw_args *a, const float *xp,
+__attribute__((target("avx512f"))) static void dw_plane_avx512(const kern_dw_args *a, const float *xp,
                                                               const float *wp, float bias, const uint16_t *masks,
                                                               float *yp)
 {
@@ -204,7 +204,7 @@ __attribute__((target("avx512f"))) static void dw_plane_avx512(const kern_nn_dw_
 /* Stride 1 and dilation 1 in both directions (most depthwise layers): the DW_ROWS output rows of a block
  * read DW_ROWS + kh - 1 input rows, and each input vector is loaded once for every output row whose
  * kernel covers it. */
-__attribute__((target("avx512f"))) static void dw_plane_avx512_s1(const kern_nn_dw_args *a, const float *xp,
+__attribute__((target("avx512f"))) static void dw_plane_avx512_s1(const kern_dw_args *a, const float *xp,
                                                                  const float *wp, float bias,
                                                                  const uint16_t *masks, float *yp)
 {
@@ -244,7 +244,7 @@ __attribute__((target("avx512f"))) static void dw_plane_avx512_s1(const kern_nn_
 /* 3x3, stride 1, dilation 1 (the common depthwise layer): the nine weights and the three column masks
  * of a chunk sit in registers and the six input rows of a four-row block are unrolled, each row loaded
  * once per kernel column and fed to the output rows it touches. */
-__attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s1(const kern_nn_dw_args *a, const float *xp,
+__attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s1(const kern_dw_args *a, const float *xp,
                                                                     const float *wp, float bias,
                                                                     const uint16_t *masks, float *yp)
 {
@@ -287,7 +287,7 @@ __attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s1(const kern_
 
 /* 3x3, stride 2, dilation 1: as the stride-1 kernel, with the nine input rows of a four-row block; the
  * even and odd columns of one pair of loads serve kernel columns 0 and 1, a second pair column 2. */
-__attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s2(const kern_nn_dw_args *a, const float *xp,
+__attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s2(const kern_dw_args *a, const float *xp,
                                                                     const float *wp, float bias,
                                                                     const uint16_t *masks, float *yp)
 {
@@ -336,9 +336,9 @@ __attribute__((target("avx512f"))) static void dw_plane_avx512_3x3s2(const kern_
 }
 #endif
 
-int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
+int kern_depthwise2d(op_ctx *ctx, const kern_dw_args *a)
 {
-    const int threads = kern_nn_work_threads(ctx, (double)(a->n * a->oc * a->oh * a->ow) * (double)(a->kh * a->kw));
+    const int threads = kern_work_threads(ctx, (double)(a->n * a->oc * a->oh * a->ow) * (double)(a->kh * a->kw));
 #ifdef DW_AVX512
     if ((a->sw == 1 || a->sw == 2) && a->kh <= DW_MAX_KH && __builtin_cpu_supports("avx512f")) {
         const int64_t planes = a->n * a->oc, isz = a->ih * a->iw, osz = a->oh * a->ow, m = a->oc / a->c;
@@ -346,7 +346,7 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
         const bool s2 = a->sh == 2 && a->sw == 2 && a->dh == 1 && a->dw == 1;
         uint16_t *masks = malloc((size_t)(((a->ow + 15) / 16) * a->kw * 2 + 1) * sizeof *masks);
         if (!masks)
-            return kern_nn_fail(ctx, "out of memory");
+            return kern_fail(ctx, "out of memory");
         dw_masks(a, masks);
 #pragma omp parallel for schedule(static) num_threads(threads)
         for (int64_t p = 0; p < planes; p++) {
@@ -369,7 +369,7 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
 #endif
     int64_t *lo = malloc((size_t)(2 * a->kw + 2) * sizeof *lo);
     if (!lo)
-        return kern_nn_fail(ctx, "out of memory");
+        return kern_fail(ctx, "out of memory");
     int64_t *hi = lo + a->kw;
     tap_ranges(a->kw, a->iw, a->ow, a->sw, a->dw, a->pl, lo, hi);
     const int64_t planes = a->n * a->oc, isz = a->ih * a->iw, osz = a->oh * a->ow, m = a->oc / a->c;
@@ -418,5 +418,5 @@ int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a)
         free(buf);
     }
     free(lo);
-    return failed ? kern_nn_fail(ctx, "out of memory") : 0;
+    return failed ? kern_fail(ctx, "out of memory") : 0;
 }

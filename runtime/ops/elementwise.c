@@ -7,7 +7,6 @@
 
 #include "ops/basic.h"
 #include "ops/kern.h"
-#include "ops/nn.h"
 #include "ops/vmath.h"
 
 typedef struct uparams {
@@ -60,7 +59,7 @@ static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
 }
 
 #define FLOAT_ROWS(NAME, EXPR_F, EXPR_D)                                                                    \
-    NN_VEC static void NAME##_f32(const float *x, float *y, int64_t n, float a, float b)                   \
+    KERN_VEC static void NAME##_f32(const float *x, float *y, int64_t n, float a, float b)                   \
     {                                                                                                       \
         (void)a, (void)b;                                                                                   \
         for (int64_t i = 0; i < n; i++) {                                                                   \
@@ -121,7 +120,6 @@ static int unary_apply(op_ctx *ctx, const unary_op *u, op_run_fn self)
     static const unary_op NAME##_op = {NULL, NULL, 0, 0, NAME##_f32, NAME##_f64, NAME##_int};               \
     int kern_run_##NAME(op_ctx *ctx) { return unary_apply(ctx, &NAME##_op, kern_run_##NAME); }
 
-static inline float softplus_f(float v) { return v > 0 ? v + log1pf(expf(-v)) : log1pf(expf(v)); }
 static inline double softplus_d(double v) { return v > 0 ? v + log1p(exp(-v)) : log1p(exp(v)); }
 static inline double sigmoid_d(double v) { return v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)); }
 
@@ -136,11 +134,8 @@ UNARY_INT(sign, (float)((v > 0) - (v < 0)), (double)((v > 0) - (v < 0)), (v > 0)
 #pragma GCC diagnostic pop
 
 UNARY(leaky_relu, "alpha", 0.01, NULL, 0, v < 0 ? v * a : v, v < 0 ? v * a : v)
-/* Float Sigmoid, QuickGelu, Tanh and Exp come from vmath.h (no libm call, so the loops vectorise; error
- * bounds there). HardSigmoid and HardSwish clamp with bit selects, not fmaxf/fminf (calls on x86 unless
- * NaN is ruled out) nor ?: (whose arms GCC turns into branches once HardSwish's product is moved into
- * them), and pass NaN through. */
-static inline float unit_clamp(float v) { return vm_select(v < 0.0f, 0.0f, vm_select(v > 1.0f, 1.0f, v)); }
+/* Float Sigmoid, QuickGelu, Tanh, Exp, HardSigmoid and HardSwish come from vmath.h (no libm call, so the
+ * loops vectorise; error bounds there). */
 static inline double unit_clamp_d(double v) { return v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v; }
 
 static void sigmoid_row(const float *x, float *y, int64_t n, float a, float b)
@@ -152,11 +147,11 @@ static void swish_row(const float *x, float *y, int64_t n, float a, float b)
     kern_vswish_row(x, y, n, 0.0f, a);
 }
 UNARY_ROW_F(sigmoid, NULL, 0, NULL, 0, sigmoid_row, sigmoid_d(v))
-/* com.microsoft QuickGelu: x sigmoid(alpha x); with alpha 1 it is SiLU, which kern_nn_fuse_units makes
+/* com.microsoft QuickGelu: x sigmoid(alpha x); with alpha 1 it is SiLU, which kern_fuse_units makes
  * of a Sigmoid and a Mul */
 UNARY_ROW_F(quick_gelu, "alpha", 1.702, NULL, 0, swish_row, v * sigmoid_d(a * v))
-UNARY(hard_sigmoid, "alpha", 0.2, "beta", 0.5, unit_clamp(a * v + b), unit_clamp_d(a * v + b))
-UNARY(hard_swish, NULL, 0, NULL, 0, v * unit_clamp(v / 6.0f + 0.5f), v * unit_clamp_d(v / 6.0 + 0.5))
+UNARY(hard_sigmoid, "alpha", 0.2, "beta", 0.5, kern_vhard_sigmoid(v, a, b), unit_clamp_d(a * v + b))
+UNARY(hard_swish, NULL, 0, NULL, 0, kern_vhard_swish(v), v * unit_clamp_d(v / 6.0 + 0.5))
 UNARY(tanh, NULL, 0, NULL, 0, kern_vtanh(v), tanh(v))
 /* erf in float without a call per element, so that its loops vectorise: x P(x^2) / Q(x^2) on [-4, 4]
  * (erf rounds to +-1 in float beyond), the rational approximation Eigen uses; within 4.3e-7 of erf
@@ -184,13 +179,15 @@ UNARY(gelu_erf, NULL, 0, NULL, 0, 0.5f * v * (1.0f + erf_rational(v * 0.70710678
       0.5 * v * (1.0 + erf(v * 0.70710678118654752)))
 UNARY(gelu_tanh, NULL, 0, NULL, 0, 0.5f * v * (1.0f + kern_vtanh(0.79788456080286536f * (v + 0.044715f * v * v * v))),
       0.5 * v * (1.0 + tanh(0.79788456080286536 * (v + 0.044715 * v * v * v))))
-UNARY(softplus, NULL, 0, NULL, 0, softplus_f(v), softplus_d(v))
+UNARY(softplus, NULL, 0, NULL, 0, kern_vsoftplus(v), softplus_d(v))
 UNARY(softsign, NULL, 0, NULL, 0, v / (1.0f + fabsf(v)), v / (1.0 + fabs(v)))
-UNARY(elu, "alpha", 1.0, NULL, 0, v < 0 ? a * expm1f(v) : v, v < 0 ? a * expm1(v) : v)
+/* Elu, Selu and Celu on vmath.h's expm1 through bit selects, so that their loops vectorise */
+UNARY(elu, "alpha", 1.0, NULL, 0, vm_select(v < 0, a * kern_vexpm1(v), v), v < 0 ? a * expm1(v) : v)
 UNARY(selu, "alpha", 1.67326319217681884765625, "gamma", 1.05070102214813232421875,
-      v <= 0 ? b * a * expm1f(v) : b * v, v <= 0 ? b * a * expm1(v) : b * v)
-UNARY(celu, "alpha", 1.0, NULL, 0, fmaxf(0.0f, v) + fminf(0.0f, a * expm1f(v / a)),
-      fmax(0.0, v) + fmin(0.0, a * expm1(v / a)))
+      vm_select(v <= 0, b * a * kern_vexpm1(v), b * v), v <= 0 ? b * a * expm1(v) : b * v)
+/* Celu: max(0, v) + min(0, a expm1(v / a)) is v for v > 0 and a expm1(v / a) otherwise, whatever the sign
+ * of a; NaN stays NaN */
+UNARY(celu, "alpha", 1.0, NULL, 0, vm_select(v > 0, v, a * kern_vexpm1(v / a)), v > 0 ? v : a * expm1(v / a))
 UNARY(thresholded_relu, "alpha", 1.0, NULL, 0, v > a ? v : 0.0f, v > a ? v : 0.0)
 UNARY(shrink, "lambd", 0.5, "bias", 0.0, v < -a ? v + b : v > a ? v - b : 0.0f, v < -a ? v + b : v > a ? v - b : 0.0)
 UNARY(sqrt, NULL, 0, NULL, 0, sqrtf(v), sqrt(v))

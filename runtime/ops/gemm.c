@@ -4,36 +4,36 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <string.h>
 
-#include "ops/nn.h"
+#include "ops/kern.h"
 
 static const char *const gemm_attrs[] = {"alpha", "beta", "transA", "transB", "broadcast", NULL};
 
-int kern_nn_gemm_check(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_gemm(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_check_node(g, node, 2, 3, 1, gemm_attrs, 7u, e))
+    if (kern_check_node(g, node, 2, 3, 1, gemm_attrs, 7u, e))
         return -1;
     for (int i = 0; i < 2; i++) {
-        graph_value *v = kern_nn_in(g, node, i);
+        graph_value *v = kern_in_value(g, node, i);
         if (v->rank >= 0 && v->rank != 2)
-            return kern_nn_err(e, node, "input '%s' has rank %d; expected 2", v->name, v->rank);
+            return kern_node_err(e, node, "input '%s' has rank %d; expected 2", v->name, v->rank);
     }
-    graph_value *c = kern_nn_in(g, node, 2);
+    graph_value *c = kern_in_value(g, node, 2);
     if (c && c->rank > 2)
-        return kern_nn_err(e, node, "input C '%s' has rank %d; at most 2", c->name, c->rank);
+        return kern_node_err(e, node, "input C '%s' has rank %d; at most 2", c->name, c->rank);
     return 0;
 }
 
-int kern_nn_gemm_infer(const graph *g, const graph_node *node, qrc_err *e)
+int kern_infer_gemm(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_infer_needs(node, 2, e))
+    if (kern_infer_needs(node, 2, e))
         return -1;
-    graph_value *a = kern_nn_in(g, node, 0), *b = kern_nn_in(g, node, 1);
+    graph_value *a = kern_in_value(g, node, 0), *b = kern_in_value(g, node, 1);
     int64_t od[2] = {-1, -1};
     if (a->rank == 2)
         od[0] = a->dims[graph_attr_int(node, "transA", 0) ? 1 : 0];
     if (b->rank == 2)
         od[1] = b->dims[graph_attr_int(node, "transB", 0) ? 0 : 1];
-    kern_nn_set_out(g, node, 0, DT_FLOAT, 2, od);
+    kern_set_out(g, node, 0, DT_FLOAT, 2, od);
     return 0;
 }
 
@@ -41,21 +41,21 @@ static int sgemm(op_ctx *ctx, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
                  int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc)
 {
     dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    return st == dnnl_success ? 0 : kern_nn_fail(ctx, "sgemm %lldx%lldx%lld failed (status %d)", (long long)m,
-                                                 (long long)n, (long long)k, (int)st);
+    return st == dnnl_success ? 0 : kern_fail(ctx, "sgemm %lldx%lldx%lld failed (status %d)", (long long)m,
+                                              (long long)n, (long long)k, (int)st);
 }
 
-int kern_nn_gemm_run(op_ctx *ctx)
+int kern_run_gemm(op_ctx *ctx)
 {
     const tensor *a = ctx->in[0], *b = ctx->in[1], *c = ctx->n_in > 2 ? ctx->in[2] : NULL;
-    if (kern_nn_want_float(ctx, a, "A", 2, 2) || kern_nn_want_float(ctx, b, "B", 2, 2) ||
-        (c && kern_nn_want_float(ctx, c, "C", 0, 2)))
+    if (kern_want_float(ctx, a, "A", 2, 2) || kern_want_float(ctx, b, "B", 2, 2) ||
+        (c && kern_want_float(ctx, c, "C", 0, 2)))
         return -1;
     bool ta = graph_attr_int(ctx->node, "transA", 0), tb = graph_attr_int(ctx->node, "transB", 0);
     float alpha = graph_attr_float(ctx->node, "alpha", 1.0f), beta = graph_attr_float(ctx->node, "beta", 1.0f);
     int64_t m = a->dims[ta], k = a->dims[!ta], kb = b->dims[tb], n = b->dims[!tb];
     if (k != kb)
-        return kern_nn_fail(ctx, "inner dims differ: A gives %lld, B gives %lld", (long long)k, (long long)kb);
+        return kern_fail(ctx, "inner dims differ: A gives %lld, B gives %lld", (long long)k, (long long)kb);
     int64_t od[2] = {m, n};
     tensor *y = op_output(ctx, 0, DT_FLOAT, 2, od);
     if (!y)
@@ -68,8 +68,8 @@ int kern_nn_gemm_run(op_ctx *ctx)
         /* C broadcasts (unidirectionally) to [M, N]: a scalar, a row [N] or [1,N], a column [M,1], or [M,N] */
         int64_t cm = c->rank == 2 ? c->dims[0] : 1, cn = c->rank >= 1 ? c->dims[c->rank - 1] : 1;
         if ((cm != 1 && cm != m) || (cn != 1 && cn != n))
-            return kern_nn_fail(ctx, "C of %lldx%lld does not broadcast to %lldx%lld", (long long)cm, (long long)cn,
-                                (long long)m, (long long)n);
+            return kern_fail(ctx, "C of %lldx%lld does not broadcast to %lldx%lld", (long long)cm, (long long)cn,
+                             (long long)m, (long long)n);
         const float *cd = c->data;
         for (int64_t i = 0; i < m; i++) {
             const float *row = cd + (cm == 1 ? 0 : i * cn);
@@ -83,7 +83,7 @@ int kern_nn_gemm_run(op_ctx *ctx)
         }
         gemm_beta = 1.0f;
     }
-    kern_nn_threads(ctx->threads);
+    kern_set_threads(ctx->threads);
     if (k == 0) {
         if (gemm_beta == 0.0f)
             memset(yd, 0, (size_t)(m * n) * sizeof *yd);
@@ -94,14 +94,14 @@ int kern_nn_gemm_run(op_ctx *ctx)
 
 static const char *const no_attrs[] = {NULL};
 
-int kern_nn_matmul_check(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_matmul(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_check_node(g, node, 2, 2, 1, no_attrs, 3u, e))
+    if (kern_check_node(g, node, 2, 2, 1, no_attrs, 3u, e))
         return -1;
     for (int i = 0; i < 2; i++) {
-        graph_value *v = kern_nn_in(g, node, i);
+        graph_value *v = kern_in_value(g, node, i);
         if (v->rank == 0)
-            return kern_nn_err(e, node, "input '%s' is a scalar; MatMul needs rank 1 or more", v->name);
+            return kern_node_err(e, node, "input '%s' is a scalar; MatMul needs rank 1 or more", v->name);
     }
     return 0;
 }
@@ -151,33 +151,33 @@ static int matmul_shape(int ra, const int64_t *a, int rb, const int64_t *b, int6
     return r;
 }
 
-int kern_nn_matmul_infer(const graph *g, const graph_node *node, qrc_err *e)
+int kern_infer_matmul(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_infer_needs(node, 2, e))
+    if (kern_infer_needs(node, 2, e))
         return -1;
-    graph_value *a = kern_nn_in(g, node, 0), *b = kern_nn_in(g, node, 1);
+    graph_value *a = kern_in_value(g, node, 0), *b = kern_in_value(g, node, 1);
     tensor_dtype dt = a->dtype != DT_UNDEFINED ? a->dtype : DT_FLOAT;
     if (a->rank < 1 || b->rank < 1) {
-        kern_nn_set_out(g, node, 0, dt, -1, NULL);
+        kern_set_out(g, node, 0, dt, -1, NULL);
         return 0;
     }
     int64_t od[TENSOR_MAX_RANK];
     int r = matmul_shape(a->rank, a->dims, b->rank, b->dims, od);
     if (r < 0)
-        return kern_nn_err(e, node, "shapes of '%s' and '%s' do not multiply", a->name, b->name);
-    kern_nn_set_out(g, node, 0, dt, r, od);
+        return kern_node_err(e, node, "shapes of '%s' and '%s' do not multiply", a->name, b->name);
+    kern_set_out(g, node, 0, dt, r, od);
     return 0;
 }
 
-int kern_nn_matmul_run(op_ctx *ctx)
+int kern_run_matmul(op_ctx *ctx)
 {
     const tensor *a = ctx->in[0], *b = ctx->in[1];
-    if (kern_nn_want_float(ctx, a, "A", 1, TENSOR_MAX_RANK) || kern_nn_want_float(ctx, b, "B", 1, TENSOR_MAX_RANK))
+    if (kern_want_float(ctx, a, "A", 1, TENSOR_MAX_RANK) || kern_want_float(ctx, b, "B", 1, TENSOR_MAX_RANK))
         return -1;
     int64_t od[TENSOR_MAX_RANK];
     int r = matmul_shape(a->rank, a->dims, b->rank, b->dims, od);
     if (r < 0)
-        return kern_nn_fail(ctx, "shapes of A (rank %d) and B (rank %d) do not multiply", a->rank, b->rank);
+        return kern_fail(ctx, "shapes of A (rank %d) and B (rank %d) do not multiply", a->rank, b->rank);
     tensor *y = op_output(ctx, 0, DT_FLOAT, r, od);
     if (!y)
         return -1;
@@ -205,7 +205,7 @@ int kern_nn_matmul_run(op_ctx *ctx)
         memset(yd, 0, tensor_nbytes(y));
         return 0;
     }
-    kern_nn_threads(ctx->threads);
+    kern_set_threads(ctx->threads);
     const float *ad = a->data, *bd = b->data;
     if (bb == 0)   /* B shared by every batch: one product with the batches stacked as rows */
         return sgemm(ctx, false, false, total * m, n, k, 1.0f, ad, k, bd, n, 0.0f, yd, n);

@@ -58,8 +58,10 @@ int kern_set_out(const graph *g, const graph_node *n, int i, tensor_dtype dt, in
         v->dtype = dt;
     v->rank = rank;
     for (int d = 0; d < TENSOR_MAX_RANK; d++) {
+        bool keep = d < rank && dims[d] >= 0 && v->dim_param[d] && v->dims[d] < 0;
         v->dims[d] = d < rank ? dims[d] : -1;
-        v->dim_param[d] = NULL;
+        if (!keep)
+            v->dim_param[d] = NULL;
     }
     return 0;
 }

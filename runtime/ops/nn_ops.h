@@ -6,87 +6,87 @@
 #include "op.h"
 
 /* conv.c */
-int kern_nn_conv_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_conv_infer(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_conv_run(op_ctx *ctx);
-void kern_nn_conv_release(void *state);
+int kern_check_conv(const graph *g, const graph_node *node, qrc_err *e);
+int kern_infer_conv(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_conv(op_ctx *ctx);
+void kern_release_conv(void *state);
 
 /* conv_fuse.c: for plain inference runs, folds BatchNormalization into the producing Conv and merges
- * Conv + Relu / LeakyRelu / Clip (constant bounds) / Sigmoid / SiLU (Sigmoid and Mul) into com.microsoft
- * FusedConv nodes; the graph is reindexed. *fused (may be NULL) receives the number of merged Convs.
+ * Conv + Relu / LeakyRelu / Clip (constant bounds) / Sigmoid / HardSigmoid / HardSwish / SiLU (Sigmoid
+ * and Mul) into com.microsoft FusedConv nodes; the graph is reindexed. *fused (may be NULL) receives the number of merged Convs.
  * Values between merged nodes vanish, so observers (calibration) must run on the original graph. */
-int kern_nn_fuse_conv(graph *g, int *fused, qrc_err *e);
+int kern_fuse_conv(graph *g, int *fused, qrc_err *e);
 /* The live Mul node that with live Sigmoid node s computes SiLU of s's input x, Mul(x, Sigmoid(x)) in
  * either operand order, s's output read by that Mul alone and not a graph output; -1 when there is none.
  * Needs consumers (a reindexed graph). */
-int kern_nn_silu_mul(const graph *g, int s);
+int kern_silu_mul(const graph *g, int s);
 
 /* unit_fuse.c: for plain inference runs, rewrites each decomposed unit (pass_unit_match) that one op
  * computes exactly into that op: a LayerNorm over the last axis of an input of known shape into one
  * com.microsoft LayerNormalization (the standard op's inputs and attributes), a GELU into com.microsoft
  * Gelu or FastGelu, a HardSigmoid into HardSigmoid, a HardSwish into HardSwish at opset 14 and later, a
  * SiLU or Swish on a float input into com.microsoft QuickGelu (alpha 1 or beta); *fused (may be NULL)
- * receives how many units. Run it after kern_nn_fuse_conv (constants folded, SiLUs after a Conv fused
+ * receives how many units. Run it after kern_fuse_conv (constants folded, SiLUs after a Conv fused
  * into it). */
-int kern_nn_fuse_units(graph *g, int *fused, qrc_err *e);
+int kern_fuse_units(graph *g, int *fused, qrc_err *e);
 
 /* depthwise.c: a 2-D convolution with one input channel per group, plain NCHW: c input channels, oc a
  * multiple of c (output channel o reads input channel o / (oc / c); a one-channel input with any oc is
  * the case c = 1). Every output is clamped to [lo, hi] (NaN passes through): -inf/+inf for none, 0/+inf
  * for Relu, the bounds for Clip. Any other activation is plane_act (NULL: none), called on each finished
  * output plane with act_arg while the plane is still in cache, on the thread that computed it. */
-typedef struct kern_nn_dw_args {
+typedef struct kern_dw_args {
     const float *x, *w, *b;    /* b may be NULL */
     float *y;
     int64_t n, c, oc, ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
     float lo, hi;
     void (*plane_act)(float *y, int64_t n, const void *act_arg);
     const void *act_arg;
-} kern_nn_dw_args;
-int kern_nn_depthwise2d(op_ctx *ctx, const kern_nn_dw_args *a);
+} kern_dw_args;
+int kern_depthwise2d(op_ctx *ctx, const kern_dw_args *a);
 
 /* conv_transpose.c */
-int kern_nn_convt_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_convt_infer(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_convt_run(op_ctx *ctx);
+int kern_check_convt(const graph *g, const graph_node *node, qrc_err *e);
+int kern_infer_convt(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_convt(op_ctx *ctx);
 
 /* gemm.c */
-int kern_nn_gemm_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_gemm_infer(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_gemm_run(op_ctx *ctx);
-int kern_nn_matmul_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_matmul_infer(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_matmul_run(op_ctx *ctx);
+int kern_check_gemm(const graph *g, const graph_node *node, qrc_err *e);
+int kern_infer_gemm(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_gemm(op_ctx *ctx);
+int kern_check_matmul(const graph *g, const graph_node *node, qrc_err *e);
+int kern_infer_matmul(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_matmul(op_ctx *ctx);
 
 /* pool.c */
-int kern_nn_maxpool_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_avgpool_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_pool_infer(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_maxpool_run(op_ctx *ctx);
-int kern_nn_avgpool_run(op_ctx *ctx);
-int kern_nn_global_pool_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_global_pool_infer(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_global_maxpool_run(op_ctx *ctx);
-int kern_nn_global_avgpool_run(op_ctx *ctx);
+int kern_check_maxpool(const graph *g, const graph_node *node, qrc_err *e);
+int kern_check_avgpool(const graph *g, const graph_node *node, qrc_err *e);
+int kern_infer_pool(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_maxpool(op_ctx *ctx);
+int kern_run_avgpool(op_ctx *ctx);
+int kern_check_global_pool(const graph *g, const graph_node *node, qrc_err *e);
+int kern_infer_global_pool(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_global_maxpool(op_ctx *ctx);
+int kern_run_global_avgpool(op_ctx *ctx);
 
 /* norm.c */
-int kern_nn_same_infer(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_batchnorm_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_batchnorm_run(op_ctx *ctx);
-int kern_nn_instnorm_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_instnorm_run(op_ctx *ctx);
-int kern_nn_layernorm_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_layernorm_infer(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_layernorm_run(op_ctx *ctx);
+int kern_infer_same(const graph *g, const graph_node *node, qrc_err *e);
+int kern_check_batchnorm(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_batchnorm(op_ctx *ctx);
+int kern_check_instnorm(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_instnorm(op_ctx *ctx);
+int kern_check_layernorm(const graph *g, const graph_node *node, qrc_err *e);
+int kern_infer_layernorm(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_layernorm(op_ctx *ctx);
 
 /* softmax.c */
-int kern_nn_softmax_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_softmax_run(op_ctx *ctx);
-int kern_nn_logsoftmax_run(op_ctx *ctx);
+int kern_check_softmax(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_softmax(op_ctx *ctx);
+int kern_run_logsoftmax(op_ctx *ctx);
 
 /* resize.c */
-int kern_nn_resize_check(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_resize_infer(const graph *g, const graph_node *node, qrc_err *e);
-int kern_nn_resize_run(op_ctx *ctx);
+int kern_check_resize(const graph *g, const graph_node *node, qrc_err *e);
+int kern_infer_resize(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_resize(op_ctx *ctx);
 
 #endif

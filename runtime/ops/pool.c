@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/nn.h"
+#include "ops/kern.h"
 
 enum { POOL_MAX, POOL_AVG };
 
@@ -20,53 +20,53 @@ static const char *const avg_attrs[] = {"auto_pad", "ceil_mode", "count_include_
 
 static int pool_check(const graph *g, const graph_node *node, int kind, qrc_err *e)
 {
-    if (kern_nn_check_node(g, node, 1, 1, kind == POOL_MAX ? 2 : 1, kind == POOL_MAX ? max_attrs : avg_attrs, 1u,
-                           e))
+    if (kern_check_node(g, node, 1, 1, kind == POOL_MAX ? 2 : 1, kind == POOL_MAX ? max_attrs : avg_attrs, 1u,
+                        e))
         return -1;
     const int64_t *ks;
     int nk = graph_attr_ints(node, "kernel_shape", &ks);
-    if (nk < 1 || nk > NN_MAX_SPATIAL)
-        return kern_nn_err(e, node, "kernel_shape must list 1 to %d sizes (has %d)", NN_MAX_SPATIAL, nk);
-    graph_value *x = kern_nn_in(g, node, 0);
+    if (nk < 1 || nk > KERN_MAX_SPATIAL)
+        return kern_node_err(e, node, "kernel_shape must list 1 to %d sizes (has %d)", KERN_MAX_SPATIAL, nk);
+    graph_value *x = kern_in_value(g, node, 0);
     if (x->rank >= 0 && x->rank != nk + 2)
-        return kern_nn_err(e, node, "input '%s' has rank %d; kernel_shape implies %d", x->name, x->rank, nk + 2);
-    if (kind == POOL_MAX && graph_attr_int(node, "storage_order", 0) != 0 && kern_nn_has_out(g, node, 1))
-        return kern_nn_err(e, node, "attribute storage_order=1 (column-major Indices) is not supported");
-    int64_t in[NN_MAX_SPATIAL] = {-1, -1, -1};
-    nn_window w;
-    return kern_nn_window(node, nk, ks, in, graph_attr_int(node, "ceil_mode", 0) != 0, &w, e);
+        return kern_node_err(e, node, "input '%s' has rank %d; kernel_shape implies %d", x->name, x->rank, nk + 2);
+    if (kind == POOL_MAX && graph_attr_int(node, "storage_order", 0) != 0 && kern_has_output(g, node, 1))
+        return kern_node_err(e, node, "attribute storage_order=1 (column-major Indices) is not supported");
+    int64_t in[KERN_MAX_SPATIAL] = {-1, -1, -1};
+    kern_window w;
+    return kern_window_read(node, nk, ks, in, graph_attr_int(node, "ceil_mode", 0) != 0, &w, e);
 }
 
-int kern_nn_maxpool_check(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_maxpool(const graph *g, const graph_node *node, qrc_err *e)
 {
     return pool_check(g, node, POOL_MAX, e);
 }
 
-int kern_nn_avgpool_check(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_avgpool(const graph *g, const graph_node *node, qrc_err *e)
 {
     return pool_check(g, node, POOL_AVG, e);
 }
 
-int kern_nn_pool_infer(const graph *g, const graph_node *node, qrc_err *e)
+int kern_infer_pool(const graph *g, const graph_node *node, qrc_err *e)
 {
     const int64_t *ks;
     int nk = graph_attr_ints(node, "kernel_shape", &ks);
-    if (kern_nn_infer_needs(node, 1, e))
+    if (kern_infer_needs(node, 1, e))
         return -1;
-    graph_value *x = kern_nn_in(g, node, 0);
+    graph_value *x = kern_in_value(g, node, 0);
     if (x->rank != nk + 2) {
-        kern_nn_set_out(g, node, 0, DT_FLOAT, -1, NULL);
-        kern_nn_set_out(g, node, 1, DT_INT64, -1, NULL);
+        kern_set_out(g, node, 0, DT_FLOAT, -1, NULL);
+        kern_set_out(g, node, 1, DT_INT64, -1, NULL);
         return 0;
     }
-    nn_window w;
-    if (kern_nn_window(node, nk, ks, x->dims + 2, graph_attr_int(node, "ceil_mode", 0) != 0, &w, e))
+    kern_window w;
+    if (kern_window_read(node, nk, ks, x->dims + 2, graph_attr_int(node, "ceil_mode", 0) != 0, &w, e))
         return -1;
     int64_t od[TENSOR_MAX_RANK] = {x->dims[0], x->dims[1]};
     for (int i = 0; i < nk; i++)
         od[2 + i] = w.out[i];
-    kern_nn_set_out(g, node, 0, DT_FLOAT, nk + 2, od);
-    kern_nn_set_out(g, node, 1, DT_INT64, nk + 2, od);
+    kern_set_out(g, node, 0, DT_FLOAT, nk + 2, od);
+    kern_set_out(g, node, 1, DT_INT64, nk + 2, od);
     return 0;
 }
 
@@ -75,7 +75,7 @@ typedef struct win3 {
     int64_t in[3], out[3], k[3], s[3], d[3], pb[3], pe[3];
 } win3;
 
-static void to_win3(const nn_window *w, win3 *v)
+static void to_win3(const kern_window *w, win3 *v)
 {
     int off = 3 - w->nsp;
     for (int i = 0; i < 3; i++) {
@@ -179,7 +179,7 @@ static int wtab_make(const win3 *v, wtab *t)
 }
 
 /* One row of output: combine input row xr into yr for every tap along W. */
-NN_VEC static void pool_row(int kind, const win3 *v, const wtab *t, const float *restrict xr, float *restrict yr)
+KERN_VEC static void pool_row(int kind, const win3 *v, const wtab *t, const float *restrict xr, float *restrict yr)
 {
     const int64_t s = v->s[2];
     for (int64_t j = 0; j < v->k[2]; j++) {
@@ -198,7 +198,7 @@ NN_VEC static void pool_row(int kind, const win3 *v, const wtab *t, const float 
 /* 2-D max pooling with 2x2 windows at stride 2 and no window past the input (the common
  * downsampling layer): the taps in the same order as pool_row, so the result (NaN skipping included)
  * is the general path's. */
-NN_VEC static void max2x2_plane(const float *restrict x, float *restrict y, int64_t oh, int64_t ow, int64_t iw)
+KERN_VEC static void max2x2_plane(const float *restrict x, float *restrict y, int64_t oh, int64_t ow, int64_t iw)
 {
     for (int64_t r = 0; r < oh; r++) {
         const float *a = x + 2 * r * iw, *b = a + iw;
@@ -257,12 +257,12 @@ static int pool_run(op_ctx *ctx, int kind)
     const tensor *x = ctx->in[0];
     const int64_t *ks;
     int nk = graph_attr_ints(ctx->node, "kernel_shape", &ks);
-    if (nk < 1 || nk > NN_MAX_SPATIAL)
-        return kern_nn_fail(ctx, "kernel_shape must list 1 to %d sizes", NN_MAX_SPATIAL);
-    if (kern_nn_want_float(ctx, x, "X", nk + 2, nk + 2))
+    if (nk < 1 || nk > KERN_MAX_SPATIAL)
+        return kern_fail(ctx, "kernel_shape must list 1 to %d sizes", KERN_MAX_SPATIAL);
+    if (kern_want_float(ctx, x, "X", nk + 2, nk + 2))
         return -1;
-    nn_window w;
-    if (kern_nn_window(ctx->node, nk, ks, x->dims + 2, graph_attr_int(ctx->node, "ceil_mode", 0) != 0, &w, ctx->err))
+    kern_window w;
+    if (kern_window_read(ctx->node, nk, ks, x->dims + 2, graph_attr_int(ctx->node, "ceil_mode", 0) != 0, &w, ctx->err))
         return -1;
     int64_t od[TENSOR_MAX_RANK] = {x->dims[0], x->dims[1]};
     for (int i = 0; i < nk; i++)
@@ -271,7 +271,7 @@ static int pool_run(op_ctx *ctx, int kind)
     if (!y)
         return -1;
     tensor *ind = NULL;
-    if (kind == POOL_MAX && ctx->n_out > 1 && ctx->graph && kern_nn_has_out(ctx->graph, ctx->node, 1) &&
+    if (kind == POOL_MAX && ctx->n_out > 1 && ctx->graph && kern_has_output(ctx->graph, ctx->node, 1) &&
         !(ind = op_output(ctx, 1, DT_INT64, nk + 2, od)))
         return -1;
     if (tensor_numel(y) == 0)
@@ -291,7 +291,7 @@ static int pool_run(op_ctx *ctx, int kind)
     }
     wtab t;
     if (wtab_make(&v, &t))
-        return kern_nn_fail(ctx, "out of memory");
+        return kern_fail(ctx, "out of memory");
 #pragma omp parallel for num_threads(ctx->threads > 0 ? ctx->threads : 1) schedule(static)
     for (int64_t p = 0; p < planes; p++)
         pool_plane(kind, include_pad, &v, &t, xd + p * isz, yd + p * osz);
@@ -299,47 +299,47 @@ static int pool_run(op_ctx *ctx, int kind)
     return 0;
 }
 
-int kern_nn_maxpool_run(op_ctx *ctx)
+int kern_run_maxpool(op_ctx *ctx)
 {
     return pool_run(ctx, POOL_MAX);
 }
 
-int kern_nn_avgpool_run(op_ctx *ctx)
+int kern_run_avgpool(op_ctx *ctx)
 {
     return pool_run(ctx, POOL_AVG);
 }
 
 static const char *const no_attrs[] = {NULL};
 
-int kern_nn_global_pool_check(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_global_pool(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_check_node(g, node, 1, 1, 1, no_attrs, 1u, e))
+    if (kern_check_node(g, node, 1, 1, 1, no_attrs, 1u, e))
         return -1;
-    graph_value *x = kern_nn_in(g, node, 0);
+    graph_value *x = kern_in_value(g, node, 0);
     if (x->rank >= 0 && x->rank < 2)
-        return kern_nn_err(e, node, "input '%s' has rank %d; at least 2 is needed", x->name, x->rank);
+        return kern_node_err(e, node, "input '%s' has rank %d; at least 2 is needed", x->name, x->rank);
     return 0;
 }
 
-int kern_nn_global_pool_infer(const graph *g, const graph_node *node, qrc_err *e)
+int kern_infer_global_pool(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_infer_needs(node, 1, e))
+    if (kern_infer_needs(node, 1, e))
         return -1;
-    graph_value *x = kern_nn_in(g, node, 0);
+    graph_value *x = kern_in_value(g, node, 0);
     if (x->rank < 2) {
-        kern_nn_set_out(g, node, 0, DT_FLOAT, -1, NULL);
+        kern_set_out(g, node, 0, DT_FLOAT, -1, NULL);
         return 0;
     }
     int64_t od[TENSOR_MAX_RANK];
     for (int i = 0; i < x->rank; i++)
         od[i] = i < 2 ? x->dims[i] : 1;
-    kern_nn_set_out(g, node, 0, DT_FLOAT, x->rank, od);
+    kern_set_out(g, node, 0, DT_FLOAT, x->rank, od);
     return 0;
 }
 
 /* Sum of a plane in double: eight partial sums, so the loop vectorises instead of waiting on one add
  * chain. */
-NN_VEC static double plane_sum(const float *restrict r, int64_t n)
+KERN_VEC static double plane_sum(const float *restrict r, int64_t n)
 {
     double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     int64_t i = 0;
@@ -355,7 +355,7 @@ NN_VEC static double plane_sum(const float *restrict r, int64_t n)
 static int global_run(op_ctx *ctx, int kind)
 {
     const tensor *x = ctx->in[0];
-    if (kern_nn_want_float(ctx, x, "X", 2, TENSOR_MAX_RANK))
+    if (kern_want_float(ctx, x, "X", 2, TENSOR_MAX_RANK))
         return -1;
     int64_t od[TENSOR_MAX_RANK], plane = 1;
     for (int i = 0; i < x->rank; i++) {
@@ -374,7 +374,7 @@ static int global_run(op_ctx *ctx, int kind)
             yd[p] = kind == POOL_MAX ? -INFINITY : NAN;
         return 0;
     }
-#pragma omp parallel for num_threads(kern_nn_work_threads(ctx, (double)(planes * plane))) schedule(static)
+#pragma omp parallel for num_threads(kern_work_threads(ctx, (double)(planes * plane))) schedule(static)
     for (int64_t p = 0; p < planes; p++) {
         const float *r = xd + p * plane;
         if (kind == POOL_MAX) {
@@ -389,12 +389,12 @@ static int global_run(op_ctx *ctx, int kind)
     return 0;
 }
 
-int kern_nn_global_maxpool_run(op_ctx *ctx)
+int kern_run_global_maxpool(op_ctx *ctx)
 {
     return global_run(ctx, POOL_MAX);
 }
 
-int kern_nn_global_avgpool_run(op_ctx *ctx)
+int kern_run_global_avgpool(op_ctx *ctx)
 {
     return global_run(ctx, POOL_AVG);
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/nn.h"
+#include "ops/kern.h"
 
 enum { MODE_NEAREST, MODE_LINEAR, MODE_CUBIC };
 
@@ -59,7 +59,7 @@ static int read_attrs(const graph_node *n, int64_t opset, resize_attrs *a, qrc_e
     else if (!strcmp(mode, "cubic") && !is_upsample(n))
         a->mode = MODE_CUBIC;
     else
-        return kern_nn_err(e, n, "mode '%s' is not supported", mode);
+        return kern_node_err(e, n, "mode '%s' is not supported", mode);
     bool old = is_upsample(n) || (opset > 0 && opset < 11);
     a->ctm = old ? "asymmetric" : graph_attr_string(n, "coordinate_transformation_mode", "half_pixel");
     a->nearest = is_upsample(n) ? "floor" : old ? "simple" : graph_attr_string(n, "nearest_mode", "round_prefer_floor");
@@ -68,13 +68,13 @@ static int read_attrs(const graph_node *n, int64_t opset, resize_attrs *a, qrc_e
     a->extrapolation = graph_attr_float(n, "extrapolation_value", 0.0f);
     a->policy = graph_attr_string(n, "keep_aspect_ratio_policy", "stretch");
     if (!in_list(a->ctm, ctm_names))
-        return kern_nn_err(e, n, "coordinate_transformation_mode '%s' is not supported", a->ctm);
+        return kern_node_err(e, n, "coordinate_transformation_mode '%s' is not supported", a->ctm);
     if (!old && !in_list(a->nearest, nearest_names))
-        return kern_nn_err(e, n, "nearest_mode '%s' is not supported", a->nearest);
+        return kern_node_err(e, n, "nearest_mode '%s' is not supported", a->nearest);
     if (!in_list(a->policy, policy_names))
-        return kern_nn_err(e, n, "keep_aspect_ratio_policy '%s' is not supported", a->policy);
+        return kern_node_err(e, n, "keep_aspect_ratio_policy '%s' is not supported", a->policy);
     if (graph_attr_int(n, "antialias", 0) != 0)
-        return kern_nn_err(e, n, "attribute antialias=1 is not supported");
+        return kern_node_err(e, n, "attribute antialias=1 is not supported");
     return 0;
 }
 
@@ -93,10 +93,10 @@ static void input_slots(const graph_node *n, int64_t opset, int *roi, int *scale
     }
 }
 
-int kern_nn_resize_check(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_resize(const graph *g, const graph_node *node, qrc_err *e)
 {
     int64_t opset = graph_opset_version(g, "");
-    if (kern_nn_check_node(g, node, 1, 4, 1, resize_attrs_known, 1u, e))
+    if (kern_check_node(g, node, 1, 4, 1, resize_attrs_known, 1u, e))
         return -1;
     resize_attrs a;
     if (read_attrs(node, opset, &a, e))
@@ -104,7 +104,7 @@ int kern_nn_resize_check(const graph *g, const graph_node *node, qrc_err *e)
     int roi, scales, sizes;
     input_slots(node, opset, &roi, &scales, &sizes);
     if (is_upsample(node) && scales < 0 && !graph_attr_find(node, "scales"))
-        return kern_nn_err(e, node, "scales are missing");
+        return kern_node_err(e, node, "scales are missing");
     return 0;
 }
 
@@ -133,18 +133,18 @@ static int plan_sizes(const graph_node *n, const resize_attrs *a, int rank, cons
     int axes[TENSOR_MAX_RANK];
     int na = naxes ? naxes : rank;
     if (na > rank)
-        return kern_nn_err(e, n, "axes lists %d axes for rank %d", na, rank);
+        return kern_node_err(e, n, "axes lists %d axes for rank %d", na, rank);
     for (int i = 0; i < na; i++) {
         int64_t ax = naxes ? axes_attr[i] : i;
         if (ax < 0)
             ax += rank;
         if (ax < 0 || ax >= rank)
-            return kern_nn_err(e, n, "axis %lld is out of range", (long long)(naxes ? axes_attr[i] : i));
+            return kern_node_err(e, n, "axis %lld is out of range", (long long)(naxes ? axes_attr[i] : i));
         axes[i] = (int)ax;
     }
     if (roi && tensor_numel(roi) > 0) {
         if (roi->dtype != DT_FLOAT || tensor_numel(roi) != 2 * na)
-            return kern_nn_err(e, n, "roi must hold %d float values", 2 * na);
+            return kern_node_err(e, n, "roi must hold %d float values", 2 * na);
         const float *r = roi->data;
         for (int i = 0; i < na; i++) {
             p->roi_lo[axes[i]] = r[i];
@@ -154,7 +154,7 @@ static int plan_sizes(const graph_node *n, const resize_attrs *a, int rank, cons
     bool crop = !strcmp(a->ctm, "tf_crop_and_resize");
     if (sizes && tensor_numel(sizes) > 0) {
         if (sizes->dtype != DT_INT64 || tensor_numel(sizes) != na)
-            return kern_nn_err(e, n, "sizes must hold %d int64 values", na);
+            return kern_node_err(e, n, "sizes must hold %d int64 values", na);
         const int64_t *s = sizes->data;
         for (int i = 0; i < rank; i++)
             p->out[i] = in[i];
@@ -173,7 +173,7 @@ static int plan_sizes(const graph_node *n, const resize_attrs *a, int rank, cons
         } else {
             for (int i = 0; i < na; i++) {
                 if (s[i] < 0)
-                    return kern_nn_err(e, n, "sizes[%d] = %lld is negative", i, (long long)s[i]);
+                    return kern_node_err(e, n, "sizes[%d] = %lld is negative", i, (long long)s[i]);
                 p->out[axes[i]] = s[i];
                 p->scale[axes[i]] = in[axes[i]] ? (float)s[i] / (float)in[axes[i]] : 1.0f;
             }
@@ -183,13 +183,13 @@ static int plan_sizes(const graph_node *n, const resize_attrs *a, int rank, cons
     if (!scales)
         return 1;
     if (scales->dtype != DT_FLOAT || tensor_numel(scales) != na)
-        return kern_nn_err(e, n, "scales must hold %d float values (or sizes must be given)", na);
+        return kern_node_err(e, n, "scales must hold %d float values (or sizes must be given)", na);
     const float *sc = scales->data;
     for (int i = 0; i < rank; i++)
         p->out[i] = in[i];
     for (int i = 0; i < na; i++) {
         if (!(sc[i] > 0))
-            return kern_nn_err(e, n, "scales[%d] = %g must be positive", i, (double)sc[i]);
+            return kern_node_err(e, n, "scales[%d] = %g must be positive", i, (double)sc[i]);
         int ax = axes[i];
         p->scale[ax] = sc[i];
         double len = (double)in[ax] * (crop ? (double)(p->roi_hi[ax] - p->roi_lo[ax]) : 1.0);
@@ -221,13 +221,13 @@ static tensor *attr_scales(const graph_node *n)
     return t;
 }
 
-int kern_nn_resize_infer(const graph *g, const graph_node *node, qrc_err *e)
+int kern_infer_resize(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_infer_needs(node, 1, e))
+    if (kern_infer_needs(node, 1, e))
         return -1;
-    graph_value *x = kern_nn_in(g, node, 0);
+    graph_value *x = kern_in_value(g, node, 0);
     if (x->rank < 0) {
-        kern_nn_set_out(g, node, 0, DT_FLOAT, -1, NULL);
+        kern_set_out(g, node, 0, DT_FLOAT, -1, NULL);
         return 0;
     }
     int64_t opset = graph_opset_version(g, "");
@@ -254,7 +254,7 @@ int kern_nn_resize_infer(const graph *g, const graph_node *node, qrc_err *e)
     }
     tensor_free(as);
     if (!rc)
-        kern_nn_set_out(g, node, 0, DT_FLOAT, x->rank, od);
+        kern_set_out(g, node, 0, DT_FLOAT, x->rank, od);
     return rc;
 }
 
@@ -354,9 +354,9 @@ static void build_axis(const resize_attrs *a, int64_t lin, int64_t lout, double 
     }
 }
 
-NN_VEC static void resize_axis(const float *restrict x, float *restrict y, int64_t outer, int64_t lin, int64_t lout,
-                               int64_t inner, const int *ntap, const int64_t *idx, const float *w, float extrap,
-                               int threads)
+KERN_VEC static void resize_axis(const float *restrict x, float *restrict y, int64_t outer, int64_t lin, int64_t lout,
+                                 int64_t inner, const int *ntap, const int64_t *idx, const float *w, float extrap,
+                                 int threads)
 {
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t q = 0; q < outer; q++) {
@@ -384,13 +384,13 @@ NN_VEC static void resize_axis(const float *restrict x, float *restrict y, int64
     }
 }
 
-int kern_nn_resize_run(op_ctx *ctx)
+int kern_run_resize(op_ctx *ctx)
 {
     const graph_node *n = ctx->node;
     const tensor *x = ctx->in[0];
-    if (kern_nn_want_float(ctx, x, "X", 1, TENSOR_MAX_RANK))
+    if (kern_want_float(ctx, x, "X", 1, TENSOR_MAX_RANK))
         return -1;
-    int64_t opset = kern_nn_opset(ctx);
+    int64_t opset = kern_opset(ctx);
     resize_attrs a;
     if (read_attrs(n, opset, &a, ctx->err))
         return -1;
@@ -404,7 +404,7 @@ int kern_nn_resize_run(op_ctx *ctx)
     int rc = plan_sizes(n, &a, x->rank, x->dims, st, zt, rt, &p, ctx->err);
     tensor_free(as);
     if (rc > 0)
-        return kern_nn_fail(ctx, "neither scales nor sizes are given");
+        return kern_fail(ctx, "neither scales nor sizes are given");
     if (rc < 0)
         return -1;
     tensor *y = op_output(ctx, 0, DT_FLOAT, x->rank, p.out);
@@ -413,7 +413,7 @@ int kern_nn_resize_run(op_ctx *ctx)
     if (tensor_numel(y) == 0)
         return 0;
     if (tensor_numel(x) == 0)
-        return kern_nn_fail(ctx, "cannot resize an empty input to a non-empty output");
+        return kern_fail(ctx, "cannot resize an empty input to a non-empty output");
     /* one pass per axis that changes; intermediate results ping-pong between two buffers */
     bool crop = !strcmp(a.ctm, "tf_crop_and_resize");
     int64_t cur[TENSOR_MAX_RANK];
@@ -442,7 +442,7 @@ int kern_nn_resize_run(op_ctx *ctx)
     float *w = malloc((size_t)maxlen * 4 * sizeof *w);
     rc = 0;
     if (!tmp[0] || !tmp[1] || !ntap || !idx || !w)
-        rc = kern_nn_fail(ctx, "out of memory");
+        rc = kern_fail(ctx, "out of memory");
     const float *src = x->data;
     int which = 0;
     for (int ax = 0; !rc && ax <= last; ax++) {

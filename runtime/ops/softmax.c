@@ -8,11 +8,11 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "ops/nn.h"
+#include "ops/kern.h"
 #include "ops/vmath.h"
 
 /* One row of n contiguous values. */
-NN_VEC static void softmax_row(const float *restrict x, float *restrict y, int64_t n, bool log_)
+KERN_VEC static void softmax_row(const float *restrict x, float *restrict y, int64_t n, bool log_)
 {
     float m = -INFINITY;
     for (int64_t i = 0; i < n; i++)
@@ -38,8 +38,8 @@ NN_VEC static void softmax_row(const float *restrict x, float *restrict y, int64
 }
 
 /* One [len, inner] block normalised along len; acc holds 2*inner floats of scratch. */
-NN_VEC static void softmax_block(const float *restrict x, float *restrict y, int64_t len, int64_t inner, bool log_,
-                                 float *restrict acc)
+KERN_VEC static void softmax_block(const float *restrict x, float *restrict y, int64_t len, int64_t inner, bool log_,
+                                   float *restrict acc)
 {
     float *m = acc, *s = acc + inner;
     for (int64_t j = 0; j < inner; j++) {
@@ -67,27 +67,27 @@ NN_VEC static void softmax_block(const float *restrict x, float *restrict y, int
 
 static const char *const sm_attrs[] = {"axis", NULL};
 
-int kern_nn_softmax_check(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_softmax(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_nn_check_node(g, node, 1, 1, 1, sm_attrs, 1u, e))
+    if (kern_check_node(g, node, 1, 1, 1, sm_attrs, 1u, e))
         return -1;
-    graph_value *x = kern_nn_in(g, node, 0);
+    graph_value *x = kern_in_value(g, node, 0);
     int64_t axis = graph_attr_int(node, "axis", -1);
     if (x->rank >= 0 && (axis < -x->rank || axis >= (x->rank ? x->rank : 1)))
-        return kern_nn_err(e, node, "axis %lld is outside the input's rank %d", (long long)axis, x->rank);
+        return kern_node_err(e, node, "axis %lld is outside the input's rank %d", (long long)axis, x->rank);
     return 0;
 }
 
 static int softmax_run(op_ctx *ctx, bool log_)
 {
     const tensor *x = ctx->in[0];
-    if (kern_nn_want_float(ctx, x, "input", 0, TENSOR_MAX_RANK))
+    if (kern_want_float(ctx, x, "input", 0, TENSOR_MAX_RANK))
         return -1;
-    bool flatten = kern_nn_opset(ctx) > 0 && kern_nn_opset(ctx) < 13;
+    bool flatten = kern_opset(ctx) > 0 && kern_opset(ctx) < 13;
     int64_t axis = graph_attr_int(ctx->node, "axis", flatten ? 1 : -1);
     int rank = x->rank;
     if (axis < -rank || axis >= (rank ? rank : 1))
-        return kern_nn_fail(ctx, "axis %lld is outside the input's rank %d", (long long)axis, rank);
+        return kern_fail(ctx, "axis %lld is outside the input's rank %d", (long long)axis, rank);
     if (axis < 0)
         axis += rank;
     int64_t outer = 1, len = 1, inner = 1;
@@ -123,15 +123,15 @@ static int softmax_run(op_ctx *ctx, bool log_)
         }
         free(acc);
     }
-    return rc ? kern_nn_fail(ctx, "out of memory") : 0;
+    return rc ? kern_fail(ctx, "out of memory") : 0;
 }
 
-int kern_nn_softmax_run(op_ctx *ctx)
+int kern_run_softmax(op_ctx *ctx)
 {
     return softmax_run(ctx, false);
 }
 
-int kern_nn_logsoftmax_run(op_ctx *ctx)
+int kern_run_logsoftmax(op_ctx *ctx)
 {
     return softmax_run(ctx, true);
 }

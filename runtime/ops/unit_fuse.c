@@ -4,7 +4,7 @@
  * HardSigmoid one HardSigmoid, a HardSwish one HardSwish where the model's opset has it (14), a SiLU or
  * Swish one com.microsoft QuickGelu (x sigmoid(beta x)): one pass instead of two to ten over the tensor.
  * The units are found by the prepare pass's matcher (pass_unit_match); units no kernel computes as one
- * op (RMSNorm, Mish before opset 18) stay as they are. Their inner values vanish, so, as with kern_nn_fuse_conv, this is for running a model, not
+ * op (RMSNorm, Mish before opset 18) stay as they are. Their inner values vanish, so, as with kern_fuse_conv, this is for running a model, not
  * observing it. */
 #include "ops/nn_ops.h"
 
@@ -129,7 +129,7 @@ static int rewrite_elementwise(graph *g, const pass_unit *u)
     return 1;
 }
 
-int kern_nn_fuse_units(graph *g, int *fused, qrc_err *e)
+int kern_fuse_units(graph *g, int *fused, qrc_err *e)
 {
     if (graph_reindex(g, e) || graph_infer_shapes(g, e))   /* the inputs' dtypes, ranks and row lengths */
         return -1;

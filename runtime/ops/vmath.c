@@ -5,10 +5,10 @@
  * multiply-adds, a rounding instruction for n and vscalefps for 2^n (which also gives the subnormal
  * and zero results): about a third of the instructions of the portable code, 2.4x faster on a
  * 96x112x112 plane. Elsewhere, and in sanitizer builds, the loops over vmath.h's functions run
- * (vectorised for AVX2 by NN_VEC). Both stay within the bounds vmath.h states. */
+ * (vectorised for AVX2 by KERN_VEC). Both stay within the bounds vmath.h states. */
 #include <stdbool.h>
 
-#include "ops/nn.h"
+#include "ops/kern.h"
 #include "ops/vmath.h"
 
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
@@ -22,13 +22,13 @@ static float neutral(float bias)
     return bias == 0.0f ? -0.0f : bias;
 }
 
-NN_VEC static void sigmoid_portable(const float *x, float *y, int64_t n, float bias)
+KERN_VEC static void sigmoid_portable(const float *x, float *y, int64_t n, float bias)
 {
     for (int64_t i = 0; i < n; i++)
         y[i] = kern_vsigmoid(x[i] + bias);
 }
 
-NN_VEC static void swish_portable(const float *x, float *y, int64_t n, float bias, float alpha)
+KERN_VEC static void swish_portable(const float *x, float *y, int64_t n, float bias, float alpha)
 {
     for (int64_t i = 0; i < n; i++) {
         const float v = x[i] + bias;

@@ -7,7 +7,7 @@
  * and prints the median and fastest time of a whole run and, per op type, the sum of each node's fastest
  * time (a busy machine inflates single runs, not minima). A slow path shows up
  * here as one op type taking far more than its share. KERN_PROFILE_FUSE=1 first rewrites the graph with
- * kern_nn_fuse_conv (BatchNorm folding, Conv+activation fusion). */
+ * kern_fuse_conv (BatchNorm folding, Conv+activation fusion). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +50,7 @@ int main(int argc, char **argv)
         return 1;
     }
     int fused = 0;
-    if (getenv("KERN_PROFILE_FUSE") && (kern_nn_fuse_conv(g, &fused, &e) || kern_nn_fuse_units(g, NULL, &e))) {
+    if (getenv("KERN_PROFILE_FUSE") && (kern_fuse_conv(g, &fused, &e) || kern_fuse_units(g, NULL, &e))) {
         fprintf(stderr, "%s\n", e.msg);
         return 1;
     }

@@ -1,6 +1,6 @@
-/* kern_nn_fuse_conv: Conv -> BatchNormalization -> Clip / Relu / Sigmoid / SiLU chains become single
+/* kern_fuse_conv: Conv -> BatchNormalization -> Clip / Relu / Sigmoid / SiLU / HardSwish chains become single
  * FusedConv nodes and the fused graph computes what the original one does (both run by the executor);
- * kern_nn_fuse_units: decomposed LayerNorm, GELU and SiLU become single nodes. */
+ * kern_fuse_units: decomposed LayerNorm, GELU and SiLU become single nodes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,14 +119,14 @@ static tensor *run(graph *g, const tensor *x)
     return t;
 }
 
-/* Runs g on x, rewrites it with kern_nn_fuse_units (units) or kern_nn_fuse_conv, requires want_fused
+/* Runs g on x, rewrites it with kern_fuse_units (units) or kern_fuse_conv, requires want_fused
  * rewrites and the same outputs within atol + rtol |want|; frees x and leaves g rewritten. */
 static void fuse_and_compare(graph *g, tensor *x, bool units, int want_fused, double atol, double rtol)
 {
     tensor *want = run(g, x);
     int fused = -1;
     qrc_err e;
-    assert_int_equal(units ? kern_nn_fuse_units(g, &fused, &e) : kern_nn_fuse_conv(g, &fused, &e), 0);
+    assert_int_equal(units ? kern_fuse_units(g, &fused, &e) : kern_fuse_conv(g, &fused, &e), 0);
     assert_int_equal(fused, want_fused);
     tensor *got = run(g, x);
     double err = nnh_err(got, want->data, tensor_numel(want), atol, rtol);
@@ -149,7 +149,7 @@ static void fused_graph_matches(void **state)
             tensor *want = run(g, x);
             int fused = 0;
             qrc_err e;
-            assert_int_equal(kern_nn_fuse_conv(g, &fused, &e), 0);
+            assert_int_equal(kern_fuse_conv(g, &fused, &e), 0);
             assert_int_equal(fused, 2);
             int n_live = 0;
             for (int i = 0; i < g->n_nodes; i++) {
@@ -257,7 +257,7 @@ static void layernorm_fused_and_equal(void **state)
         tensor *want = run(g, x);
         int fused = -1, before = g->n_nodes;
         qrc_err e;
-        assert_int_equal(kern_nn_fuse_units(g, &fused, &e), 0);
+        assert_int_equal(kern_fuse_units(g, &fused, &e), 0);
         const bool last = axes[t / 2] != 1;
         assert_int_equal(fused, last ? 1 : 0);
         assert_int_equal(g->n_nodes, last ? 1 : before);
@@ -330,6 +330,44 @@ static void silu_fused_and_equal(void **state)
     }
 }
 
+/* x [2, 8, 13, 13] -> block_conv(kind) -> HardSwish -> squeeze-excitation with a HardSigmoid gate (as
+ * MobileNetV3 exports it, alpha 1/6) -> y, at opset 14 where HardSwish exists. */
+static graph *hard_se_graph(int kind, uint64_t *seed)
+{
+    graph *g = opset13_graph();
+    g->opsets[0].version = 14;
+    int64_t sd[4] = {8, 8, 1, 1}, c8 = 8;
+    int x = float_value(g, "x", 4, (int64_t[]){2, 8, 13, 13});
+    int c = block_conv(g, x, kind, seed);
+    int a = value(g, "a", NULL), p = value(g, "p", NULL), q = value(g, "q", NULL);
+    int r = value(g, "r", NULL), y = value(g, "y", NULL);
+    graph_node_add(g, "HardSwish", "hswish", 1, &c, 1, &a);
+    graph_node_add(g, "GlobalAveragePool", "gap", 1, &a, 1, &p);
+    int se_in[3] = {p, value(g, "ws", nnh_tensor(4, sd, seed, -1, 1)), value(g, "bs", nnh_tensor(1, &c8, seed, -1, 1))};
+    graph_node_add(g, "Conv", "se", 3, se_in, 1, &q);
+    int h = graph_node_add(g, "HardSigmoid", "gate", 1, &q, 1, &r);
+    graph_attr_set(g, h, "alpha", ATTR_FLOAT)->f = 1.0f / 6.0f;
+    graph_node_add(g, "Mul", "scale", 2, (int[]){a, r}, 1, &y);
+    return finish(g, x, y);
+}
+
+/* HardSwish after each kind of conv, and the HardSigmoid gate, run inside the convs with the outputs of
+ * the unfused graph (the oneDNN post-ops and the plane loops alike). */
+static void hard_fused_and_equal(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 4; kind++) {
+        uint64_t seed = 191 + (uint64_t)kind;
+        graph *g = hard_se_graph(kind, &seed);
+        int64_t xd[4] = {2, 8, 13, 13};
+        fuse_and_compare(g, nnh_tensor(4, xd, &seed, -6, 6), false, 2, 1e-5, 1e-4);
+        assert_int_equal(g->n_nodes, 4);
+        assert_string_equal(graph_attr_string(&g->nodes[0], "activation", ""), "HardSwish");
+        assert_string_equal(graph_attr_string(&g->nodes[2], "activation", ""), "HardSigmoid");
+        graph_free(g);
+    }
+}
+
 /* A SiLU not after a conv becomes one QuickGelu; not when the Sigmoid's output is read elsewhere. */
 static void silu_unit(void **state)
 {
@@ -360,6 +398,7 @@ int main(void)
         cmocka_unit_test(layernorm_fused_and_equal),
         cmocka_unit_test(silu_fused_and_equal),
         cmocka_unit_test(silu_unit),
+        cmocka_unit_test(hard_fused_and_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

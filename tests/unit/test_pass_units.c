@@ -274,7 +274,7 @@ static void check_single_op(const unit_case *c, int i, graph *g)
     assert_non_null(want);
     int fused = -1;
     qrc_err e;
-    assert_int_equal(kern_nn_fuse_units(g, &fused, &e), 0);
+    assert_int_equal(kern_fuse_units(g, &fused, &e), 0);
     if (fused != (c->single ? 1 : 0))
         fail_msg("%s: fused %d", c->what, fused);
     if (c->single && g->n_nodes != 1)

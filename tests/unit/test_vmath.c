@@ -1,5 +1,5 @@
-/* vmath.h's exp, sigmoid, SiLU and tanh, and the kernels built on them (Exp, Sigmoid, Tanh, QuickGelu,
- * HardSigmoid, HardSwish, Softmax), against double-precision libm rounded to float. The sweep walks
+/* vmath.h's exp, sigmoid, SiLU, tanh, expm1, log, log1p and softplus, and the kernels built on them (Exp,
+ * Sigmoid, Tanh, QuickGelu, HardSigmoid, HardSwish, Softplus, Elu, Celu, Selu, Softmax), against double-precision libm rounded to float. The sweep walks
  * the float bit patterns with a prime stride (every exponent, both signs, subnormals, infinities and
  * NaNs) plus chosen points: +-0, +-inf, NaN, the overflow and underflow thresholds. Errors are counted
  * in ulps: how many floats lie between the result and the correctly rounded value; NaN must give NaN. */
@@ -18,6 +18,10 @@ enum { STRIDE = 1021 };   /* about 4.2 million points per function */
 #define SIGMOID_ULP 3
 #define SILU_ULP 3
 #define TANH_ULP 1
+#define EXPM1_ULP 2
+#define LOG_ULP 1
+#define LOG1P_ULP 2
+#define SOFTPLUS_ULP 3
 /* SiLU below this x: sigmoid(x) is subnormal, so x sigmoid(x) carries the subnormal's absolute error */
 #define SILU_NORMAL_FROM -87.33f
 
@@ -61,6 +65,16 @@ static double ref_exp(double x) { return exp(x); }
 static double ref_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 static double ref_silu(double x) { return x / (1.0 + exp(-x)); }
 static double ref_tanh(double x) { return tanh(x); }
+static double ref_expm1(double x) { return expm1(x); }
+static double ref_log(double x) { return log(x); }
+static double ref_log1p(double x) { return log1p(x); }
+static double ref_softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
+static double ref_elu(double x) { return x < 0 ? expm1(x) : x; }
+static double ref_selu(double x)
+{
+    const double a = (float)1.67326319217681884765625, g = (float)1.05070102214813232421875;
+    return x <= 0 ? (double)(float)(g * a) * expm1(x) : g * x;
+}
 
 /* Largest ulp error of f against ref over the sweep points x >= from. */
 static int64_t sweep(float (*f)(float), double (*ref)(double), float from, float *worst_x)
@@ -101,6 +115,10 @@ static void functions(void **state)
         {"sigmoid", kern_vsigmoid, ref_sigmoid, SIGMOID_ULP, -INFINITY},
         {"silu", kern_vsilu, ref_silu, SILU_ULP, SILU_NORMAL_FROM},
         {"tanh", kern_vtanh, ref_tanh, TANH_ULP, -INFINITY},
+        {"expm1", kern_vexpm1, ref_expm1, EXPM1_ULP, -INFINITY},
+        {"log", kern_vlog, ref_log, LOG_ULP, -INFINITY},
+        {"log1p", kern_vlog1p, ref_log1p, LOG1P_ULP, -1.0f},
+        {"softplus", kern_vsoftplus, ref_softplus, SOFTPLUS_ULP, -INFINITY},
     };
     for (size_t k = 0; k < sizeof fns / sizeof *fns; k++) {
         float x;
@@ -178,6 +196,10 @@ static void kernels(void **state)
         {"com.microsoft", "QuickGelu", 1.0f, ref_silu, SILU_ULP, SILU_NORMAL_FROM},
         {"", "HardSigmoid", NAN, ref_hard_sigmoid, 0, -INFINITY},
         {"", "HardSwish", NAN, ref_hard_swish, 0, -INFINITY},
+        {"", "Softplus", NAN, ref_softplus, SOFTPLUS_ULP, -INFINITY},
+        {"", "Elu", 1.0f, ref_elu, EXPM1_ULP, -INFINITY},
+        {"", "Celu", 1.0f, ref_elu, EXPM1_ULP, -INFINITY},
+        {"", "Selu", NAN, ref_selu, EXPM1_ULP + 1, -INFINITY},   /* + the rounding of gamma alpha e */
     };
     for (size_t k = 0; k < sizeof ops / sizeof *ops; k++) {
         tensor *y = run_op(ops[k].domain, ops[k].op, ops[k].alpha);
