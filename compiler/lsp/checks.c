@@ -1,0 +1,149 @@
+/* checks.c — the model-bound checks of a recipe, run against the cached model.
+ *
+ * The same questions a build asks once it has the model, asked early: module selectors are resolved by
+ * the exclude pass itself (one selector at a time, so each error lands on its selector), op types and
+ * input names are looked up in the model's name lists. Only what is certainly wrong is reported: op
+ * classes that name fused units (known only after the fuse pass) are left to the build. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "front/onnx_ops.h"
+#include "lsp/server.h"
+#include "pass.h"
+#include "passes/util.h"
+
+/* The location a plan message recorded ("path:line:col"), spanning the token there. */
+static ast_loc loc_of(const recipe *r, const char *where)
+{
+    ast_loc loc = {0};
+    size_t n;
+    int line, col;
+    if (text_parse_where(where, &n, &line, &col))
+        return loc;
+    for (size_t i = 0; i < r->n_sources && !loc.src; i++)
+        if (strlen(r->sources[i]->path) == n && !strncmp(r->sources[i]->path, where, n))
+            loc.src = r->sources[i];
+    if (!loc.src)
+        return loc;
+    loc.line = loc.end_line = line;
+    loc.col = col;
+    /* the token's end: a quoted string (re"..." too) or a run of name characters */
+    const char *p = loc.src->text;
+    for (int l = 1; l < loc.line && p; l++)
+        p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+    if (!p)
+        return loc;
+    const char *t = p + loc.col - 1, *e = t;
+    if (*e == 'r' && e[1] == 'e' && e[2] == '"')
+        e += 2;
+    if (*e == '"') {
+        for (e++; *e && *e != '"' && *e != '\n'; e++)
+            if (*e == '\\' && e[1] && e[1] != '\n')
+                e++;
+    } else {
+        while (*e && (*e == '_' || *e == '.' || (*e >= '0' && *e <= '9') || ((*e | 32) >= 'a' && (*e | 32) <= 'z')))
+            e++;
+        e--;
+    }
+    loc.end_col = loc.col + (int)(e - t);
+    return loc;
+}
+
+static pass_sel_kind sel_kind(Qrc__SelectorKind k)
+{
+    return k == QRC__SELECTOR_KIND__GLOB ? PASS_SEL_GLOB : k == QRC__SELECTOR_KIND__REGEX ? PASS_SEL_REGEX : PASS_SEL_EXACT;
+}
+
+static void check_selector(diag_list *dl, const recipe *r, graph *g, const Qrc__Selector *sel)
+{
+    pass_selector ps = {sel_kind(sel->kind), sel->pattern};
+    pass_opts o = pass_opts_default();
+    o.exclude = &ps;
+    o.n_exclude = 1;
+    pass_report rep;
+    pass_report_init(&rep);
+    qrc_err e;
+    if (pass_exclude(g, &o, &rep, &e)) {
+        const char *msg = strncmp(e.msg, "exclude: ", 9) ? e.msg : e.msg + 9;
+        diag_error(dl, loc_of(r, sel->loc), "%s", msg);
+    }
+    pass_report_free(&rep);
+}
+
+/* An op class the fuse pass may create (a unit kind or the standard op that names its decomposed form). */
+static bool fused_class(const char *op)
+{
+    if (pass_is_unit_kind(op) || strchr(op, '+'))
+        return true;
+    for (const char *const *k = pass_unit_kinds(); *k; k++) {
+        const char *std = pass_unit_onnx_op(*k);
+        if (std && !strcmp(std, op))
+            return true;
+    }
+    return false;
+}
+
+static void check_op(diag_list *dl, const recipe *r, const lsp_model *m, const Qrc__OpTypeRef *op)
+{
+    if (fused_class(op->op_type) || lsp_model_has(m->op_types, m->n_op_types, op->op_type))
+        return;
+    char sug[400];
+    pass_suggest(op->op_type, m->op_types, (int)m->n_op_types, false, sug, sizeof sug);
+    diag *d = diag_error(dl, loc_of(r, op->loc), "op type %s does not occur in the model", op->op_type);
+    diag_hint(dl, d, "op types of the model closest to it: %s", sug);
+}
+
+static void check_input(diag_list *dl, const lsp_model *m, const char *name, ast_loc at)
+{
+    for (size_t i = 0; i < m->n_inputs; i++)
+        if (!strcmp(m->inputs[i], name))
+            return;
+    char sug[400];
+    pass_suggest(name, m->inputs, (int)m->n_inputs, false, sug, sizeof sug);
+    diag *d = diag_error(dl, at, "the model has no input '%s'", name);
+    diag_hint(dl, d, "its inputs: %s", sug);
+}
+
+static void check_recipe(diag_list *dl, const recipe *r, const lsp_model *m)
+{
+    for (size_t i = 0; i < r->n_excl_modules; i++)
+        check_selector(dl, r, m->g, r->excl_modules[i]);
+    for (size_t i = 0; i < r->n_excl_ops; i++)
+        check_op(dl, r, m, r->excl_ops[i]);
+    for (size_t i = 0; i < r->n_rules; i++) {
+        for (size_t j = 0; j < r->rules[i]->n_modules; j++)
+            check_selector(dl, r, m->g, r->rules[i]->modules[j]);
+        for (size_t j = 0; j < r->rules[i]->n_ops; j++)
+            check_op(dl, r, m, r->rules[i]->ops[j]);
+    }
+    for (size_t i = 0; i < r->n_inputs; i++)
+        check_input(dl, m, r->inputs[i]->name, loc_of(r, r->inputs[i]->loc));
+    for (size_t i = 0; i < r->n_cal_data; i++)
+        check_input(dl, m, r->cal_data[i]->name, loc_of(r, r->cal_data[i]->loc));
+    for (size_t i = 0; i < r->n_eval_data; i++)
+        check_input(dl, m, r->eval_data[i]->name, loc_of(r, r->eval_data[i]->loc));
+    for (size_t i = 0; i < r->n_concretes; i++)
+        if (!r->concretes[i]->is_dim)
+            check_input(dl, m, r->concretes[i]->name, r->concretes[i]->loc);
+}
+
+void lsp_model_checks(lsp_server *s, const lsp_doc *d, json_t *out)
+{
+    const recipe *r = &d->an->r;
+    if (!r->model_resolved)
+        return;
+    arena a = {0};
+    diag_list dl;
+    diag_init(&dl, &a);
+    const lsp_model *m = lsp_model_get(&s->models, r->model_resolved);
+    if (!m)
+        diag_warning(&dl, r->model_at, "model '%s' is not a readable file; the model-bound checks wait for it",
+                     r->model_resolved);
+    else if (!m->g)
+        diag_error(&dl, r->model_at, "the model does not load: %s", m->error);
+    else
+        check_recipe(&dl, r, m);
+    lsp_diagnostics_append(d->an, &dl, out);
+    arena_free(&a);
+}
