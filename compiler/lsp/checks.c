@@ -119,6 +119,8 @@ static void check_recipe(diag_list *dl, const recipe *r, const lsp_model *m)
     }
     for (size_t i = 0; i < r->n_inputs; i++)
         check_input(dl, m, r->inputs[i]->name, loc_of(r, r->inputs[i]->loc));
+    if (r->n_inputs)
+        return;   /* names are then checked against the declared inputs already */
     for (size_t i = 0; i < r->n_cal_data; i++)
         check_input(dl, m, r->cal_data[i]->name, loc_of(r, r->cal_data[i]->loc));
     for (size_t i = 0; i < r->n_eval_data; i++)

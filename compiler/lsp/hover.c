@@ -106,5 +106,15 @@ json_t *lsp_hover(lsp_server *s, const json_t *params, lsp_fail *f)
         e = lsp_ref_find(c.blocks[0], word, NULL);
     if (!e)
         return json_null();
-    return markdown(e->text, &d->an->lines, start, n);
+    const lsp_ref_entry *values = lsp_ref_values_entry(e);
+    char code[CTX_WORD + 2];
+    snprintf(code, sizeof code, "`%s", word);
+    if (values == e || !c.n_tokens || strstr(e->text, code) || !strstr(values->text, code))
+        return markdown(e->text, &d->an->lines, start, n);
+    char *both = NULL;   /* a value the key's entry only names by placeholder: show where it is listed too */
+    if (asprintf(&both, "%s\n\n%s", e->text, values->text) < 0)
+        return json_null();
+    json_t *res = markdown(both, &d->an->lines, start, n);
+    free(both);
+    return res;
 }

@@ -24,6 +24,9 @@ extern const size_t lsp_ref_count;
  * entries sharing a first word ("exclude modules" / "exclude ops"); a key without an entry of its own is
  * found in the entry whose text shows it in code ("`batch N;`"). NULL when none mentions it. */
 const lsp_ref_entry *lsp_ref_find(const char *section, const char *key, const char *second);
+/* The entry that lists e's values: e itself, or for a placeholder e only names ("scheme SCHEME;") the
+ * entry that explains the placeholder ("act_scheme SCHEME;" lists tf, tf_enhanced, ...). */
+const lsp_ref_entry *lsp_ref_values_entry(const lsp_ref_entry *e);
 /* Calls fn with each value the entry names for its key: the alternatives of its syntax
  * ("nearest | stochastic"), else the names in its text's code spans and "one of a, b, c" lists. */
 void lsp_ref_values(const lsp_ref_entry *e, void (*fn)(void *ctx, const char *value, size_t len), void *ctx);

@@ -71,15 +71,19 @@ class Client:
     def request(self, method, params=None, timeout=30):
         return self.response(self.send_request(method, params), timeout)
 
-    def diagnostics(self, uri, timeout=30):
-        """The next publishDiagnostics for uri."""
+    def diagnostics(self, uri, version=None, timeout=30):
+        """The next publishDiagnostics for uri (for that version of it: older ones are dropped)."""
         while True:
             for i, n in enumerate(self.notifications):
                 if n["method"] == "textDocument/publishDiagnostics" and n["params"]["uri"] == uri:
-                    return self.notifications.pop(i)["params"]
-            msg = self._read_message(timeout)
-            if "method" in msg and "id" not in msg:
-                self.notifications.append(msg)
+                    p = self.notifications.pop(i)["params"]
+                    if version is None or p.get("version") == version:
+                        return p
+                    break
+            else:
+                msg = self._read_message(timeout)
+                if "method" in msg and "id" not in msg:
+                    self.notifications.append(msg)
 
     def initialize(self, root):
         r = self.request("initialize", {"processId": os.getpid(), "rootUri": uri_of(root), "capabilities": {}})
