@@ -1,7 +1,39 @@
 #!/usr/bin/env bash
 # qrc lsp over pipes: a scripted client (tests/lsp/test_lsp.py) checks the protocol, diagnostics, completion,
 # hover, definition, formatting, symbols and bad input; then headless Neovim checks a real editor's view.
+# One closing line counts both.
 set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/../.."
-/usr/bin/python3 tests/lsp/test_lsp.py "$BUILD/qrc"
+client=$(/usr/bin/python3 tests/lsp/test_lsp.py "$BUILD/qrc" 2>&1)
+sed '$d' <<<"$client"
+read -r pass _ fail _ <<<"$(tail -1 <<<"$client")"
+[[ "$pass" =~ ^[0-9]+$ && "$fail" =~ ^[0-9]+$ ]] || { echo "FAIL the client did not finish"; pass=0 fail=1; }
+echo "scripted client total: $pass passed, $fail failed"
+
+# A real editor: headless Neovim with its built-in client (skipped with a failure if nvim is missing).
+ok() { echo "ok   nvim: $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL nvim: $1"; fail=$((fail + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+model=$(realpath recipes/models/fmnist_cnn.onnx)
+cat >"$tmp/broken.q" <<Q
+model "$model";
+
+calibrate {
+  data image = "calib.npy";
+  sampels 512;
+}
+Q
+if ! command -v nvim >/dev/null; then
+  bad "nvim is not installed (make deps installs neovim)"
+else
+  (cd "$tmp" && QRC=$(realpath "$OLDPWD/$BUILD/qrc") OUT="$tmp/report" timeout 60 \
+     nvim --headless --clean -n -c "luafile $OLDPWD/tests/lsp/nvim_check.lua" broken.q >/dev/null 2>&1)
+  cat "$tmp/report" 2>/dev/null | sed 's/^/    /'
+  grep -qx "broken 4:2-4:9 severity=1 unknown key 'sampels' in 'calibrate' | hint: did you mean 'samples'?" "$tmp/report" \
+    && ok "vim.diagnostic.get() has the error at line 5, columns 3-9" || bad "the error is not in vim.diagnostic.get()"
+  grep -qx "broken count=1" "$tmp/report" && ok "exactly one diagnostic" || bad "diagnostic count"
+  grep -qx "fixed count=0" "$tmp/report" && ok "fixing the line in the buffer clears it" || bad "diagnostics not cleared"
+fi
+echo "$pass passed, $fail failed"
