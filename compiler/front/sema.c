@@ -228,9 +228,12 @@ static void apply_stmt(sema *s, const ast_stmt *st, bool *past_imports)
 
 static void apply_file(sema *s, const ast_source *src)
 {
-    ast_file file;
-    if (parse_source(s->a, s->d, src, &file))
+    ast_file *parsed = arena_alloc(s->a, sizeof *parsed);
+    if (parse_source(s->a, s->d, src, parsed))
         s->syntax_errors = true;
+    const ast_file file = *parsed;
+    if (src == s->r->root)
+        s->r->root_file = parsed;
     s->src = src;
     s->seen = arena_alloc(s->a, sizeof *s->seen);
     s->seen->a = s->a;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "front/parse.h"
 #include "front/sema.h"
 #include "lsp/text.h"
 
@@ -15,10 +14,7 @@ lsp_analysis *lsp_analyze(const char *path, const char *text, size_t len)
         return NULL;
     diag_init(&an->diags, &an->a);
     an->ok = sema_load_text(&an->a, &an->diags, path, text, len, &an->r) == 0;
-    /* The tree sema walked is not kept; parse the buffer again (its errors are already reported). */
-    diag_list scratch;
-    diag_init(&scratch, &an->a);
-    parse_source(&an->a, &scratch, an->r.root, &an->file);
+    an->file = an->r.root_file;
     text_lines_init(&an->lines, an->r.root->text, an->r.root->len);
     return an;
 }

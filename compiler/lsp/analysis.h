@@ -24,7 +24,7 @@ typedef struct lsp_analysis {
     diag_list diags;        /* what `qrc compile` would print */
     recipe r;               /* the checked recipe (partial when there were errors) */
     bool ok;                /* no errors */
-    ast_file file;          /* the buffer's syntax tree (what could be parsed) */
+    const ast_file *file;   /* the buffer's syntax tree (what could be parsed) */
     text_lines lines;       /* of the buffer's text */
 } lsp_analysis;
 

@@ -105,13 +105,19 @@ static void check_input(diag_list *dl, const lsp_model *m, const char *name, ast
     diag_hint(dl, d, "its inputs: %s", sug);
 }
 
-static void check_recipe(diag_list *dl, const recipe *r, const lsp_model *m)
+/* Checks the recipe against m; returns -1 as soon as a message waits (every 16 selectors). */
+static int check_recipe(lsp_server *s, diag_list *dl, const recipe *r, const lsp_model *m)
 {
-    for (size_t i = 0; i < r->n_excl_modules; i++)
+    for (size_t i = 0; i < r->n_excl_modules; i++) {
+        if (i % 16 == 15 && rpc_pending(&s->in))
+            return -1;
         check_selector(dl, r, m->g, r->excl_modules[i]);
+    }
     for (size_t i = 0; i < r->n_excl_ops; i++)
         check_op(dl, r, m, r->excl_ops[i]);
     for (size_t i = 0; i < r->n_rules; i++) {
+        if (i % 16 == 15 && rpc_pending(&s->in))
+            return -1;
         for (size_t j = 0; j < r->rules[i]->n_modules; j++)
             check_selector(dl, r, m->g, r->rules[i]->modules[j]);
         for (size_t j = 0; j < r->rules[i]->n_ops; j++)
@@ -120,7 +126,7 @@ static void check_recipe(diag_list *dl, const recipe *r, const lsp_model *m)
     for (size_t i = 0; i < r->n_inputs; i++)
         check_input(dl, m, r->inputs[i]->name, loc_of(r, r->inputs[i]->loc));
     if (r->n_inputs)
-        return;   /* names are then checked against the declared inputs already */
+        return 0;   /* names are then checked against the declared inputs already */
     for (size_t i = 0; i < r->n_cal_data; i++)
         check_input(dl, m, r->cal_data[i]->name, loc_of(r, r->cal_data[i]->loc));
     for (size_t i = 0; i < r->n_eval_data; i++)
@@ -128,13 +134,14 @@ static void check_recipe(diag_list *dl, const recipe *r, const lsp_model *m)
     for (size_t i = 0; i < r->n_concretes; i++)
         if (!r->concretes[i]->is_dim)
             check_input(dl, m, r->concretes[i]->name, r->concretes[i]->loc);
+    return 0;
 }
 
-void lsp_model_checks(lsp_server *s, const lsp_doc *d, json_t *out)
+int lsp_model_checks(lsp_server *s, const lsp_doc *d, json_t *out)
 {
     const recipe *r = &d->an->r;
     if (!r->model_resolved)
-        return;
+        return 0;
     arena a = {0};
     diag_list dl;
     diag_init(&dl, &a);
@@ -144,8 +151,9 @@ void lsp_model_checks(lsp_server *s, const lsp_doc *d, json_t *out)
                      r->model_resolved);
     else if (!m->g)
         diag_error(&dl, r->model_at, "the model does not load: %s", m->error);
-    else
-        check_recipe(&dl, r, m);
-    lsp_diagnostics_append(d->an, &dl, out);
+    int rc = m && m->g ? check_recipe(s, &dl, r, m) : 0;
+    if (rc == 0)
+        lsp_diagnostics_append(d->an, &dl, out);
     arena_free(&a);
+    return rc;
 }

@@ -81,13 +81,13 @@ json_t *lsp_formatting(lsp_server *s, const json_t *params, lsp_fail *f)
     lsp_doc *d = lsp_doc_of(s, params, f);
     if (!d)
         return NULL;
-    if (!d->an->file.syntax_ok) {
+    if (!d->an->file->syntax_ok) {
         snprintf(f->msg, sizeof f->msg, "the recipe has syntax errors; fix them before formatting");
         f->code = RPC_REQUEST_FAILED;
         return NULL;
     }
     arena a = {0};
-    const char *text = fmt_file(&a, &d->an->file);
+    const char *text = fmt_file(&a, d->an->file);
     json_t *edits = json_array();
     if (strcmp(text, d->text))
         json_array_append_new(edits, json_pack("{s:{s:{s:i, s:i}, s:o}, s:s}", "range", "start", "line", 0, "character",
@@ -132,7 +132,7 @@ json_t *lsp_symbols(lsp_server *s, const json_t *params, lsp_fail *f)
     if (!d)
         return NULL;
     json_t *list = json_array();
-    for (const ast_stmt *st = d->an->file.stmts; st; st = st->next) {
+    for (const ast_stmt *st = d->an->file->stmts; st; st = st->next) {
         json_t *sym = symbol(d, st, 0);
         if (sym)
             json_array_append_new(list, sym);

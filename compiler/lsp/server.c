@@ -67,12 +67,16 @@ static void doc_free(lsp_doc *d)
     free(d);
 }
 
+/* Publishes d's diagnostics; with the model-bound ones unless a message arrived while they ran. */
 static void publish(lsp_server *s, lsp_doc *d, bool with_model)
 {
     json_t *list = json_array();
     lsp_diagnostics_append(d->an, &d->an->diags, list);
-    if (with_model)
-        lsp_model_checks(s, d, list);
+    if (with_model && lsp_model_checks(s, d, list)) {
+        d->model_pending = true;
+        json_decref(list);
+        return;
+    }
     send(s, rpc_notification("textDocument/publishDiagnostics",
                              json_pack("{s:s, s:I, s:o}", "uri", d->uri, "version", (json_int_t)d->version,
                                        "diagnostics", list)));
@@ -295,7 +299,7 @@ static void idle_work(lsp_server *s)
     for (size_t i = 0; i < s->n_docs && !rpc_pending(&s->in); i++)
         if (s->docs[i]->model_pending) {
             s->docs[i]->model_pending = false;
-            publish(s, s->docs[i], true);
+            publish(s, s->docs[i], true);   /* sets model_pending again when interrupted */
         }
 }
 

@@ -54,8 +54,9 @@ lsp_doc *lsp_doc_of(lsp_server *s, const json_t *params, lsp_fail *f);
 lsp_doc *lsp_doc_at(lsp_server *s, const json_t *params, lsp_fail *f, size_t *off);
 
 /* Appends the model-bound diagnostics of d (selectors matching nothing, unknown inputs, absent op
- * types, a model that does not load) to out (checks.c). */
-void lsp_model_checks(lsp_server *s, const lsp_doc *d, json_t *out);
+ * types, a model that does not load) to out (checks.c). They run while the loop is idle: when a message
+ * arrives meanwhile they stop and return -1 (to be run again later), else 0. */
+int lsp_model_checks(lsp_server *s, const lsp_doc *d, json_t *out);
 
 /* Request handlers (one file per feature): return the result, or NULL with f filled. */
 json_t *lsp_completion(lsp_server *s, const json_t *params, lsp_fail *f);
