@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # qrc lsp over pipes: a scripted client (tests/lsp/test_lsp.py) checks the protocol, diagnostics, completion,
-# hover, definition, formatting, symbols and bad input; then headless Neovim checks a real editor's view.
+# hover, definition, formatting, symbols and bad input; the editor grammars (tests/lsp/test_grammars.py);
+# then headless Neovim checks a real editor's view.
 # One closing line counts both.
 set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/../.."
-client=$(/usr/bin/python3 tests/lsp/test_lsp.py "$BUILD/qrc" 2>&1)
-sed '$d' <<<"$client"
-read -r pass _ fail _ <<<"$(tail -1 <<<"$client")"
-[[ "$pass" =~ ^[0-9]+$ && "$fail" =~ ^[0-9]+$ ]] || { echo "FAIL the client did not finish"; pass=0 fail=1; }
-echo "scripted client total: $pass passed, $fail failed"
+pass=0 fail=0
+# Runs a Python check script and adds the counts of its closing line (the line itself is not repeated,
+# so that the suite's last count line is the total).
+run_py() {
+    local out p f
+    out=$(/usr/bin/python3 "$@" 2>&1)
+    sed '$d' <<<"$out"
+    read -r p _ f _ <<<"$(tail -1 <<<"$out")"
+    if [[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ ]]; then
+        pass=$((pass + p)) fail=$((fail + f))
+    else
+        echo "FAIL $1 did not finish: $(tail -1 <<<"$out")"; fail=$((fail + 1))
+    fi
+}
+run_py tests/lsp/test_lsp.py "$BUILD/qrc"
+run_py tests/lsp/test_grammars.py
 
 # A real editor: headless Neovim with its built-in client (skipped with a failure if nvim is missing).
 ok() { echo "ok   nvim: $1"; pass=$((pass + 1)); }
