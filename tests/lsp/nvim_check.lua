@@ -1,10 +1,9 @@
--- nvim_check.lua — headless Neovim attaches `qrc lsp` to a recipe with an error, writes what
--- vim.diagnostic.get() reports, fixes the line and writes the diagnostics again.
--- Environment: QRC (the binary), OUT (the report file). The recipe is the file Neovim was started on.
+-- nvim_check.lua — in headless Neovim configured by the README's init.lua (which attaches `qrc lsp` to
+-- *.q buffers), writes what vim.diagnostic.get() reports for the recipe Neovim was started on, fixes the
+-- line in the buffer and writes the diagnostics again. Environment: OUT (the report file).
 local out = assert(io.open(os.getenv("OUT"), "w"))
 local buf = vim.api.nvim_get_current_buf()
-local id = vim.lsp.start_client({ cmd = { os.getenv("QRC"), "lsp" }, name = "qrc", root_dir = vim.fn.getcwd() })
-vim.lsp.buf_attach_client(buf, id)
+out:write("filetype=" .. vim.bo.filetype .. "\n")
 
 local function report(tag)
   for _, d in ipairs(vim.diagnostic.get(buf)) do
@@ -25,6 +24,6 @@ end
 vim.wait(20000, function() return #vim.diagnostic.get(buf) == 0 end, 20)
 report("fixed")
 out:close()
-vim.lsp.stop_client(id)
-vim.wait(2000, function() return vim.lsp.get_client_by_id(id) == nil end, 20)
+vim.lsp.stop_client(vim.lsp.get_active_clients())
+vim.wait(2000, function() return #vim.lsp.get_active_clients() == 0 end, 20)
 vim.cmd("qa!")

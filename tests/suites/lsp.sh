@@ -40,9 +40,13 @@ Q
 if ! command -v nvim >/dev/null; then
   bad "nvim is not installed (make deps installs neovim)"
 else
-  (cd "$tmp" && QRC=$(realpath "$OLDPWD/$BUILD/qrc") OUT="$tmp/report" timeout 60 \
-     nvim --headless --clean -n -c "luafile $OLDPWD/tests/lsp/nvim_check.lua" broken.q >/dev/null 2>&1)
+  # the README's Neovim setup, pointed at this checkout
+  awk '/^```lua$/ {f = 1; next} /^```$/ {f = 0} f' README.md |
+    sed "s|/path/to/qrc|$PWD|; s|\"qrc\", \"lsp\"|\"$(realpath "$BUILD/qrc")\", \"lsp\"|" >"$tmp/init.lua"
+  (cd "$tmp" && OUT="$tmp/report" timeout 60 \
+     nvim --headless -u "$tmp/init.lua" -n -c "luafile $OLDPWD/tests/lsp/nvim_check.lua" broken.q >/dev/null 2>&1)
   cat "$tmp/report" 2>/dev/null | sed 's/^/    /'
+  grep -qx "filetype=qrc" "$tmp/report" && ok "the README's setup detects *.q as qrc" || bad "filetype not detected"
   grep -qx "broken 4:2-4:9 severity=1 unknown key 'sampels' in 'calibrate' | hint: did you mean 'samples'?" "$tmp/report" \
     && ok "vim.diagnostic.get() has the error at line 5, columns 3-9" || bad "the error is not in vim.diagnostic.get()"
   grep -qx "broken count=1" "$tmp/report" && ok "exactly one diagnostic" || bad "diagnostic count"
