@@ -55,20 +55,66 @@ static pass_sel_kind sel_kind(Qrc__SelectorKind k)
     return k == QRC__SELECTOR_KIND__GLOB ? PASS_SEL_GLOB : k == QRC__SELECTOR_KIND__REGEX ? PASS_SEL_REGEX : PASS_SEL_EXACT;
 }
 
-static void check_selector(diag_list *dl, const recipe *r, graph *g, const Qrc__Selector *sel)
+/* Resolves sel alone with the exclude pass: rep (initialised here, freed by the caller) marks the nodes it
+ * covers; -1 with e filled when it matches nothing. */
+static int exclude_one(graph *g, const Qrc__Selector *sel, pass_report *rep, qrc_err *e)
 {
     pass_selector ps = {sel_kind(sel->kind), sel->pattern};
     pass_opts o = pass_opts_default();
     o.exclude = &ps;
     o.n_exclude = 1;
+    pass_report_init(rep);
+    return pass_exclude(g, &o, rep, e);
+}
+
+static void check_selector(diag_list *dl, const recipe *r, graph *g, const Qrc__Selector *sel)
+{
     pass_report rep;
-    pass_report_init(&rep);
     qrc_err e;
-    if (pass_exclude(g, &o, &rep, &e)) {
+    if (exclude_one(g, sel, &rep, &e)) {
         const char *msg = strncmp(e.msg, "exclude: ", 9) ? e.msg : e.msg + 9;
         diag_error(dl, loc_of(r, sel->loc), "%s", msg);
     }
     pass_report_free(&rep);
+}
+
+/* True when node n of g belongs to module (or to a module under it). */
+static bool in_module(const graph *g, int n, const char *module)
+{
+    const char *mod = g->nodes[n].module;
+    size_t k = strlen(module);
+    return mod && !strncmp(mod, module, k) && (!mod[k] || mod[k] == '.');
+}
+
+static bool rule_names_module(const qrule *rule, const lsp_model *m, const char *module)
+{
+    graph *g = m->g;
+    for (size_t i = 0; i < rule->n_modules; i++) {
+        pass_report rep;
+        qrc_err e;
+        bool hit = false;
+        if (exclude_one(g, rule->modules[i], &rep, &e) == 0)
+            for (int n = 0; n < g->n_nodes && !hit; n++) {
+                const pass_node_info *inf = in_module(g, n, module) ? pass_report_find(&rep, g->nodes[n].name) : NULL;
+                hit = inf && inf->excluded;
+            }
+        pass_report_free(&rep);
+        if (hit)
+            return true;
+    }
+    for (size_t i = 0; i < rule->n_ops; i++)
+        for (int n = 0; n < g->n_nodes; n++)
+            if (in_module(g, n, module) && !strcmp(g->nodes[n].op_type, rule->ops[i]->op_type))
+                return true;
+    return false;
+}
+
+const qrule *lsp_rule_for_module(const recipe *r, const lsp_model *m, const char *module)
+{
+    for (size_t i = 0; i < r->n_rules; i++)
+        if (rule_names_module(r->rules[i], m, module))
+            return r->rules[i];
+    return r->default_rule;
 }
 
 /* An op class the fuse pass may create (a unit kind or the standard op that names its decomposed form). */

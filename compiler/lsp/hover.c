@@ -44,6 +44,27 @@ static char *module_summary(const lsp_model *m, const char *name)
     return out;
 }
 
+/* The source line of the qconfig rule that decides module's ops, appended to *text. */
+static void append_rule(char **text, const lsp_doc *d, const lsp_model *m, const char *module)
+{
+    const qrule *rule = lsp_rule_for_module(&d->an->r, m, module);
+    if (!rule || !rule->loc.src)
+        return;
+    const char *p = rule->loc.src->text;
+    for (int l = 1; l < rule->loc.line && strchr(p, '\n'); l++)
+        p = strchr(p, '\n') + 1;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    int n = (int)strcspn(p, "\n#");
+    while (n > 0 && p[n - 1] == ' ')
+        n--;
+    char *both = NULL;
+    if (asprintf(&both, "%s\n\nqconfig rule (%s:%d): `%.*s`", *text, rule->loc.src->path, rule->loc.line, n, p) >= 0) {
+        free(*text);
+        *text = both;
+    }
+}
+
 /* The extent of the string around off that starts at start (its content, without the quotes). */
 static size_t string_content(const char *text, size_t len, size_t start, size_t *content)
 {
@@ -66,6 +87,8 @@ static json_t *hover_string(lsp_server *s, const lsp_doc *d, size_t off)
     json_t *res = NULL;
     if (name && m && m->g && lsp_model_has(m->modules, m->n_modules, name)) {
         char *text = module_summary(m, name);
+        if (text)
+            append_rule(&text, d, m, name);
         if (text)
             res = markdown(text, &d->an->lines, content, n);
         free(text);

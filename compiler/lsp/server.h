@@ -58,6 +58,11 @@ lsp_doc *lsp_doc_at(lsp_server *s, const json_t *params, lsp_fail *f, size_t *of
  * arrives meanwhile they stop and return -1 (to be run again later), else 0. */
 int lsp_model_checks(lsp_server *s, const lsp_doc *d, json_t *out);
 
+/* The qconfig rule of r that decides (some of) the ops of module in m: the first naming the module, a
+ * module above it or one of its op types, else the default rule (NULL without one). Rules by measured
+ * sensitivity are left out: only a build knows what they pick. */
+const qrule *lsp_rule_for_module(const recipe *r, const lsp_model *m, const char *module);
+
 /* Request handlers (one file per feature): return the result, or NULL with f filled. */
 json_t *lsp_completion(lsp_server *s, const json_t *params, lsp_fail *f);
 json_t *lsp_hover(lsp_server *s, const json_t *params, lsp_fail *f);

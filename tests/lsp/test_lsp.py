@@ -215,6 +215,11 @@ def test_session(tmp):
           "`scheme SCHEME;`" in h["contents"]["value"] and "`tf_enhanced`" in h["contents"]["value"], h)
     h = c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": pos(t, "conv1", 2)})["result"]
     check("hover on a module name: the ops it holds", h and "Conv" in h["contents"]["value"] and "module" in h["contents"]["value"], h)
+    check("... and the qconfig rule deciding them (the default here)",
+          "`default: act uint8 asymmetric, weight int8 symmetric per_channel;`" in h["contents"]["value"], h)
+    h = c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": pos(t, '"fc2"', 2)})["result"]
+    check("hover on a module a rule names: that rule", 'r.q:14): `module "fc2": act int16;`' in h["contents"]["value"]
+          and "Gemm" in h["contents"]["value"], h)
 
     # definition
     r = c.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": pos(t, "base.q", 1)})["result"]
