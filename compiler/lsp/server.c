@@ -38,6 +38,8 @@ lsp_doc *lsp_doc_of(lsp_server *s, const json_t *params, lsp_fail *f)
 {
     const char *uri = json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
     lsp_doc *d = uri ? find_doc(s, uri) : NULL;
+    if (d && !d->an)
+        d = NULL;   /* opened, but its text could not be analysed (out of memory) */
     if (!d)
         fail(f, RPC_INVALID_PARAMS, uri ? "document %s is not open" : "params.textDocument.uri is missing", uri);
     return d;
@@ -118,15 +120,14 @@ static json_t *did_open(lsp_server *s, const json_t *params, lsp_fail *f)
     lsp_doc *d = find_doc(s, uri);
     if (!d) {
         lsp_doc **docs = realloc(s->docs, (s->n_docs + 1) * sizeof *docs);
-        d = calloc(1, sizeof *d);
-        if (!docs || !d) {
-            free(docs == s->docs ? NULL : docs);
-            free(d);
+        if (docs)
+            s->docs = docs;
+        d = docs ? calloc(1, sizeof *d) : NULL;
+        if (!d) {
             free(path);
             fail(f, RPC_INTERNAL_ERROR, "out of memory");
             return NULL;
         }
-        s->docs = docs;
         s->docs[s->n_docs++] = d;
         d->uri = strdup(uri);
         d->path = path;
