@@ -171,6 +171,15 @@ static json_t *did_close(lsp_server *s, const json_t *params, lsp_fail *f)
     return NULL;
 }
 
+/* A saved file may be imported by other open documents: check them all again (imports are read from disk). */
+static json_t *did_save(lsp_server *s, const json_t *params, lsp_fail *f)
+{
+    for (size_t i = 0; i < s->n_docs; i++)
+        if (s->docs[i]->an)
+            set_text(s, s->docs[i], s->docs[i]->text, s->docs[i]->len, f);   /* set_text copies before it frees */
+    return NULL;
+}
+
 /* ---- lifecycle ---- */
 
 static json_t *initialize(lsp_server *s, const json_t *params, lsp_fail *f)
@@ -215,7 +224,7 @@ static const method methods[] = {
     {"textDocument/didOpen", did_open},
     {"textDocument/didChange", did_change},
     {"textDocument/didClose", did_close},
-    {"textDocument/didSave", ignore},
+    {"textDocument/didSave", did_save},
     {"textDocument/completion", lsp_completion},
     {"textDocument/hover", lsp_hover},
     {"textDocument/definition", lsp_definition},

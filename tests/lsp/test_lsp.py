@@ -154,6 +154,10 @@ def test_session(tmp):
     with open(os.path.join(tmp, "base.q"), "w") as f:
         f.write(BASE)
     c.diagnostics(uri, 3)
+    c.notify("textDocument/didSave", {"textDocument": {"uri": uri_of(os.path.join(tmp, "base.q"))}})
+    p = c.diagnostics(uri, 3)
+    check("saving the imported file checks the importing document again", p["diagnostics"] == [], p)
+    c.diagnostics(uri, 3)
 
     # model-bound checks: a selector matching nothing, an op type absent, a misspelled module
     bound = fixed.replace('exclude modules "conv1";', 'exclude modules "cnov1", re"fc[0-9]";').replace(
