@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/quote.h"
 #include "front/onnx_ops.h"
 #include "front/sema.h"
 #include "lsp/context.h"
@@ -22,6 +23,7 @@ typedef struct items {
     int kind;
     const char *detail;
     json_t *edit_range;      /* replace this range (inside a string) instead of the word at the cursor */
+    bool quote;              /* insert names as a recipe spells them outside strings (quote.h) */
 } items;
 
 static void add_n(items *it, const char *label, size_t n)
@@ -39,6 +41,9 @@ static void add_n(items *it, const char *label, size_t n)
         json_object_set_new(item, "detail", json_string(it->detail));
     if (it->edit_range)
         json_object_set_new(item, "textEdit", json_pack("{s:O, s:s}", "range", it->edit_range, "newText", buf));
+    char q[600];
+    if (it->quote && !quote_is_plain(buf))
+        json_object_set_new(item, "insertText", json_string(quote_name(q, sizeof q, buf)));
     json_array_append_new(it->list, item);
 }
 
@@ -140,8 +145,19 @@ static void add_values(items *it, const lsp_context *c, const lsp_model *m)
     } else if (is(section, "model") && is(key, "input") && c->sep == ':') {
         add_dtypes(it);
     } else if ((is(key, "data") || is(key, "concrete")) && c->sep != '=') {
+        it->quote = true;
         if (m && m->g)
             add_names(it, m->inputs, m->n_inputs, KIND_VALUE, "model input");
+    } else if (is(key, "quantize") && c->n_words == 1) {
+        add(it, "from");
+        add(it, "to");
+    } else if ((is(key, "quantize") && (is(c->last_word, "from") || is(c->last_word, "to"))) || is(key, "output")) {
+        it->quote = true;
+        if (m && m->g) {
+            add_names(it, m->tensors, m->n_tensors, KIND_VALUE, "tensor");
+            if (is(key, "quantize"))
+                add_names(it, m->modules, m->n_modules, KIND_MODULE, "module");
+        }
     } else if (!(is(section, "passes") && c->depth == 1)) {
         const char *where = c->depth >= 2 && is(section, "passes") ? "passes" : section;
         lsp_ref_values(lsp_ref_find(where, key, second), add_value, it);

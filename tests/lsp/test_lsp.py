@@ -205,6 +205,18 @@ def test_session(tmp):
     check("completion after a qconfig selector: settings", {"act", "weight", "int8", "per_channel", "symmetric"} <= set(got), got)
     got = labels(complete(c, path, pos(t, "image =", 0)))
     check("completion of a data binding's input: the model's inputs", got == ["image"], got)
+    tq = t.replace("  method symbolic;", "  method jit_strip;\n  quantize from ")
+    c.change(path, tq, 51)
+    c.diagnostics(uri, 51)
+    r = complete(c, path, pos(tq, "quantize from ", 14))
+    items = {i["label"]: i.get("insertText") for i in r["result"]["items"]}
+    check("completion after 'quantize from': tensors and modules, quoted where a name is not plain",
+          items.get("/conv1/Conv_output_0") == '"/conv1/Conv_output_0"' and "conv1" in items
+          and items.get("image", "bare") is None, list(items.items())[:5])
+    got = labels(complete(c, path, pos(tq, "quantize from", 9)))
+    check("completion after 'quantize': from, to", got == ["from", "to"], got)
+    c.change(path, t, 52)
+    c.diagnostics(uri, 52)
 
     # hover
     h = c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": pos(t, "samples", 2)})["result"]
