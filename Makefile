@@ -23,13 +23,13 @@ LDLIBS  := -lprotobuf-c -ljansson -ldnnl -lopenblas -lgomp -lm -lpthread
 
 APT_PKGS := flex bison protobuf-c-compiler libprotobuf-c-dev libjansson-dev libcmocka-dev \
             libopenblas-dev libonnx-dev libonnx-testdata libdnnl-dev \
-            python3-pil python3-numpy fonts-dejavu-core
+            python3-pil python3-numpy fonts-dejavu-core neovim
 ONNX_PROTO := /usr/include/onnx/onnx.proto
 
 # Sources are found by wildcard: a new file in compiler/ or runtime/ needs no Makefile edit.
 COMPILER_SRC := $(filter-out compiler/driver/main.c,$(wildcard compiler/*.c compiler/*/*.c))
 RUNTIME_SRC  := $(wildcard runtime/*.c runtime/*/*.c)
-GEN_SRC      := $(GEN)/lexer.c $(GEN)/parser.c $(GEN)/onnx.pb-c.c $(GEN)/plan.pb-c.c
+GEN_SRC      := $(GEN)/lexer.c $(GEN)/parser.c $(GEN)/onnx.pb-c.c $(GEN)/plan.pb-c.c $(GEN)/lsp_reference.c
 GEN_HDR      := $(GEN)/lexer.h $(GEN)/parser.h $(GEN)/onnx.pb-c.h $(GEN)/plan.pb-c.h
 OBJ          := $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(RUNTIME_SRC:%.c=$(BUILD)/%.o) \
                 $(GEN_SRC:%.c=%.o)
@@ -83,6 +83,10 @@ $(GEN)/plan.pb-c.c $(GEN)/plan.pb-c.h: compiler/plan/plan.proto
 	@mkdir -p $(GEN)
 	cp $< $(GEN)/plan.proto
 	cd $(GEN) && protoc-c --c_out=. plan.proto
+# The language server's reference text is the README's "Reference" section, one source for both.
+$(GEN)/lsp_reference.c: README.md compiler/lsp/reference.awk
+	@mkdir -p $(GEN)
+	awk -f compiler/lsp/reference.awk README.md >$@
 $(GEN)/%.o: $(GEN)/%.c $(FLAGS_STAMP) | $(GEN_HDR)
 	$(CC) $(GENFLAGS) -c -o $@ $<
 

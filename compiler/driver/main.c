@@ -31,6 +31,7 @@ static const command commands[] = {
     {"build", "run a recipe end to end: prepare, calibrate, evaluate, export", cmd_build},
     {"plan", "print the pass plan of a recipe (--json for JSON)", cmd_plan},
     {"fmt", "print a recipe in canonical form (--check, --write)", cmd_fmt},
+    {"lsp", "serve the Language Server Protocol for recipes on stdin/stdout", cmd_lsp},
 };
 
 static void usage(FILE *f)

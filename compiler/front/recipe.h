@@ -55,6 +55,7 @@ typedef struct concrete {
 typedef struct recipe {
     util_map locs;                       /* where a plan message (an input, a data binding) was written */
     const ast_source *root;
+    const ast_file *root_file;           /* the root file's syntax tree (what could be parsed) */
     const ast_source **sources;          /* every file, in the order applied (imports first) */
     size_t n_sources;
 

@@ -111,6 +111,18 @@ static const section sections[] = {
 };
 enum { N_SECTIONS = sizeof sections / sizeof *sections };
 
+const char *sema_block_key(const char *block, size_t i)
+{
+    if (!block)
+        return i < N_SECTIONS ? sections[i].name : NULL;
+    const sema_block *blocks[] = {&sema_model_block, &sema_prepare_block, &sema_quantsim_block,
+                                  &sema_calibrate_block, &sema_evaluate_block, &sema_export_block};
+    for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++)
+        if (!strcmp(blocks[b]->name, block))
+            return i < blocks[b]->n ? blocks[b]->keys[i].name : NULL;
+    return sema_pass_key(block, i);
+}
+
 static void apply_stmt(sema *s, const ast_stmt *st, bool *past_imports)
 {
     const ast_atom *kw = ast_first_atom(st->head);
@@ -170,9 +182,12 @@ static void apply_stmt(sema *s, const ast_stmt *st, bool *past_imports)
 
 static void apply_file(sema *s, const ast_source *src)
 {
-    ast_file file;
-    if (parse_source(s->a, s->d, src, &file))
+    ast_file *parsed = arena_alloc(s->a, sizeof *parsed);
+    if (parse_source(s->a, s->d, src, parsed))
         s->syntax_errors = true;
+    const ast_file file = *parsed;
+    if (src == s->r->root)
+        s->r->root_file = parsed;
     s->src = src;
     s->seen = arena_alloc(s->a, sizeof *s->seen);
     s->seen->a = s->a;
@@ -201,21 +216,16 @@ static void apply_file(sema *s, const ast_source *src)
         util_push(s->a, &s->done, &s->n_done, arena_strdup(s->a, canon));
 }
 
-int sema_load(arena *a, diag_list *d, const char *root_path, recipe *r)
+/* Checks the already read root source and everything it imports. */
+static int load_root(arena *a, diag_list *d, ast_source *root, recipe *r)
 {
     memset(r, 0, sizeof *r);
     sema s = {.a = a, .d = d, .r = r};
     s.stack = arena_alloc(a, MAX_IMPORT_DEPTH * sizeof *s.stack);
     s.stack_src = arena_alloc(a, MAX_IMPORT_DEPTH * sizeof *s.stack_src);
-    const char *why;
-    ast_source *root = sema_read_source(a, root_path, (ast_loc){0}, &why);
-    if (!root) {
-        diag_error(d, (ast_loc){0}, "cannot read recipe '%s': %s", root_path, why);
-        return -1;
-    }
     r->root = root;
     char canon[PATH_MAX];
-    if (realpath(root_path, canon)) {
+    if (realpath(root->path, canon)) {
         s.stack[0] = arena_strdup(a, canon);
         s.stack_src[0] = root;
         s.depth = 1;
@@ -224,4 +234,27 @@ int sema_load(arena *a, diag_list *d, const char *root_path, recipe *r)
     if (!s.syntax_errors)
         sema_finish(&s);
     return d->errors ? -1 : 0;
+}
+
+int sema_load(arena *a, diag_list *d, const char *root_path, recipe *r)
+{
+    const char *why;
+    ast_source *root = sema_read_source(a, root_path, (ast_loc){0}, &why);
+    if (!root) {
+        memset(r, 0, sizeof *r);
+        diag_error(d, (ast_loc){0}, "cannot read recipe '%s': %s", root_path, why);
+        return -1;
+    }
+    return load_root(a, d, root, r);
+}
+
+int sema_load_text(arena *a, diag_list *d, const char *path, const char *text, size_t len, recipe *r)
+{
+    ast_source *root = arena_alloc(a, sizeof *root);
+    root->path = arena_strdup(a, path);
+    char *copy = arena_alloc(a, len + 1);
+    memcpy(copy, text, len);
+    root->text = copy;
+    root->len = len;
+    return load_root(a, d, root, r);
 }

@@ -46,6 +46,17 @@ typedef struct sema_key {
     bool repeatable;             /* may appear more than once in one section of one file */
 } sema_key;
 
+/* The keys of a section's block, named by the section (sema_block_key reads them). */
+typedef struct sema_block {
+    const char *name;
+    const sema_key *keys;
+    size_t n;
+} sema_block;
+extern const sema_block sema_model_block, sema_prepare_block, sema_quantsim_block, sema_calibrate_block,
+    sema_evaluate_block, sema_export_block;
+/* The i-th pass name of the passes section (block "passes") or the i-th key of a pass's block, or NULL. */
+const char *sema_pass_key(const char *block, size_t i);
+
 /* Checks each statement of body against keys and applies it; unknown keys get a did-you-mean. */
 void sema_apply_keys(sema *s, const char *section, const ast_stmt *body, const sema_key *keys, size_t n);
 /* Records key as set at loc in the current file; if it already was, reports a duplicate and returns false. */

@@ -146,6 +146,7 @@ static const sema_key model_keys[] = {
     {"input", apply_input, true},
     {"output", apply_output, true},
 };
+const sema_block sema_model_block = {"model", model_keys, sizeof model_keys / sizeof *model_keys};
 
 void sema_model(sema *s, const ast_stmt *st)
 {

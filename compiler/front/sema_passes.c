@@ -128,6 +128,16 @@ static const pass_def pass_defs[] = {
 };
 enum { N_PASS_DEFS = sizeof pass_defs / sizeof *pass_defs };
 
+const char *sema_pass_key(const char *block, size_t i)
+{
+    if (!strcmp(block, "passes"))
+        return i < N_PASS_DEFS ? pass_defs[i].name : NULL;
+    for (size_t k = 0; k < N_PASS_DEFS; k++)
+        if (!strcmp(pass_defs[k].name, block))
+            return i < pass_defs[k].n_keys ? pass_defs[k].keys[i].name : NULL;
+    return NULL;
+}
+
 void sema_passes(sema *s, const ast_stmt *st)
 {
     recipe *r = s->r;

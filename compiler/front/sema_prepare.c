@@ -210,6 +210,7 @@ static const sema_key prepare_keys[] = {
     {"concrete", apply_concrete, true},
     {"rewrite", apply_rewrite, false},
 };
+const sema_block sema_prepare_block = {"prepare", prepare_keys, sizeof prepare_keys / sizeof *prepare_keys};
 
 void sema_prepare(sema *s, const ast_stmt *st)
 {

@@ -145,6 +145,7 @@ static const sema_key quantsim_keys[] = {
     {"dtype", apply_simdtype, false},
     {"sensitivity", apply_sensitivity, false},
 };
+const sema_block sema_quantsim_block = {"quantsim", quantsim_keys, sizeof quantsim_keys / sizeof *quantsim_keys};
 
 void sema_quantsim(sema *s, const ast_stmt *st)
 {
@@ -245,6 +246,7 @@ static const sema_key calibrate_keys[] = {
     {"seed", apply_seed, false},
     {"encodings", apply_encodings_file, false},
 };
+const sema_block sema_calibrate_block = {"calibrate", calibrate_keys, sizeof calibrate_keys / sizeof *calibrate_keys};
 
 void sema_calibrate(sema *s, const ast_stmt *st)
 {
@@ -288,6 +290,7 @@ static const sema_key evaluate_keys[] = {
     {"batch", apply_eval_batch, false},
     {"samples", apply_eval_samples, false},
 };
+const sema_block sema_evaluate_block = {"evaluate", evaluate_keys, sizeof evaluate_keys / sizeof *evaluate_keys};
 
 void sema_evaluate(sema *s, const ast_stmt *st)
 {
@@ -394,6 +397,7 @@ static const sema_key export_keys[] = {
     {"bias", apply_bias, false},
     {"opset", apply_opset, false},
 };
+const sema_block sema_export_block = {"export", export_keys, sizeof export_keys / sizeof *export_keys};
 
 void sema_export(sema *s, const ast_stmt *st)
 {

@@ -1,0 +1,2 @@
+" qrc recipes: *.q files
+autocmd BufRead,BufNewFile *.q setfiletype qrc
