@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "front/onnx_ops.h"
 #include "lsp/server.h"
 #include "pass.h"
-#include "passes/util.h"
+#include "plan/plan.h"
 
 /* The location a plan message recorded ("path:line:col"), spanning the token there. */
 static ast_loc loc_of(const recipe *r, const char *where)
@@ -50,16 +51,11 @@ static ast_loc loc_of(const recipe *r, const char *where)
     return loc;
 }
 
-static pass_sel_kind sel_kind(Qrc__SelectorKind k)
-{
-    return k == QRC__SELECTOR_KIND__GLOB ? PASS_SEL_GLOB : k == QRC__SELECTOR_KIND__REGEX ? PASS_SEL_REGEX : PASS_SEL_EXACT;
-}
-
 /* Resolves sel alone with the exclude pass: rep (initialised here, freed by the caller) marks the nodes it
  * covers; -1 with e filled when it matches nothing. */
 static int exclude_one(graph *g, const Qrc__Selector *sel, pass_report *rep, qrc_err *e)
 {
-    pass_selector ps = {sel_kind(sel->kind), sel->pattern};
+    select_spec ps = {plan_select_kind(sel->kind), sel->pattern};
     pass_opts o = pass_opts_default();
     o.exclude = &ps;
     o.n_exclude = 1;
@@ -135,7 +131,7 @@ static void check_op(diag_list *dl, const recipe *r, const lsp_model *m, const Q
     if (fused_class(op->op_type) || lsp_model_has(m->op_types, m->n_op_types, op->op_type))
         return;
     char sug[400];
-    pass_suggest(op->op_type, m->op_types, (int)m->n_op_types, false, sug, sizeof sug);
+    suggest_list(op->op_type, m->op_types, (int)m->n_op_types, false, sug, sizeof sug);
     diag *d = diag_error(dl, loc_of(r, op->loc), "op type %s does not occur in the model", op->op_type);
     diag_hint(dl, d, "op types of the model closest to it: %s", sug);
 }
@@ -146,7 +142,7 @@ static void check_input(diag_list *dl, const lsp_model *m, const char *name, ast
         if (!strcmp(m->inputs[i], name))
             return;
     char sug[400];
-    pass_suggest(name, m->inputs, (int)m->n_inputs, false, sug, sizeof sug);
+    suggest_list(name, m->inputs, (int)m->n_inputs, false, sug, sizeof sug);
     diag *d = diag_error(dl, at, "the model has no input '%s'", name);
     diag_hint(dl, d, "its inputs: %s", sug);
 }
