@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "passes/util.h"
 #include "sim_internal.h"
 
@@ -234,28 +235,21 @@ int quant_rank_local(quant_sim *s, const quant_data *d, const int *nodes, int n_
 {
     const graph *g = s->g;
     size_t nv = (size_t)g->n_values + 1, nn = (size_t)g->n_nodes + 1, nq = (size_t)s->n_q + 1;
-    local_state *L = calloc(1, sizeof *L);
-    if (!L)
-        return err_set(e, "out of memory");
+    local_state *L = mem_zalloc(1, sizeof *L);
     L->s = s;
-    L->param = calloc(nv, sizeof *L->param);
-    L->held = calloc(nv, sizeof *L->held);
-    L->readers = calloc(nv, sizeof *L->readers);
-    L->pending = calloc(nv, sizeof *L->pending);
-    L->weighted = calloc(nn, sizeof *L->weighted);
-    L->w_sig = calloc(nn, sizeof *L->w_sig);
-    L->w_noise = calloc(nn, sizeof *L->w_noise);
-    L->a_sig = calloc(nq, sizeof *L->a_sig);
-    L->a_noise = calloc(nq, sizeof *L->a_noise);
-    L->a_clip = calloc(nq, sizeof *L->a_clip);
-    L->a_n = calloc(nq, sizeof *L->a_n);
+    L->param = mem_zalloc(nv, sizeof *L->param);
+    L->held = mem_zalloc(nv, sizeof *L->held);
+    L->readers = mem_zalloc(nv, sizeof *L->readers);
+    L->pending = mem_zalloc(nv, sizeof *L->pending);
+    L->weighted = mem_zalloc(nn, sizeof *L->weighted);
+    L->w_sig = mem_zalloc(nn, sizeof *L->w_sig);
+    L->w_noise = mem_zalloc(nn, sizeof *L->w_noise);
+    L->a_sig = mem_zalloc(nq, sizeof *L->a_sig);
+    L->a_noise = mem_zalloc(nq, sizeof *L->a_noise);
+    L->a_clip = mem_zalloc(nq, sizeof *L->a_clip);
+    L->a_n = mem_zalloc(nq, sizeof *L->a_n);
     int rc = -1;
     exec *x = NULL;
-    if (!L->param || !L->held || !L->readers || !L->pending || !L->weighted || !L->w_sig || !L->w_noise ||
-        !L->a_sig || !L->a_noise || !L->a_clip || !L->a_n) {
-        err_set(e, "out of memory");
-        goto done;
-    }
     if (local_setup(L, e) || quant_float_exec(s, &x, e))
         goto done;
     if (observe_batches(L, x, d, e))
