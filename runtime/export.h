@@ -50,17 +50,19 @@ int export_quantizers_check(const graph *g, const export_quantizer *q, int n, qr
 typedef enum export_enc_version {
     EXPORT_ENC_0_6_1 = 0, /* sections are objects keyed by tensor name, one entry per channel */
     EXPORT_ENC_1_0_0 = 1, /* sections are lists of {name, enc_type, dtype, bw, is_sym, scale[], offset[]} */
+    EXPORT_ENC_2_0_0 = 2, /* one list of QuantizeLinear-shaped {name, output_dtype, y_scale, y_zero_point, axis} */
 } export_enc_version;
 
-/* "0.6.1" / "1.0.0". */
+/* "0.6.1" / "1.0.0" / "2.0.0". */
 const char *export_enc_version_name(export_enc_version v);
-/* Parses a version string; -1 (e filled) when it is not one of the two. */
+/* Parses a version string; -1 (e filled) when it is not one of the three. */
 int export_enc_version_parse(const char *s, export_enc_version *out, qrc_err *e);
 
 /* Serializes quantizers as an encodings JSON document (*text, NUL-terminated, ending in a newline).
  * Deterministic: object keys sorted, floats printed with 9 significant digits (which reads back to the
- * same float). quant_scheme is written into quantizer_args (NULL: "post_training_tf"). Fails on
- * duplicate tensor names or invalid encodings. */
+ * same float). quant_scheme is written into quantizer_args (NULL: "post_training_tf"; 2.0.0 has none).
+ * Fails on duplicate tensor names or invalid encodings, and for 2.0.0 on what its types cannot hold
+ * (float16, bitwidths other than 4/8/16, strict symmetric grids), naming the tensor. */
 int export_encodings_dump(const export_quantizer *q, int n, export_enc_version v, const char *scheme,
                           char **text, qrc_err *e);
 /* export_encodings_dump written atomically to path. */
