@@ -354,8 +354,9 @@ int quant_sim_rule_matches(const quant_sim *s, int rule);
 
 typedef struct quant_feed {
     const char *input;         /* graph input name */
-    const char *const *files;
+    const char *const *files;  /* .npy files, or image files when image is set (one row each) */
     int n_files;
+    const struct image_prep *image; /* images made into rows by this preprocessing (image/image.h) */
 } quant_feed;
 
 typedef struct quant_data {
@@ -363,6 +364,9 @@ typedef struct quant_data {
     int n_feeds;
     int64_t batch;             /* rows per run; 0 means 32 */
     int64_t max_samples;       /* 0: every row */
+    const int64_t *labels;     /* evaluation labels held in memory, one per row (image folders, text
+                                  files), used when no labels file is given; NULL: none */
+    const char *labels_what;   /* where those labels came from, for messages */
 } quant_data;
 
 /* Streams the data once through the float model, folding every activation quantizer's statistics, and

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "driver/build.h"
+#include "driver/build_images.h"
 #include "npy.h"
 #include "ptq.h"
 
@@ -141,6 +142,7 @@ int build_calibrate(build *b, qrc_err *e)
         return build_resume(b, e);
     if (b->cfg.calib.n_feeds == 0)
         return err_set(e, "the recipe gives no calibration data (calibrate { data ... })");
+    build_say_images(b, &b->cfg.calib);
     if (quant_calibrate(b->sim, &b->cfg.calib, e))
         return -1;
     int64_t rows = b->cfg.calib.max_samples;
@@ -177,6 +179,7 @@ int build_evaluate(build *b, qrc_err *e)
 {
     if (b->cfg.eval.n_feeds == 0)
         return 0;
+    build_say_images(b, &b->cfg.eval);
     if (quant_evaluate(b->sim, &b->cfg.eval, b->cfg.labels, &b->ev, e))
         return -1;
     b->evaluated = true;

@@ -245,9 +245,16 @@ static void apply_eval_data(sema *s, const ast_stmt *st)
 static void apply_labels(sema *s, const ast_stmt *st)
 {
     const ast_atom *a = sema_single(s, st, "labels");
+    if (a && a->kind == ATOM_NAME && !strcmp(a->text, "folders")) {   /* class = image subfolder */
+        s->r->labels = s->r->labels_resolved = NULL;
+        s->r->labels_from_folders = true;
+        s->r->labels_at = a->loc;
+        return;
+    }
     const char *p = a ? sema_string(s, a, "the labels file") : NULL;
     if (!p)
         return;
+    s->r->labels_from_folders = false;
     s->r->labels = p;
     s->r->labels_resolved = util_path_resolve(s->a, s->src->path, p);
     s->r->labels_at = a->loc;
