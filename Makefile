@@ -23,7 +23,7 @@ LDLIBS  := -lprotobuf-c -ljansson -lpng -ljpeg -ldnnl -lopenblas -lgomp -lm -lpt
 
 APT_PKGS := flex bison protobuf-c-compiler libprotobuf-c-dev libjansson-dev libcmocka-dev \
             libopenblas-dev libonnx-dev libonnx-testdata libdnnl-dev libpng-dev libjpeg62-turbo-dev \
-            python3-pil python3-numpy fonts-dejavu-core
+            python3-pil python3-numpy fonts-dejavu-core chromium
 ONNX_PROTO := /usr/include/onnx/onnx.proto
 
 # Sources are found by wildcard: a new file in compiler/ or runtime/ needs no Makefile edit.

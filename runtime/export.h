@@ -153,6 +153,18 @@ typedef struct export_text {
     const char *text;
 } export_text;
 
+/* A tensor's values binned against its quantizer's range, for the HTML report. */
+typedef struct export_hist {
+    const char *tensor;
+    const char *role;                  /* "weight", "activation", ... */
+    double lo, hi;                     /* the bins span [lo, hi] */
+    int n_bins;
+    const double *counts;              /* n_bins counts */
+    double enc_min, enc_max;           /* the quantizer's representable range (widest channel when per-channel) */
+    double clipped;                    /* fraction of the values outside [enc_min, enc_max] */
+    int64_t n_values;
+} export_hist;
+
 /* What the caller knows about the build; every field may be empty. Borrowed. */
 typedef struct export_report {
     const char *recipe_hash;
@@ -167,6 +179,11 @@ typedef struct export_report {
     int n_layers;
     const export_metric *timings;      /* seconds per phase: the only non-deterministic part */
     int n_timings;
+    const export_hist *hists;          /* HTML report only: value histograms against quantizer ranges */
+    int n_hists;
+    const char *hist_source;           /* what the activation histograms were measured on */
+    const export_metric *sensitivity;  /* op -> SQNR (dB) when it alone is quantized, most sensitive first */
+    int n_sensitivity;
 } export_report;
 
 /* The report JSON: fields above, every quantizer with its encodings, and the SHA-256 of each artifact
@@ -174,12 +191,19 @@ typedef struct export_report {
 int export_report_dump(const export_report *r, const export_quantizer *q, int n, const export_text *artifact_hashes,
                        int n_artifacts, char **text, qrc_err *e);
 
+/* The HTML report: one self-contained page (inline CSS and SVG, no script, nothing fetched) with the
+ * summary, float vs quantized metrics, a per-layer SQNR bar chart (worst first), each histogram against
+ * its quantizer's range (clipped tails in red), the sensitivity ranking when given, every quantizer's
+ * encoding and the provenance hashes. Deterministic: timings are left out. */
+int export_report_html(const export_report *r, const export_quantizer *q, int n, const export_text *artifact_hashes,
+                       int n_artifacts, char **text, qrc_err *e);
+
 /* Which files export_write_all writes (bits; 0 means all of them). */
 enum {
     EXPORT_ART_QDQ = 1,                /* <prefix>.onnx */
     EXPORT_ART_ENCODINGS = 2,          /* <prefix>.encodings */
     EXPORT_ART_FLOAT = 4,              /* <prefix>_float.onnx */
-    EXPORT_ART_REPORT = 8,             /* <prefix>.report.json (needs report) */
+    EXPORT_ART_REPORT = 8,             /* <prefix>.report.json and <prefix>.report.html (needs report) */
     EXPORT_ART_ALL = 15,
 };
 
@@ -194,7 +218,7 @@ typedef struct export_options {
 } export_options;
 
 /* Writes <prefix>.onnx (QDQ), <prefix>.encodings, <prefix>_float.onnx (g as given, no simulation ops)
- * and, when o->report is set, <prefix>.report.json into o->dir, or the subset o->artifacts names. Everything is built in memory and written
+ * and, when o->report is set, <prefix>.report.json and <prefix>.report.html into o->dir, or the subset o->artifacts names. Everything is built in memory and written
  * to temporary files first; the files are renamed into place only when all were written, so a failure
  * leaves no partial artifact. An unwritable or missing directory is an error naming it. */
 int export_write_all(const graph *g, const export_quantizer *q, int n, const export_options *o, qrc_err *e);

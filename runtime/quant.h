@@ -369,6 +369,11 @@ typedef struct quant_data {
     const char *labels_what;   /* where those labels came from, for messages */
 } quant_data;
 
+/* The first batch of d (one new tensor per feed into batch[], names into names[], both d->n_feeds long),
+ * as calibration and evaluation read it; *rows = 0 when d has no rows. */
+int quant_data_first_batch(const quant_data *d, const graph *g, tensor **batch, const char **names, int64_t *rows,
+                           qrc_err *e);
+
 /* Streams the data once through the float model, folding every activation quantizer's statistics, and
  * observes every weight. When a rule selects by sensitivity and no ranking exists yet, first calibrates,
  * ranks (quant_rank_sensitivity) and re-places the quantizers, then calibrates again. Encodings already

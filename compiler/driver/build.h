@@ -9,6 +9,7 @@
 #define QRC_BUILD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "driver/build_config.h"
 #include "export.h"
@@ -22,6 +23,7 @@ typedef struct build_args {
     const char *checkpoint;    /* save the quantsim state here once encodings exist */
     const char *resume;        /* take encodings from this checkpoint instead of calibrating */
     const char *save_outputs;  /* directory: simulated outputs on the evaluation data */
+    bool json;                 /* the summary as one JSON object on stdout (the text goes to stderr) */
 } build_args;
 
 enum { BUILD_MAX_LINES = 32 };
@@ -52,6 +54,13 @@ void build_say(build *b, const char *name, const char *fmt, ...) __attribute__((
 /* Prints a line the same way without recording it: side outputs the command line asked for
  * (checkpoint, saved outputs) stay out of the report, so it depends on the recipe alone. */
 void build_print(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The stream the summary lines go to (stdout unless set), and its setter. */
+FILE *build_summary_stream(void);
+void build_set_summary_stream(FILE *f);
+/* `--json`: the build's outcome as one JSON object on stdout (status, error or NULL, summary lines,
+ * evaluation numbers, worst layers, artifacts). */
+void build_print_json(const build *b, int status, const char *error);
 
 /* Stages: 0, or -1 with e filled. */
 int build_prepare(build *b, qrc_err *e);

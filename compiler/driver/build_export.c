@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "driver/build.h"
+#include "driver/build_histograms.h"
 #include "opset.h"
 
 export_quantizer *build_quantizers(const build *b, int *n, qrc_err *e)
@@ -238,6 +239,19 @@ int build_export(build *b, qrc_err *e)
         for (int i = 0; i < ev->n_layers; i++)
             layers[i] = (export_metric){ev->layers[i].tensor, ev->layers[i].sqnr_db};
     }
+    export_hist *hists = NULL;
+    int n_hists = 0;
+    const char *hist_source = NULL;
+    int n_sens = quant_sensitivity_count(b->sim);
+    export_metric *sens = arena_alloc(&b->a, sizeof *sens * (size_t)(n_sens + 1));
+    for (int r = 0; r < n_sens; r++) {
+        int node = quant_sensitivity_at(b->sim, r, &sens[r].value);
+        sens[r].name = node >= 0 && node < b->g->n_nodes ? b->g->nodes[node].name : "?";
+    }
+    if ((o.artifacts & EXPORT_ART_REPORT) && b->encoded && build_histograms(b, &hists, &n_hists, &hist_source, e)) {
+        free(layers);
+        return -1;
+    }
     export_report rep = {
         .recipe_hash = b->plan->recipe_sha256,
         .model_hash = model_hash,
@@ -251,6 +265,11 @@ int build_export(build *b, qrc_err *e)
         .n_layers = b->evaluated ? b->ev.n_layers : 0,
         .timings = b->timings,
         .n_timings = b->n_timings,
+        .hists = hists,
+        .n_hists = n_hists,
+        .hist_source = hist_source,
+        .sensitivity = sens,
+        .n_sensitivity = n_sens,
     };
     o.report = &rep;
 
@@ -264,6 +283,6 @@ int build_export(build *b, qrc_err *e)
         build_say(b, "export", "%s/%s: %s%s%s%s", x->dir_resolved, x->prefix,
                   o.artifacts & EXPORT_ART_QDQ ? ".onnx " : "", o.artifacts & EXPORT_ART_ENCODINGS ? ".encodings " : "",
                   o.artifacts & EXPORT_ART_FLOAT ? "_float.onnx " : "",
-                  o.artifacts & EXPORT_ART_REPORT ? ".report.json" : "");
+                  o.artifacts & EXPORT_ART_REPORT ? ".report.json .report.html" : "");
     return rc;
 }

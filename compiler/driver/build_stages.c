@@ -12,15 +12,29 @@
 #include "npy.h"
 #include "ptq.h"
 
+/* Where the human summary goes: stdout, or stderr when stdout carries `--json`. */
+static FILE *summary_stream;
+
+FILE *build_summary_stream(void)
+{
+    return summary_stream ? summary_stream : stdout;
+}
+
+void build_set_summary_stream(FILE *f)
+{
+    summary_stream = f;
+}
+
 void build_print(const char *name, const char *fmt, ...)
 {
+    FILE *out = build_summary_stream();
     va_list ap;
     va_start(ap, fmt);
-    printf("  %-11s ", name);
-    vprintf(fmt, ap);
-    printf("\n");
+    fprintf(out, "  %-11s ", name);
+    vfprintf(out, fmt, ap);
+    fputc('\n', out);
     va_end(ap);
-    fflush(stdout);
+    fflush(out);
 }
 
 void build_say(build *b, const char *name, const char *fmt, ...)
@@ -30,8 +44,8 @@ void build_say(build *b, const char *name, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    printf("  %-11s %s\n", name, text);
-    fflush(stdout);
+    fprintf(build_summary_stream(), "  %-11s %s\n", name, text);
+    fflush(build_summary_stream());
     if (b->n_lines < BUILD_MAX_LINES)
         b->lines[b->n_lines++] = (export_text){name, arena_strdup(&b->a, text)};
 }

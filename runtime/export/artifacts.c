@@ -91,7 +91,7 @@ int export_report_dump(const export_report *r, const export_quantizer *q, int n,
     return 0;
 }
 
-enum { N_ART = 4 };
+enum { N_ART = 5 };
 
 typedef struct artifact {
     char *path, *tmp;
@@ -154,14 +154,14 @@ int export_write_all(const graph *g, const export_quantizer *q, int n, const exp
     if (access(o->dir, W_OK | X_OK))
         return err_set(e, "export directory '%s' cannot be written: %s", o->dir, strerror(errno));
     artifact a[N_ART] = {{0}};
-    static const char *const SUFFIX[N_ART] = {".onnx", ".encodings", "_float.onnx", ".report.json"};
+    static const char *const SUFFIX[N_ART] = {".onnx", ".encodings", "_float.onnx", ".report.json", ".report.html"};
     unsigned want = o->artifacts ? o->artifacts : EXPORT_ART_ALL;
     if (!o->report)
         want &= ~(unsigned)EXPORT_ART_REPORT;
     int rc = -1;
     graph *qdq = NULL;
     for (int i = 0; i < N_ART; i++)
-        if ((want & (1u << i)) && !(a[i].path = path_of(o, SUFFIX[i]))) {
+        if ((want & (1u << (i < 4 ? i : 3))) && !(a[i].path = path_of(o, SUFFIX[i]))) { /* the HTML goes with the JSON */
             err_set(e, "out of memory");
             goto done;
         }
@@ -198,6 +198,12 @@ int export_write_all(const graph *g, const export_quantizer *q, int n, const exp
         }
         a[3].data = rep;
         a[3].n = strlen(rep);
+        if (export_report_html(o->report, q, n, hashes, n_hashes, &rep, e)) {
+            err_wrap(e, "%s", a[4].path);
+            goto done;
+        }
+        a[4].data = rep;
+        a[4].n = strlen(rep);
     }
     for (int i = 0; i < N_ART; i++)
         if (a[i].path && write_tmp(&a[i], e))

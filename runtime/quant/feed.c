@@ -215,3 +215,17 @@ void quant_stream_names(const quant_stream *st, const char **names)
     for (int f = 0; f < st->d->n_feeds; f++)
         names[f] = st->d->feeds[f].input;
 }
+
+int quant_data_first_batch(const quant_data *d, const graph *g, tensor **batch, const char **names, int64_t *rows,
+                           qrc_err *e)
+{
+    quant_stream st;
+    *rows = 0;
+    int rc = quant_stream_open(&st, d, g, e);
+    if (!rc) {
+        quant_stream_names(&st, names);
+        rc = quant_stream_next(&st, batch, rows, e);
+    }
+    quant_stream_close(&st);
+    return rc;
+}
