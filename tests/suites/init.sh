@@ -6,13 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 QRC=$PWD/$BUILD/qrc
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() { # name, condition result (0 = ok), detail
-    if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1: $3"; fi
-}
+. tests/suites/named_checks.bash
 
 for model in recipes/models/*.onnx; do
     m=$(basename "$model" .onnx)

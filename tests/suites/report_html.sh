@@ -8,13 +8,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 QRC=$BUILD/qrc
 PY=/usr/bin/python3
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-check() { # name, condition result (0 = ok), detail
-    if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1: $3"; fi
-}
+. tests/suites/named_checks.bash
 if ! command -v chromium >/dev/null; then
     echo "chromium missing: run make deps"
     echo "0 passed, 1 failed"; exit 1
