@@ -143,6 +143,8 @@ int build_config_from_plan(const Qrc__Plan *plan, const graph *g, build_config *
         c->labels = ev->labels_resolved;
         if (data_from_plan(c, plan, ev, ev->data, ev->n_data, &c->eval, e))
             return -1;
+        if (ev->labels_from_folders && !c->eval.labels)
+            return err_set(e, "evaluate: 'labels folders' needs folders of images as evaluation data");
     }
     return 0;
 }

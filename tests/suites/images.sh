@@ -105,6 +105,14 @@ bad truncated_jpeg "$tmp/b3" "b3/$f"
 bad empty_file "$tmp/b4" "empty.png"
 bad no_images "$tmp/b5" "no .png or .jpg image in"
 bad three_channels "$PWD/recipes/data/fmnist_png/calib" "rows of [3, 28, 28]" "preprocess image { color rgb; resize exact 28, 28; }"
+cat >"$tmp/npyfolders.q" <<EOF
+import "$PWD/recipes/demo.q";
+evaluate { labels folders; }
+export { dir "$tmp/npyfolders"; }
+EOF
+"$QRC" build --quiet "$tmp/npyfolders.q" >/dev/null 2>"$tmp/err"
+[ $? -eq 3 ] && grep -q "'labels folders' needs folders of images" "$tmp/err" && [ ! -e "$tmp/npyfolders" ]
+check "labels folders with .npy data is an error" $? "$(tail -2 "$tmp/err")"
 cat >"$tmp/noprep.q" <<EOF
 model "$PWD/recipes/models/fmnist_cnn.onnx";
 calibrate { data image = "$PWD/recipes/data/fmnist_png/calib"; }
