@@ -10,6 +10,7 @@
 
 #include "driver/build.h"
 #include "driver/build_histograms.h"
+#include "driver/build_images.h"
 #include "opset.h"
 
 export_quantizer *build_quantizers(const build *b, int *n, qrc_err *e)
@@ -161,10 +162,22 @@ static int hash_data(build *b, hashes *h, qrc_err *e)
 {
     const quant_data *sets[] = {&b->cfg.calib, &b->cfg.eval};
     for (int s = 0; s < 2; s++)
-        for (int i = 0; i < sets[s]->n_feeds; i++)
+        for (int i = 0; i < sets[s]->n_feeds; i++) {
+            const quant_feed *feed = &sets[s]->feeds[i];
+            if (feed->image) { /* one digest for the whole list: every image counts, however many */
+                char hex[65];
+                if (build_hash_images(feed, hex, e))
+                    return -1;
+                if (h->n < MAX_HASHES)
+                    h->t[h->n++] = (export_text){arena_printf(&b->a, "%s: %d images from %s", s ? "evaluate" : "calibrate",
+                                                              feed->n_files, feed->files[0]),
+                                                 arena_strdup(&b->a, hex)};
+                continue;
+            }
             for (int f = 0; f < sets[s]->feeds[i].n_files; f++)
                 if (hash_file(b, h, sets[s]->feeds[i].files[f], e))
                     return -1;
+        }
     if (b->cfg.labels && hash_file(b, h, b->cfg.labels, e))
         return -1;
     const Qrc__Calibrate *cal = b->plan->calibrate;

@@ -2,6 +2,8 @@
  * preprocess block as an image_prep, the sorted image list, and labels from folders or a text file. */
 #include <string.h>
 
+#include "base/sha256.h"
+
 #include "driver/build_images.h"
 
 static const Qrc__Preprocess *find_prep(const Qrc__Plan *plan, const char *input)
@@ -111,4 +113,21 @@ void build_say_images(build *b, const quant_data *d)
                   image_prep_describe(f->image, how, sizeof how), d->labels ? ", " : "",
                   d->labels ? d->labels_what : "");
     }
+}
+
+int build_hash_images(const quant_feed *feed, char hex[65], qrc_err *e)
+{
+    sha256_ctx c;
+    sha256_init(&c);
+    for (int i = 0; i < feed->n_files; i++) {
+        char file_hex[65];
+        if (export_sha256_file(feed->files[i], file_hex, e))
+            return -1;
+        sha256_update(&c, feed->files[i], strlen(feed->files[i]) + 1);
+        sha256_update(&c, file_hex, 64);
+    }
+    unsigned char digest[32];
+    sha256_final(&c, digest);
+    sha256_hex(digest, hex);
+    return 0;
 }

@@ -21,6 +21,10 @@ void build_image_prep_from_plan(const Qrc__Preprocess *p, image_prep *out);
 int build_image_feed(build_config *c, const Qrc__Plan *plan, const Qrc__InputData *in, const Qrc__Evaluate *ev,
                      quant_feed *feed, qrc_err *e);
 
+/* SHA-256 over every image of the feed in order (each file's path and content hash): the provenance of
+ * an image folder in one line of the report. */
+int build_hash_images(const quant_feed *feed, char hex[65], qrc_err *e);
+
 /* One summary line per image feed of d: how many images, the preprocessing, the labels' source. */
 void build_say_images(build *b, const quant_data *d);
 

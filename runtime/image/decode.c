@@ -9,11 +9,12 @@
 
 #include "image/image.h"
 
-/* Refuses sizes that are empty or too large to allocate as rows. */
+/* Refuses sizes that are empty or too large to decode and convert in memory (a header can claim any). */
 static int check_size(const char *path, long w, long h, qrc_err *e)
 {
-    if (w < 1 || h < 1 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE)
-        return err_set(e, "%s: image of %ldx%ld pixels (expected 1..%d on each side)", path, w, h, IMAGE_MAX_SIDE);
+    if (w < 1 || h < 1 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE || (long long)w * h > IMAGE_MAX_PIXELS)
+        return err_set(e, "%s: image of %ldx%ld pixels (expected 1..%d on each side, at most %d pixels)", path, w, h,
+                       IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS);
     return 0;
 }
 

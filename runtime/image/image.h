@@ -22,7 +22,7 @@ typedef enum image_resize { IMAGE_RESIZE_NONE, IMAGE_RESIZE_SHORTER, IMAGE_RESIZ
     image_resize;
 typedef enum image_layout { IMAGE_NCHW, IMAGE_NHWC } image_layout;
 
-enum { IMAGE_MAX_CHANNELS = 3, IMAGE_MAX_SIDE = 16384 };
+enum { IMAGE_MAX_CHANNELS = 3, IMAGE_MAX_SIDE = 16384, IMAGE_MAX_PIXELS = 1 << 26 };
 
 /* How a decoded image becomes one input row, step by step in this order. */
 typedef struct image_prep {

@@ -29,8 +29,9 @@ check "images.q: accuracy equals the .npy rows' ($(grep accuracy "$tmp/png.out" 
 cmp -s "$tmp/npy/m.encodings" "$tmp/png/m.encodings" && cmp -s "$tmp/npy/m.onnx" "$tmp/png/m.onnx"
 check "images.q: encodings and QDQ model byte-identical to the .npy build" $? "differ"
 grep -q '^  images  *image: 300 files, gray, resize exact 28x28, unit, mean 0.286, std 0.353, NCHW, labels from folders' \
-    "$tmp/png.out" && grep -q 'labels from folders' "$tmp/png/m.report.json"
-check "the preprocessing is in the summary and the report" $? "$(grep images "$tmp/png.out")"
+    "$tmp/png.out" && grep -q 'labels from folders' "$tmp/png/m.report.json" &&
+    grep -q '"calibrate: 256 images from .*fmnist_png/calib/00000.png": "[0-9a-f]\{64\}"' "$tmp/png/m.report.json"
+check "the preprocessing is in the summary and the report, the image list hashed as one" $? "$(grep images "$tmp/png.out")"
 "$QRC" plan recipes/images.q | grep -q '^preprocess image (recipes/images.q:8:12)'
 check "qrc plan prints the preprocess block" $? "$("$QRC" plan recipes/images.q | grep -A3 preprocess)"
 
@@ -104,6 +105,14 @@ bad truncated_jpeg "$tmp/b3" "b3/$f"
 : >"$tmp/b4/empty.png"
 bad empty_file "$tmp/b4" "empty.png"
 bad no_images "$tmp/b5" "no .png or .jpg image in"
+mkdir -p "$tmp/b6"
+"$PY" -c 'import struct, sys, zlib
+ihdr = b"IHDR" + struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0)
+chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+sys.stdout.buffer.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr[4:]) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+                        + chunk(b"IEND", b""))' \
+    >"$tmp/b6/huge.png"
+bad huge_header "$tmp/b6" "huge.png: image of 20000x20000 pixels"
 bad three_channels "$PWD/recipes/data/fmnist_png/calib" "rows of [3, 28, 28]" "preprocess image { color rgb; resize exact 28, 28; }"
 cat >"$tmp/npyfolders.q" <<EOF
 import "$PWD/recipes/demo.q";
