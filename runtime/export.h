@@ -184,6 +184,8 @@ typedef struct export_report {
     const char *hist_source;           /* what the activation histograms were measured on */
     const export_metric *sensitivity;  /* op -> SQNR (dB) when it alone is quantized, most sensitive first */
     int n_sensitivity;
+    const export_metric *split;        /* output SQNR with only weights / only activations quantized, or NULL */
+    int n_split;
 } export_report;
 
 /* The report JSON: fields above, every quantizer with its encodings, and the SHA-256 of each artifact

@@ -369,6 +369,12 @@ typedef struct quant_data {
     const char *labels_what;   /* where those labels came from, for messages */
 } quant_data;
 
+/* Weights against activations on the first max_batches batches of d: the output SQNR (dB, against float)
+ * with only the weight and bias quantizers applied, and with only the activation and input quantizers.
+ * Needs encodings; leaves the simulation as it was. */
+int quant_weight_act_analysis(quant_sim *s, const quant_data *d, int max_batches, double *weights_db, double *acts_db,
+                              qrc_err *e);
+
 /* The first batch of d (one new tensor per feed into batch[], names into names[], both d->n_feeds long),
  * as calibration and evaluation read it; *rows = 0 when d has no rows. */
 int quant_data_first_batch(const quant_data *d, const graph *g, tensor **batch, const char **names, int64_t *rows,

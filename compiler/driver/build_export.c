@@ -265,6 +265,17 @@ int build_export(build *b, qrc_err *e)
         free(layers);
         return -1;
     }
+    export_metric split[2];
+    int n_split = 0;
+    if ((o.artifacts & EXPORT_ART_REPORT) && b->evaluated) {
+        if (quant_weight_act_analysis(b->sim, &b->cfg.eval, 4, &split[0].value, &split[1].value, e)) {
+            free(layers);
+            return err_wrap(e, "weights vs activations");
+        }
+        split[0].name = "weights only";
+        split[1].name = "activations only";
+        n_split = 2;
+    }
     export_report rep = {
         .recipe_hash = b->plan->recipe_sha256,
         .model_hash = model_hash,
@@ -283,6 +294,8 @@ int build_export(build *b, qrc_err *e)
         .hist_source = hist_source,
         .sensitivity = sens,
         .n_sensitivity = n_sens,
+        .split = split,
+        .n_split = n_split,
     };
     o.report = &rep;
 

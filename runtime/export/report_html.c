@@ -148,6 +148,25 @@ static void hist_svg(FILE *f, const export_hist *h)
     fputs("</svg></div>\n", f);
 }
 
+/* Weights against activations: which side's quantization costs the output more. */
+static void split(FILE *f, const export_report *r)
+{
+    if (r->n_split <= 0)
+        return;
+    double worst = INFINITY;
+    for (int i = 0; i < r->n_split; i++)
+        worst = fmin(worst, r->split[i].value);
+    sqnr_chart(f, "split", "Weights vs activations", r->split, r->n_split,
+               "Output SQNR against float with only that side quantized, on the first evaluation batches.");
+    for (int i = 0; i < r->n_split; i++)
+        if (r->split[i].value == worst && isfinite(worst)) {
+            fputs("<p id=\"split-verdict\">", f);
+            esc(f, r->split[i].name);
+            fputs(" cost more: widen that side first (wider bitwidths for the worst layers above).</p>\n", f);
+            break;
+        }
+}
+
 static void hists(FILE *f, const export_report *r)
 {
     if (r->n_hists <= 0)
@@ -228,6 +247,7 @@ int export_report_html(const export_report *r, const export_quantizer *q, int n,
     sqnr_chart(f, "sensitivity", "Sensitivity ranking", r->sensitivity, r->n_sensitivity,
                "Output SQNR with only that op quantized, most sensitive first (the ranking most_sensitive rules "
                "use).");
+    split(f, r);
     hists(f, r);
     quantizer_table(f, q, n);
     provenance(f, r, artifact_hashes, n_artifacts);

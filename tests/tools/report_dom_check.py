@@ -1,7 +1,8 @@
 """Checks an HTML report as Chromium rendered it (tests/suites/report_html.sh).
 
 report_dom_check.py DOM LAYERS QUANTIZERS RECIPE_HASH  -- the DOM from `chromium --dump-dom`: one SQNR bar
-    per layer, two accuracy bars, one histogram with a shaded range per quantizer, the sections and the hash.
+    per layer, two accuracy bars, two weights-vs-activations bars, one histogram with a shaded range per
+    quantizer, the sections and the hash.
 report_dom_check.py --screenshot PNG  -- the screenshot is not blank: many colors, histogram blue and bar green.
 Prints what it found; exit status 1 on a problem."""
 import sys
@@ -52,7 +53,9 @@ def check_dom(path, layers, quantizers, recipe_hash):
         problems.append("histograms with too few bins drawn")
     if recipe_hash not in text:
         problems.append("the recipe hash is missing")
-    for section in ("summary", "metrics", "quantizers", "provenance"):
+    if count("split", "rect", "bar") != 2:
+        problems.append("the weights vs activations chart lacks its two bars")
+    for section in ("summary", "metrics", "quantizers", "provenance", "split-verdict"):
         if f'id="{section}"' not in text:
             problems.append(f"no #{section}")
     print("; ".join(problems) or f"{layers} SQNR bars, {hists} histograms with ranges, all sections")
