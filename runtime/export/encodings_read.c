@@ -333,16 +333,25 @@ static int read_200_entry(reader *R, json_t *o, const graph *g)
     return 0;
 }
 
-/* 2.0.0 keeps every entry in one list; whether a tensor is a parameter follows from the model. */
-static int read_200(reader *R, json_t *root, const graph *g)
+static int read_200_list(reader *R, json_t *list, const graph *g)
 {
-    json_t *list = json_object_get(root, "encodings");
-    if (!json_is_array(list))
-        return fail(R, NULL, "\"encodings\" is not a list (version 2.0.0)", NULL);
     for (size_t i = 0; i < json_array_size(list); i++)
         if (read_200_entry(R, json_array_get(list, i), g))
             return -1;
     return 0;
+}
+
+/* 2.0.0 keeps every entry in one "encodings" list (whether a tensor is a parameter follows from the
+ * model); entries of this shape under the older section names are read too. */
+static int read_200(reader *R, json_t *root, const graph *g)
+{
+    json_t *list = json_object_get(root, "encodings");
+    json_t *act = json_object_get(root, "activation_encodings"), *param = json_object_get(root, "param_encodings");
+    if (!list && (json_is_array(act) || json_is_array(param)))
+        return read_200_list(R, act, g) || read_200_list(R, param, g);
+    if (!json_is_array(list))
+        return fail(R, NULL, "\"encodings\" is not a list (version 2.0.0)", NULL);
+    return read_200_list(R, list, g);
 }
 
 /* Channel axis of a per-channel parameter, from the op that reads it (DESIGN's table), else the only

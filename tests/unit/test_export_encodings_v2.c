@@ -162,6 +162,14 @@ static void aimet_examples(void **state)
     assert_true(fabsf(s->q[1].encs[2].scale - 0.03f) < 1e-9f);
     assert_true(s->q[2].axis == 0 && s->q[2].n_encs == 4 && s->q[2].encs[3].offset == -128);
     export_quant_set_free(s);
+    /* the same entries under the older section names */
+    const char *split = "{\"version\":\"2.0.0\",\"activation_encodings\":[{\"name\":\"x\",\"y_scale\":0.01,"
+                        "\"y_zero_point\":41,\"output_dtype\":\"uint8\"}],\"param_encodings\":[{\"name\":\"fc.weight\","
+                        "\"y_scale\":0.1,\"output_dtype\":\"int8\"}]}";
+    if (export_encodings_parse(split, strlen(split), "spec", g, &s, &e))
+        fail_msg("%s", e.msg);
+    assert_true(s->n == 2 && !s->q[0].is_param && s->q[1].is_param && s->q[0].encs[0].offset == -41);
+    export_quant_set_free(s);
     graph_free(g);
 }
 
