@@ -19,11 +19,11 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes -W
 CFLAGS  := -std=c11 $(OPT) -g $(WARN) -D_GNU_SOURCE -pthread -MMD -MP $(SAN) \
            -Icompiler -Iruntime -I$(GEN)
 GENFLAGS:= -std=c11 $(OPT) -g -D_GNU_SOURCE -pthread $(SAN) -Icompiler -Iruntime -I$(GEN)
-LDLIBS  := -lprotobuf-c -ljansson -ldnnl -lopenblas -lgomp -lm -lpthread
+LDLIBS  := -lprotobuf-c -ljansson -lpng -ljpeg -ldnnl -lopenblas -lgomp -lm -lpthread
 
 APT_PKGS := flex bison protobuf-c-compiler libprotobuf-c-dev libjansson-dev libcmocka-dev \
-            libopenblas-dev libonnx-dev libonnx-testdata libdnnl-dev \
-            python3-pil python3-numpy fonts-dejavu-core neovim
+            libopenblas-dev libonnx-dev libonnx-testdata libdnnl-dev libpng-dev libjpeg62-turbo-dev \
+            python3-pil python3-numpy fonts-dejavu-core neovim chromium
 ONNX_PROTO := /usr/include/onnx/onnx.proto
 
 # Sources are found by wildcard: a new file in compiler/ or runtime/ needs no Makefile edit.

@@ -50,17 +50,19 @@ int export_quantizers_check(const graph *g, const export_quantizer *q, int n, qr
 typedef enum export_enc_version {
     EXPORT_ENC_0_6_1 = 0, /* sections are objects keyed by tensor name, one entry per channel */
     EXPORT_ENC_1_0_0 = 1, /* sections are lists of {name, enc_type, dtype, bw, is_sym, scale[], offset[]} */
+    EXPORT_ENC_2_0_0 = 2, /* one list of QuantizeLinear-shaped {name, output_dtype, y_scale, y_zero_point, axis} */
 } export_enc_version;
 
-/* "0.6.1" / "1.0.0". */
+/* "0.6.1" / "1.0.0" / "2.0.0". */
 const char *export_enc_version_name(export_enc_version v);
-/* Parses a version string; -1 (e filled) when it is not one of the two. */
+/* Parses a version string; -1 (e filled) when it is not one of the three. */
 int export_enc_version_parse(const char *s, export_enc_version *out, qrc_err *e);
 
 /* Serializes quantizers as an encodings JSON document (*text, NUL-terminated, ending in a newline).
  * Deterministic: object keys sorted, floats printed with 9 significant digits (which reads back to the
- * same float). quant_scheme is written into quantizer_args (NULL: "post_training_tf"). Fails on
- * duplicate tensor names or invalid encodings. */
+ * same float). quant_scheme is written into quantizer_args (NULL: "post_training_tf"; 2.0.0 has none).
+ * Fails on duplicate tensor names or invalid encodings, and for 2.0.0 on what its types cannot hold
+ * (float16, bitwidths other than 4/8/16, strict symmetric grids), naming the tensor. */
 int export_encodings_dump(const export_quantizer *q, int n, export_enc_version v, const char *scheme,
                           char **text, qrc_err *e);
 /* export_encodings_dump written atomically to path. */
@@ -151,6 +153,18 @@ typedef struct export_text {
     const char *text;
 } export_text;
 
+/* A tensor's values binned against its quantizer's range, for the HTML report. */
+typedef struct export_hist {
+    const char *tensor;
+    const char *role;                  /* "weight", "activation", ... */
+    double lo, hi;                     /* the bins span [lo, hi] */
+    int n_bins;
+    const double *counts;              /* n_bins counts */
+    double enc_min, enc_max;           /* the quantizer's representable range (widest channel when per-channel) */
+    double clipped;                    /* fraction of the values outside [enc_min, enc_max] */
+    int64_t n_values;
+} export_hist;
+
 /* What the caller knows about the build; every field may be empty. Borrowed. */
 /* One op of a sensitivity ranking (figures in dB; NAN or INFINITY are written as null). */
 typedef struct export_ranked {
@@ -175,6 +189,13 @@ typedef struct export_report {
     const export_ranked *ranking;      /* sensitivity ranking, most sensitive first ("sensitivity", only when
                                           n_ranking > 0); a later build reads it back by op name */
     int n_ranking;
+    const export_hist *hists;          /* HTML report only: value histograms against quantizer ranges */
+    int n_hists;
+    const char *hist_source;           /* what the activation histograms were measured on */
+    const export_metric *sensitivity;  /* op -> SQNR (dB) when it alone is quantized, most sensitive first */
+    int n_sensitivity;
+    const export_metric *split;        /* output SQNR with only weights / only activations quantized, or NULL */
+    int n_split;
 } export_report;
 
 /* The report JSON: fields above, every quantizer with its encodings, and the SHA-256 of each artifact
@@ -182,12 +203,19 @@ typedef struct export_report {
 int export_report_dump(const export_report *r, const export_quantizer *q, int n, const export_text *artifact_hashes,
                        int n_artifacts, char **text, qrc_err *e);
 
+/* The HTML report: one self-contained page (inline CSS and SVG, no script, nothing fetched) with the
+ * summary, float vs quantized metrics, a per-layer SQNR bar chart (worst first), each histogram against
+ * its quantizer's range (clipped tails in red), the sensitivity ranking when given, every quantizer's
+ * encoding and the provenance hashes. Deterministic: timings are left out. */
+int export_report_html(const export_report *r, const export_quantizer *q, int n, const export_text *artifact_hashes,
+                       int n_artifacts, char **text, qrc_err *e);
+
 /* Which files export_write_all writes (bits; 0 means all of them). */
 enum {
     EXPORT_ART_QDQ = 1,                /* <prefix>.onnx */
     EXPORT_ART_ENCODINGS = 2,          /* <prefix>.encodings */
     EXPORT_ART_FLOAT = 4,              /* <prefix>_float.onnx */
-    EXPORT_ART_REPORT = 8,             /* <prefix>.report.json (needs report) */
+    EXPORT_ART_REPORT = 8,             /* <prefix>.report.json and <prefix>.report.html (needs report) */
     EXPORT_ART_ALL = 15,
 };
 
@@ -202,7 +230,7 @@ typedef struct export_options {
 } export_options;
 
 /* Writes <prefix>.onnx (QDQ), <prefix>.encodings, <prefix>_float.onnx (g as given, no simulation ops)
- * and, when o->report is set, <prefix>.report.json into o->dir, or the subset o->artifacts names. Everything is built in memory and written
+ * and, when o->report is set, <prefix>.report.json and <prefix>.report.html into o->dir, or the subset o->artifacts names. Everything is built in memory and written
  * to temporary files first; the files are renamed into place only when all were written, so a failure
  * leaves no partial artifact. An unwritable or missing directory is an error naming it. */
 int export_write_all(const graph *g, const export_quantizer *q, int n, const export_options *o, qrc_err *e);

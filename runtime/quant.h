@@ -349,8 +349,9 @@ int quant_sim_rule_matches(const quant_sim *s, int rule);
 
 typedef struct quant_feed {
     const char *input;         /* graph input name */
-    const char *const *files;
+    const char *const *files;  /* .npy files, or image files when image is set (one row each) */
     int n_files;
+    const struct image_prep *image; /* images made into rows by this preprocessing (image/image.h) */
 } quant_feed;
 
 typedef struct quant_data {
@@ -358,7 +359,21 @@ typedef struct quant_data {
     int n_feeds;
     int64_t batch;             /* rows per run; 0 means 32 */
     int64_t max_samples;       /* 0: every row */
+    const int64_t *labels;     /* evaluation labels held in memory, one per row (image folders, text
+                                  files), used when no labels file is given; NULL: none */
+    const char *labels_what;   /* where those labels came from, for messages */
 } quant_data;
+
+/* Weights against activations on the first max_batches batches of d: the output SQNR (dB, against float)
+ * with only the weight and bias quantizers applied, and with only the activation and input quantizers.
+ * Needs encodings; leaves the simulation as it was. */
+int quant_weight_act_analysis(quant_sim *s, const quant_data *d, int max_batches, double *weights_db, double *acts_db,
+                              qrc_err *e);
+
+/* The first batch of d (one new tensor per feed into batch[], names into names[], both d->n_feeds long),
+ * as calibration and evaluation read it; *rows = 0 when d has no rows. */
+int quant_data_first_batch(const quant_data *d, const graph *g, tensor **batch, const char **names, int64_t *rows,
+                           qrc_err *e);
 
 /* Streams the data once through the float model, folding every activation quantizer's statistics, and
  * observes every weight. When a rule selects by sensitivity and no ranking exists yet, first calibrates,

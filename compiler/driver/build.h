@@ -9,6 +9,7 @@
 #define QRC_BUILD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "driver/build_config.h"
 #include "export.h"
@@ -23,6 +24,7 @@ typedef struct build_args {
     const char *checkpoint;    /* save the quantsim state here once encodings exist */
     const char *resume;        /* take encodings from this checkpoint instead of calibrating */
     const char *save_outputs;  /* directory: simulated outputs on the evaluation data */
+    bool json;                 /* the summary as one JSON object on stdout (the text goes to stderr) */
 } build_args;
 
 enum { BUILD_MAX_LINES = 32 };
@@ -61,6 +63,13 @@ void build_print(const char *name, const char *fmt, ...) __attribute__((format(p
 int build_prepare_pass(build *b, const Qrc__Pass *p, qrc_err *e);
 /* After the plan's last prepare pass: warnings and the "prepare" summary line. */
 void build_prepared(build *b);
+
+/* The stream the summary lines go to (stdout unless set), and its setter. */
+FILE *build_summary_stream(void);
+void build_set_summary_stream(FILE *f);
+/* `--json`: the build's outcome as one JSON object on stdout (status, error or NULL, summary lines,
+ * evaluation numbers, worst layers, artifacts). */
+void build_print_json(const build *b, int status, const char *error);
 /* Stages: 0, or -1 with e filled. */
 int build_cle(build *b, bool absorb, qrc_err *e);
 int build_place(build *b, qrc_err *e);

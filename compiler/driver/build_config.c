@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver/build_images.h"
 #include "plan/plan.h"
 
 /* A plan scheme as the runtime's method (unset when the plan has none). */
@@ -64,11 +65,18 @@ static int rules_from_plan(const Qrc__Plan *plan, build_config *c)
     return 0;
 }
 
-/* Expands each input's files (globs, sorted) into a feed list. */
-static int data_from_plan(build_config *c, Qrc__InputData **in, size_t n, quant_data *d, qrc_err *e)
+/* Expands each input's files (globs, sorted) into a feed list; image folders and globs become image
+ * feeds (with ev, an evaluation's labels). */
+static int data_from_plan(build_config *c, const Qrc__Plan *plan, const Qrc__Evaluate *ev, Qrc__InputData **in,
+                          size_t n, quant_data *d, qrc_err *e)
 {
     quant_feed *feeds = arena_alloc(&c->a, sizeof *feeds * (n + 1));
     for (size_t i = 0; i < n; i++) {
+        if (build_is_image_binding(in[i])) {
+            if (build_image_feed(c, plan, in[i], ev, &feeds[i], e))
+                return -1;
+            continue;
+        }
         const char **files = NULL;
         int n_files = 0;
         for (size_t k = 0; k < in[i]->n_resolved; k++) {
@@ -88,7 +96,7 @@ static int data_from_plan(build_config *c, Qrc__InputData **in, size_t n, quant_
             files = grown;
             globfree(&gl);
         }
-        feeds[i] = (quant_feed){in[i]->name, files, n_files};
+        feeds[i] = (quant_feed){in[i]->name, files, n_files, NULL};
     }
     d->feeds = feeds;
     d->n_feeds = (int)n;
@@ -115,7 +123,7 @@ int build_config_from_plan(const Qrc__Plan *plan, const graph *g, build_config *
         c->quant.seed = cal->seed;
         c->calib.batch = cal->batch;
         c->calib.max_samples = cal->samples;
-        if (data_from_plan(c, cal->data, cal->n_data, &c->calib, e))
+        if (data_from_plan(c, plan, NULL, cal->data, cal->n_data, &c->calib, e))
             return -1;
     }
     if (plan->evaluate) {
@@ -123,8 +131,10 @@ int build_config_from_plan(const Qrc__Plan *plan, const graph *g, build_config *
         c->eval.batch = ev->batch;
         c->eval.max_samples = ev->has_samples ? ev->samples : 0;
         c->labels = ev->labels_resolved;
-        if (data_from_plan(c, ev->data, ev->n_data, &c->eval, e))
+        if (data_from_plan(c, plan, ev, ev->data, ev->n_data, &c->eval, e))
             return -1;
+        if (ev->labels_from_folders && !c->eval.labels)
+            return err_set(e, "evaluate: 'labels folders' needs folders of images as evaluation data");
     }
     return 0;
 }

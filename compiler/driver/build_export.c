@@ -10,6 +10,8 @@
 
 #include "base/mem.h"
 #include "driver/build.h"
+#include "driver/build_histograms.h"
+#include "driver/build_images.h"
 #include "opset.h"
 
 export_quantizer *build_quantizers(const build *b, int *n, qrc_err *e)
@@ -157,10 +159,22 @@ static int hash_data(build *b, hashes *h, qrc_err *e)
 {
     const quant_data *sets[] = {&b->cfg.calib, &b->cfg.eval};
     for (int s = 0; s < 2; s++)
-        for (int i = 0; i < sets[s]->n_feeds; i++)
+        for (int i = 0; i < sets[s]->n_feeds; i++) {
+            const quant_feed *feed = &sets[s]->feeds[i];
+            if (feed->image) { /* one digest for the whole list: every image counts, however many */
+                char hex[65];
+                if (build_hash_images(feed, hex, e))
+                    return -1;
+                if (h->n < MAX_HASHES)
+                    h->t[h->n++] = (export_text){arena_printf(&b->a, "%s: %d images from %s", s ? "evaluate" : "calibrate",
+                                                              feed->n_files, feed->files[0]),
+                                                 arena_strdup(&b->a, hex)};
+                continue;
+            }
             for (int f = 0; f < sets[s]->feeds[i].n_files; f++)
                 if (hash_file(b, h, sets[s]->feeds[i].files[f], e))
                     return -1;
+        }
     if (b->cfg.labels && hash_file(b, h, b->cfg.labels, e))
         return -1;
     const Qrc__Calibrate *cal = b->plan->calibrate;
@@ -233,6 +247,30 @@ int build_export(build *b, qrc_err *e)
         for (int i = 0; i < ev->n_layers; i++)
             layers[i] = (export_metric){ev->layers[i].tensor, ev->layers[i].sqnr_db};
     }
+    export_hist *hists = NULL;
+    int n_hists = 0;
+    const char *hist_source = NULL;
+    int n_sens = quant_sensitivity_count(b->sim);
+    export_metric *sens = arena_alloc(&b->a, sizeof *sens * (size_t)(n_sens + 1));
+    for (int r = 0; r < n_sens; r++) {
+        int node = quant_sensitivity_at(b->sim, r, &sens[r].value);
+        sens[r].name = node >= 0 && node < b->g->n_nodes ? b->g->nodes[node].name : "?";
+    }
+    if ((o.artifacts & EXPORT_ART_REPORT) && b->encoded && build_histograms(b, &hists, &n_hists, &hist_source, e)) {
+        free(layers);
+        return -1;
+    }
+    export_metric split[2];
+    int n_split = 0;
+    if ((o.artifacts & EXPORT_ART_REPORT) && b->evaluated) {
+        if (quant_weight_act_analysis(b->sim, &b->cfg.eval, 4, &split[0].value, &split[1].value, e)) {
+            free(layers);
+            return err_wrap(e, "weights vs activations");
+        }
+        split[0].name = "weights only";
+        split[1].name = "activations only";
+        n_split = 2;
+    }
     export_report rep = {
         .recipe_hash = b->plan->recipe_sha256,
         .model_hash = model_hash,
@@ -246,6 +284,13 @@ int build_export(build *b, qrc_err *e)
         .n_layers = b->evaluated ? b->ev.n_layers : 0,
         .timings = b->timings,
         .n_timings = b->n_timings,
+        .hists = hists,
+        .n_hists = n_hists,
+        .hist_source = hist_source,
+        .sensitivity = sens,
+        .n_sensitivity = n_sens,
+        .split = split,
+        .n_split = n_split,
     };
     export_ranked *ranking = build_ranking_rows(b, &rep.n_ranking, e);
     if (!ranking) {
@@ -266,6 +311,6 @@ int build_export(build *b, qrc_err *e)
         build_say(b, "export", "%s/%s: %s%s%s%s", x->dir_resolved, x->prefix,
                   o.artifacts & EXPORT_ART_QDQ ? ".onnx " : "", o.artifacts & EXPORT_ART_ENCODINGS ? ".encodings " : "",
                   o.artifacts & EXPORT_ART_FLOAT ? "_float.onnx " : "",
-                  o.artifacts & EXPORT_ART_REPORT ? ".report.json" : "");
+                  o.artifacts & EXPORT_ART_REPORT ? ".report.json .report.html" : "");
     return rc;
 }

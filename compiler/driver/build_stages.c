@@ -8,18 +8,33 @@
 #include <sys/stat.h>
 
 #include "driver/build.h"
+#include "driver/build_images.h"
 #include "npy.h"
 #include "ptq.h"
 
+/* Where the human summary goes: stdout, or stderr when stdout carries `--json`. */
+static FILE *summary_stream;
+
+FILE *build_summary_stream(void)
+{
+    return summary_stream ? summary_stream : stdout;
+}
+
+void build_set_summary_stream(FILE *f)
+{
+    summary_stream = f;
+}
+
 void build_print(const char *name, const char *fmt, ...)
 {
+    FILE *out = build_summary_stream();
     va_list ap;
     va_start(ap, fmt);
-    printf("  %-11s ", name);
-    vprintf(fmt, ap);
-    printf("\n");
+    fprintf(out, "  %-11s ", name);
+    vfprintf(out, fmt, ap);
+    fputc('\n', out);
     va_end(ap);
-    fflush(stdout);
+    fflush(out);
 }
 
 void build_say(build *b, const char *name, const char *fmt, ...)
@@ -29,8 +44,8 @@ void build_say(build *b, const char *name, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    printf("  %-11s %s\n", name, text);
-    fflush(stdout);
+    fprintf(build_summary_stream(), "  %-11s %s\n", name, text);
+    fflush(build_summary_stream());
     if (b->n_lines < BUILD_MAX_LINES)
         b->lines[b->n_lines++] = (export_text){name, arena_strdup(&b->a, text)};
 }
@@ -135,6 +150,7 @@ int build_calibrate(build *b, qrc_err *e)
         return build_resume(b, e);
     if (b->cfg.calib.n_feeds == 0)
         return err_set(e, "the recipe gives no calibration data (calibrate { data ... })");
+    build_say_images(b, &b->cfg.calib);
     if (quant_calibrate(b->sim, &b->cfg.calib, e))
         return -1;
     build_say_ranking(b);
@@ -172,6 +188,7 @@ int build_evaluate(build *b, qrc_err *e)
 {
     if (b->cfg.eval.n_feeds == 0)
         return 0;
+    build_say_images(b, &b->cfg.eval);
     if (quant_evaluate(b->sim, &b->cfg.eval, b->cfg.labels, &b->ev, e))
         return -1;
     b->evaluated = true;

@@ -22,8 +22,8 @@
 #include "onnx.h"
 #include "front/sema.h"
 
-static const char USAGE[] = "usage: qrc build recipe.q|plan.qp [--quiet] [--list] [--threads N] [--checkpoint F.qck] "
-                            "[--resume F.qck] [--save-outputs DIR] [--trace-passes FILE]\n";
+static const char USAGE[] = "usage: qrc build recipe.q|plan.qp [--quiet] [--json] [--list] [--threads N] "
+                            "[--checkpoint F.qck] [--resume F.qck] [--save-outputs DIR] [--trace-passes FILE]\n";
 
 static double now_s(void)
 {
@@ -44,6 +44,8 @@ static int parse_args(int argc, char **argv, build_args *a)
                                                            : NULL;
         if (!strcmp(k, "--quiet") || !strcmp(k, "-q"))
             a->quiet = true;
+        else if (!strcmp(k, "--json"))
+            a->json = true;
         else if (!strcmp(k, "--list"))
             a->list = true;
         else if ((path || !strcmp(k, "--threads")) && i + 1 >= argc) {
@@ -273,7 +275,7 @@ static int run_plan(const Qrc__Plan *plan, const build_args *a)
     double t0 = now_s();
     FILE *trace = NULL;
 
-    printf("qrc build %s\n", plan->recipe);
+    fprintf(build_summary_stream(), "qrc build %s\n", plan->recipe);
     build_say(&b, "recipe", "sha256 %.16s (qrc %s)", plan->recipe_sha256, plan->version);
     if (a->save_outputs && !plan->evaluate) {
         err_set(&e, "--save-outputs needs an evaluate section in the recipe");
@@ -295,14 +297,16 @@ static int run_plan(const Qrc__Plan *plan, const build_args *a)
     }
     trace = NULL;
     print_timings(&b);
-    printf("  %-11s in %.2f s\n", "done", now_s() - t0);
+    fprintf(build_summary_stream(), "  %-11s in %.2f s\n", "done", now_s() - t0);
     status = QRC_EXIT_OK;
 fail:
-    fflush(stdout);
+    fflush(build_summary_stream());
     if (trace)
         fclose(trace);
     if (status != QRC_EXIT_OK)
         driver_error_print("build", plan, &e);
+    if (a->json)
+        build_print_json(&b, status, status == QRC_EXIT_OK ? NULL : e.msg);
     build_free(&b);
     return status;
 }
@@ -311,10 +315,18 @@ int cmd_build(int argc, char **argv)
     build_args a;
     if (parse_args(argc, argv, &a))
         return QRC_EXIT_USAGE;
+    if (a.json && a.list) {
+        fputs("qrc build: --json and --list both want stdout; use one\n", stderr);
+        return QRC_EXIT_USAGE;
+    }
+    build_set_summary_stream(a.json ? stderr : stdout);
     int status = QRC_EXIT_OK;
     Qrc__Plan *plan = load_plan(a.recipe, &status);
-    if (!plan)
+    if (!plan) {
+        if (a.json)
+            build_print_json(NULL, status, "the recipe or plan could not be read (diagnostics on stderr)");
         return status;
+    }
     status = run_plan(plan, &a);
     plan_free(plan);
     return status;

@@ -9,5 +9,6 @@ int cmd_fmt(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_lsp(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@ static const command commands[] = {
     {"check", "validate a model for quantization and write the check report", cmd_check},
     {"run", "run an ONNX model on .npy inputs, write .npy outputs", cmd_run},
     {"convert", "rewrite an ONNX model to a newer opset (--opset N -o out.onnx)", cmd_convert},
+    {"init", "write a starter recipe for a model (--data DIR, -o recipe.q)", cmd_init},
     {"compile", "check a recipe and write its pass plan (.qp)", cmd_compile},
     {"build", "run a recipe end to end: prepare, calibrate, evaluate, export", cmd_build},
     {"plan", "print the pass plan of a recipe (--json for JSON)", cmd_plan},

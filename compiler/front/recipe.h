@@ -104,7 +104,11 @@ typedef struct recipe {
     Qrc__InputData **eval_data;
     size_t n_eval_data;
     const char *labels, *labels_resolved;
+    bool labels_from_folders;            /* labels folders; */
     unsigned eval_batch, eval_samples;
+
+    Qrc__Preprocess **preprocess;        /* image preprocessing per graph input */
+    size_t n_preprocess;
 
     ast_loc dir_at, prefix_at, version_at, artifacts_at, bias_at, opset_at;
     const char *dir, *dir_resolved, *prefix, *version;

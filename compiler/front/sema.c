@@ -106,6 +106,7 @@ static const section sections[] = {
     {"quantsim", sema_quantsim, true},
     {"calibrate", sema_calibrate, true},
     {"evaluate", sema_evaluate, true},
+    {"preprocess", sema_preprocess, false},  /* one per input: checks its own name and block */
     {"passes", sema_passes, true},
     {"export", sema_export, true},
 };
@@ -147,7 +148,7 @@ static void apply_stmt(sema *s, const ast_stmt *st, bool *past_imports)
             diag_hint(s->d, d, "did you mean '%s'?", guess);
         else
             diag_hint(s->d, d, "sections are: import, model, prepare, qconfig, quantsim, calibrate, "
-                               "evaluate, passes, export");
+                               "evaluate, preprocess, passes, export");
         return;
     }
     const section *sec = &sections[i];
@@ -160,7 +161,7 @@ static void apply_stmt(sema *s, const ast_stmt *st, bool *past_imports)
         }
     } else {
         *past_imports = true;
-        if (!sema_first_time(s, arena_printf(s->a, "section %s", sec->name),
+        if (sec->apply != sema_preprocess && !sema_first_time(s, arena_printf(s->a, "section %s", sec->name),
                              arena_printf(s->a, "section '%s'", sec->name), kw->loc))
             return;
     }

@@ -35,6 +35,7 @@ typedef struct sema {
     size_t n_guessed;
     bool unknown_sections;       /* some statement was not a known section: skip "missing section" checks */
     Qrc__Pass *pass;             /* the pass whose block is being read */
+    Qrc__Preprocess *prep;       /* the preprocess block being read */
 } sema;
 
 /* A statement handler: checks st and applies it to s->r. */
@@ -107,6 +108,7 @@ void sema_calibrate(sema *s, const ast_stmt *st);
 void sema_evaluate(sema *s, const ast_stmt *st);
 void sema_export(sema *s, const ast_stmt *st);
 void sema_passes(sema *s, const ast_stmt *st);
+void sema_preprocess(sema *s, const ast_stmt *st);
 /* Checks that need the whole merged recipe (required sections, cross-section conflicts). */
 void sema_finish(sema *s);
 

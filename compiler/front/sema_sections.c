@@ -262,9 +262,16 @@ static void apply_eval_data(sema *s, const ast_stmt *st)
 static void apply_labels(sema *s, const ast_stmt *st)
 {
     const ast_atom *a = sema_single(s, st, "labels");
+    if (a && a->kind == ATOM_NAME && !strcmp(a->text, "folders")) {   /* class = image subfolder */
+        s->r->labels = s->r->labels_resolved = NULL;
+        s->r->labels_from_folders = true;
+        s->r->labels_at = a->loc;
+        return;
+    }
     const char *p = a ? sema_string(s, a, "the labels file") : NULL;
     if (!p)
         return;
+    s->r->labels_from_folders = false;
     s->r->labels = p;
     s->r->labels_resolved = util_path_resolve(s->a, s->src->path, p);
     s->r->labels_at = a->loc;
@@ -326,14 +333,25 @@ static void apply_prefix(sema *s, const ast_stmt *st)
     s->r->prefix_at = a->loc;
 }
 
+/* The AIMET encodings formats the exporter writes. */
+static const char *const ENCODINGS_VERSIONS[] = {"0.6.1", "1.0.0", "2.0.0"};
+
+static bool known_version(const char *v)
+{
+    for (size_t i = 0; i < sizeof ENCODINGS_VERSIONS / sizeof *ENCODINGS_VERSIONS; i++)
+        if (!strcmp(v, ENCODINGS_VERSIONS[i]))
+            return true;
+    return false;
+}
+
 static void apply_version(sema *s, const ast_stmt *st)
 {
     const ast_atom *a = sema_single(s, st, "encodings");
     if (!a)
         return;
-    if (a->kind != ATOM_STRING || (strcmp(a->text, "0.6.1") && strcmp(a->text, "1.0.0"))) {
+    if (a->kind != ATOM_STRING || !known_version(a->text)) {
         diag *d = diag_error(s->d, a->loc, "unknown encodings version %s", a->raw);
-        diag_hint(s->d, d, "expected \"0.6.1\" or \"1.0.0\"");
+        diag_hint(s->d, d, "expected \"0.6.1\", \"1.0.0\" or \"2.0.0\"");
         return;
     }
     s->r->version = a->text;

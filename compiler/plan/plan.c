@@ -226,6 +226,8 @@ static Qrc__Evaluate *build_evaluate(arena *a, const recipe *r)
     e->n_data = r->n_eval_data;
     e->labels = (char *)r->labels;
     e->labels_resolved = (char *)r->labels_resolved;
+    e->has_labels_from_folders = r->labels_from_folders;
+    e->labels_from_folders = r->labels_from_folders;
     e->batch = r->eval_batch_at.src ? r->eval_batch : DEFAULT_BATCH;
     e->has_samples = true;
     e->samples = r->eval_samples_at.src ? r->eval_samples : 0;
@@ -367,6 +369,8 @@ Qrc__Plan *plan_build(arena *a, const recipe *r)
     build_qconfig(a, r, p);
     p->calibrate = build_calibrate(a, r);
     p->evaluate = build_evaluate(a, r);
+    p->preprocess = r->preprocess;
+    p->n_preprocess = r->n_preprocess;
     p->export = build_export(a, r);
     build_passes(a, r, p);
     return p;

@@ -181,6 +181,30 @@ static json_t *pass(const Qrc__Pass *p)
     return json_pack("{s:s, s:o, s:o}", "name", p->name, "params", params, "loc", str_or_null(p->loc));
 }
 
+static json_t *float_list(const float *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_real((double)v[i]));
+    return a;
+}
+
+/* Image preprocessing per input, only in plans that have some (older plans print as before). */
+static json_t *preprocess_list(const Qrc__Plan *p)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < p->n_preprocess; i++) {
+        const Qrc__Preprocess *x = p->preprocess[i];
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:o, s:i, s:i, s:i, s:i, s:b, s:o, s:o, s:s, s:i, s:s}", "input", x->input,
+                            "color", x->color, "resize", str_or_null(x->resize), "size_w", (int)x->size_w, "size_h",
+                            (int)x->size_h, "crop_w", (int)x->crop_w, "crop_h", (int)x->crop_h, "unit", (int)x->unit,
+                            "mean", float_list(x->mean, x->n_mean), "std", float_list(x->std, x->n_std), "layout",
+                            x->layout, "pad_width", (int)x->pad_width, "loc", x->loc));
+    }
+    return list;
+}
+
 char *plan_to_json(const Qrc__Plan *p)
 {
     json_t *rules = json_array(), *passes = json_array();
@@ -200,6 +224,8 @@ char *plan_to_json(const Qrc__Plan *p)
         ev = json_pack("{s:o, s:o, s:o, s:i, s:i}", "data", data(e->data, e->n_data), "labels", str_or_null(e->labels),
                        "labels_resolved", str_or_null(e->labels_resolved), "batch", (int)e->batch, "samples",
                        (int)e->samples);
+        if (ev && e->labels_from_folders)
+            json_object_set_new(ev, "labels_from_folders", json_true());
     }
     json_t *artifacts = json_array();
     for (size_t i = 0; i < p->export->n_artifacts; i++)
@@ -215,6 +241,8 @@ char *plan_to_json(const Qrc__Plan *p)
                              "evaluate", ev, "export", exp, "passes", passes);
     if (!root)
         return NULL;
+    if (p->n_preprocess)
+        json_object_set_new(root, "preprocess", preprocess_list(p));
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     return s;

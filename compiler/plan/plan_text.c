@@ -219,6 +219,32 @@ static void pass(FILE *f, size_t i, const Qrc__Pass *p)
     fputc('\n', f);
 }
 
+static void floats(FILE *f, const char *key, const float *v, size_t n)
+{
+    if (!n)
+        return;
+    fprintf(f, "  %s", key);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s %g", i ? "," : "", (double)v[i]);
+    fputc('\n', f);
+}
+
+/* An image input's preprocessing, one step a line, in the order it runs. */
+static void preprocess(FILE *f, const Qrc__Preprocess *p)
+{
+    fprintf(f, "preprocess %s (%s)\n  color %s\n", p->input, p->loc, p->color);
+    if (p->resize)
+        fprintf(f, "  resize %s %u %u\n", p->resize, p->size_w, p->size_h);
+    if (p->has_crop_w)
+        fprintf(f, "  crop %u %u\n", p->crop_w, p->crop_h);
+    fprintf(f, "  scale %s\n", p->unit ? "unit" : "raw");
+    floats(f, "mean", p->mean, p->n_mean);
+    floats(f, "std", p->std, p->n_std);
+    fprintf(f, "  layout %s\n", p->layout);
+    if (p->has_pad_width)
+        fprintf(f, "  pad_width %u\n", p->pad_width);
+}
+
 void plan_print_text(const Qrc__Plan *p, FILE *f)
 {
     fprintf(f, "plan %s\n  qrc %s\n  sha256 %s\n", p->recipe, p->version, p->recipe_sha256);
@@ -250,12 +276,16 @@ void plan_print_text(const Qrc__Plan *p, FILE *f)
             path(f, e->labels, e->labels_resolved);
             fputc('\n', f);
         }
+        if (e->labels_from_folders)
+            fputs("  labels folders\n", f);
         fprintf(f, "  batch %u\n", e->batch);
         if (e->samples)
             fprintf(f, "  samples %u\n", e->samples);
         else
             fputs("  samples all\n", f);
     }
+    for (size_t i = 0; i < p->n_preprocess; i++)
+        preprocess(f, p->preprocess[i]);
     const Qrc__Export *x = p->export;
     fputs("export\n  dir ", f);
     path(f, x->dir, x->dir_resolved);

@@ -105,7 +105,7 @@ int export_report_dump(const export_report *r, const export_quantizer *q, int n,
     return 0;
 }
 
-enum { N_ART = 4 };
+enum { N_ART = 5 };
 
 typedef struct artifact {
     char *path, *tmp;
@@ -131,14 +131,14 @@ int export_write_all(const graph *g, const export_quantizer *q, int n, const exp
     if (access(o->dir, W_OK | X_OK))
         return err_set(e, "export directory '%s' cannot be written: %s", o->dir, strerror(errno));
     artifact a[N_ART] = {{0}};
-    static const char *const SUFFIX[N_ART] = {".onnx", ".encodings", "_float.onnx", ".report.json"};
+    static const char *const SUFFIX[N_ART] = {".onnx", ".encodings", "_float.onnx", ".report.json", ".report.html"};
     unsigned want = o->artifacts ? o->artifacts : EXPORT_ART_ALL;
     if (!o->report)
         want &= ~(unsigned)EXPORT_ART_REPORT;
     int rc = -1;
     graph *qdq = NULL;
     for (int i = 0; i < N_ART; i++)
-        if (want & (1u << i))
+        if (want & (1u << (i < 4 ? i : 3))) /* the HTML goes with the JSON */
             a[i].path = path_of(o, SUFFIX[i]);
     /* The QDQ model and the encodings are built even when not written: they validate the quantizers. */
     if (export_qdq(g, q, n, &o->qdq, &qdq, e) || onnx_save_mem(qdq, &a[0].data, &a[0].n, e)) {
@@ -173,6 +173,12 @@ int export_write_all(const graph *g, const export_quantizer *q, int n, const exp
         }
         a[3].data = rep;
         a[3].n = strlen(rep);
+        if (export_report_html(o->report, q, n, hashes, n_hashes, &rep, e)) {
+            err_wrap(e, "%s", a[4].path);
+            goto done;
+        }
+        a[4].data = rep;
+        a[4].n = strlen(rep);
     }
     for (int i = 0; i < N_ART; i++)
         if (a[i].path && file_write_temp(a[i].path, a[i].data, a[i].n, &a[i].tmp, e))

@@ -1,4 +1,4 @@
-/* encodings_read.c — AIMET encodings JSON of either version back into quantizers, checked against the model. */
+/* encodings_read.c — AIMET encodings JSON (0.6.1, 1.0.0, 2.0.0) back into quantizers, checked against the model. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -51,9 +51,8 @@ static int get_number(json_t *o, const char *key, double *out)
     return 0;
 }
 
-static int get_int(json_t *o, const char *key, int64_t *out)
+static int int_value(json_t *v, int64_t *out)
 {
-    json_t *v = json_object_get(o, key);
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
         return 0;
@@ -64,6 +63,11 @@ static int get_int(json_t *o, const char *key, int64_t *out)
         return 0;
     }
     return -1;
+}
+
+static int get_int(json_t *o, const char *key, int64_t *out)
+{
+    return int_value(json_object_get(o, key), out);
 }
 
 /* "True"/"False" strings (0.6.1) or JSON booleans (1.0.0). */
@@ -252,6 +256,95 @@ static int read_100_section(reader *R, json_t *sec, bool is_param)
     return 0;
 }
 
+/* A 2.0.0 output_dtype: "int" or "uint" and 4, 8 or 16 bits (QuantizeLinear's integer types qrc simulates). */
+static int parse_dtype_200(reader *R, const char *name, const char *dtype, bool *is_signed, int64_t *bw)
+{
+    const char *digits = dtype && !strncmp(dtype, "uint", 4) ? dtype + 4 : dtype && !strncmp(dtype, "int", 3) ? dtype + 3 : NULL;
+    *is_signed = digits == dtype + 3;
+    *bw = digits ? strtol(digits, NULL, 10) : 0;
+    if (digits && (!strcmp(digits, "4") || !strcmp(digits, "8") || !strcmp(digits, "16")))
+        return 0;
+    return fail(R, name, "\"output_dtype\" must be int4, int8, int16, uint4, uint8 or uint16, not",
+                dtype ? dtype : "(missing)");
+}
+
+/* The channel axis a 2.0.0 entry gives, made non-negative against the model's rank when one is known. */
+static int axis_200(reader *R, const char *name, json_t *o, const graph *g, int *axis)
+{
+    int64_t a;
+    if (get_int(o, "axis", &a))
+        return fail(R, name, "a per-channel entry (list of scales) needs an integer", "\"axis\"");
+    int at = g ? graph_find_value(g, name) : -1;
+    if (a < 0 && at >= 0)
+        a += g->values[at].init ? g->values[at].init->rank : g->values[at].rank;
+    if (a < 0 || a > 64)
+        return err_set(R->e, "%s: tensor '%s': axis %lld is out of range", R->what, name, (long long)a);
+    *axis = (int)a;
+    return 0;
+}
+
+/* One channel of a 2.0.0 entry: AIMET's offset is -zero_point for unsigned types, and the signed
+ * type's zero point shifted by 2^(bw-1) otherwise; a signed zero point of 0 is a symmetric grid. */
+static int channel_200(reader *R, const char *name, bool is_signed, int64_t bw, json_t *scale, json_t *zp,
+                       quant_encoding *out)
+{
+    int64_t z = 0;
+    if (!json_is_number(scale) || (zp && int_value(zp, &z)) || llabs(z) > 70000)
+        return fail(R, name, "\"y_scale\" must be numbers and \"y_zero_point\" integers", "(per-block nesting is not supported)");
+    int64_t offset = is_signed ? -(z + ((int64_t)1 << (bw - 1))) : -z;
+    return make_int(R, name, bw, is_signed && z == 0, json_number_value(scale), offset, out);
+}
+
+static int read_200_entry(reader *R, json_t *o, const graph *g)
+{
+    const char *name = json_string_value(json_object_get(o, "name"));
+    if (!json_is_object(o) || !name)
+        return fail(R, NULL, "an encoding entry has no \"name\"", NULL);
+    if (json_object_get(o, "block_size"))
+        return fail(R, name, "per-block encodings (\"block_size\") are not supported", NULL);
+    bool is_signed;
+    int64_t bw;
+    if (parse_dtype_200(R, name, json_string_value(json_object_get(o, "output_dtype")), &is_signed, &bw))
+        return -1;
+    json_t *scale = json_object_get(o, "y_scale"), *zp = json_object_get(o, "y_zero_point");
+    bool per_channel = json_is_array(scale);
+    size_t n = per_channel ? json_array_size(scale) : 1;
+    if (per_channel && (n == 0 || (zp && (!json_is_array(zp) || json_array_size(zp) != n))))
+        return fail(R, name, "\"y_scale\" and \"y_zero_point\" must be lists of one length", NULL);
+    int at = g ? graph_find_value(g, name) : -1;
+    export_quantizer *x = add(R, name, at >= 0 && g->values[at].init, (int)n);
+    if (!x)
+        return err_set(R->e, "out of memory");
+    if (per_channel && axis_200(R, name, o, g, &x->axis))
+        return -1;
+    for (size_t c = 0; c < n; c++)
+        if (channel_200(R, name, is_signed, bw, per_channel ? json_array_get(scale, c) : scale,
+                        per_channel && zp ? json_array_get(zp, c) : zp, (quant_encoding *)&x->encs[c]))
+            return -1;
+    return 0;
+}
+
+static int read_200_list(reader *R, json_t *list, const graph *g)
+{
+    for (size_t i = 0; i < json_array_size(list); i++)
+        if (read_200_entry(R, json_array_get(list, i), g))
+            return -1;
+    return 0;
+}
+
+/* 2.0.0 keeps every entry in one "encodings" list (whether a tensor is a parameter follows from the
+ * model); entries of this shape under the older section names are read too. */
+static int read_200(reader *R, json_t *root, const graph *g)
+{
+    json_t *list = json_object_get(root, "encodings");
+    json_t *act = json_object_get(root, "activation_encodings"), *param = json_object_get(root, "param_encodings");
+    if (!list && (json_is_array(act) || json_is_array(param)))
+        return read_200_list(R, act, g) || read_200_list(R, param, g);
+    if (!json_is_array(list))
+        return fail(R, NULL, "\"encodings\" is not a list (version 2.0.0)", NULL);
+    return read_200_list(R, list, g);
+}
+
 /* Channel axis of a per-channel parameter, from the op that reads it (DESIGN's table), else the only
  * dimension of that size, else 0. */
 static int infer_axis(const graph *g, const export_quantizer *x)
@@ -302,8 +395,9 @@ int export_encodings_parse(const char *text, size_t len, const char *what, const
     }
     json_t *act = json_object_get(root, "activation_encodings");
     json_t *param = json_object_get(root, "param_encodings");
-    if (!act && !param) {
-        fail(&R, NULL, "neither \"activation_encodings\" nor \"param_encodings\" is present", NULL);
+    json_t *all = json_object_get(root, "encodings");
+    if (!act && !param && !all) {
+        fail(&R, NULL, "none of \"activation_encodings\", \"param_encodings\" or \"encodings\" is present", NULL);
         goto done;
     }
     export_enc_version v;
@@ -314,12 +408,13 @@ int export_encodings_parse(const char *text, size_t len, const char *what, const
             goto done;
         }
     } else {
-        v = json_is_array(act) || json_is_array(param) ? EXPORT_ENC_1_0_0 : EXPORT_ENC_0_6_1;
+        v = all ? EXPORT_ENC_2_0_0 : json_is_array(act) || json_is_array(param) ? EXPORT_ENC_1_0_0 : EXPORT_ENC_0_6_1;
     }
-    if (v == EXPORT_ENC_0_6_1 ? read_061_section(&R, act, false) || read_061_section(&R, param, true)
-                              : read_100_section(&R, act, false) || read_100_section(&R, param, true))
+    if (v == EXPORT_ENC_2_0_0 ? read_200(&R, root, g)
+        : v == EXPORT_ENC_0_6_1 ? read_061_section(&R, act, false) || read_061_section(&R, param, true)
+                                : read_100_section(&R, act, false) || read_100_section(&R, param, true))
         goto done;
-    if (g)
+    if (g && v != EXPORT_ENC_2_0_0)
         for (int i = 0; i < R.set->n; i++)
             if (R.set->q[i].axis >= 0)
                 R.set->q[i].axis = infer_axis(g, &R.set->q[i]);

@@ -105,7 +105,7 @@ int quant_evaluate(quant_sim *s, const quant_data *d, const char *labels, quant_
     quant_stream_names(&w.st, names);
     if (labels && open_labels(&w, labels, w.st.limit, e))
         goto done;
-    out->has_labels = labels != NULL;
+    out->has_labels = labels != NULL || d->labels != NULL;
     double t_float = 0, t_quant = 0, sig = 0, noise = 0;
     int64_t agree = 0, float_ok = 0, quant_ok = 0, done_rows = 0;
     quant_progress p;
@@ -150,13 +150,19 @@ int quant_evaluate(quant_sim *s, const quant_data *d, const char *labels, quant_
         tensor *lab = NULL;
         if (w.labels && npy_read_rows(w.labels, rows, &lab, e))
             goto done_outs;
+        if (!w.labels && d->labels)
+            if (!(lab = tensor_view(DT_INT64, 1, &rows, (void *)(d->labels + done_rows)))) {
+                err_set(e, "out of memory");
+                goto done_outs;
+            }
         for (int64_t r = 0; r < rows && classes > 0; r++) {
             int64_t a = argmax(fv + r * per_row, classes), b = argmax(qv + r * per_row, classes);
             agree += a == b;
             if (lab) {
                 int64_t want = label_at(lab, r);
                 if (want < 0 || want >= classes) {   /* a wrong label would silently lower the accuracy */
-                    err_set(e, "%s: label %lld of row %lld is outside the model's %lld classes", labels,
+                    err_set(e, "%s: label %lld of row %lld is outside the model's %lld classes",
+                            labels ? labels : d->labels_what,
                             (long long)want, (long long)(done_rows + r), (long long)classes);
                     tensor_free(lab);
                     goto done_outs;

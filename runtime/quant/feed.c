@@ -1,10 +1,50 @@
-/* feed.c — batches of rows streamed from .npy files, one stream per graph input; only the current
- * batch is ever in memory. */
+/* feed.c — batches of rows streamed from .npy files or decoded from images, one stream per graph input;
+ * only the current batch is ever in memory. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/mem.h"
+#include "image/image.h"
 #include "sim_internal.h"
+
+/* An image feed's rows must fit the graph input: [N, C, H, W] (or NHWC) from the preprocessing. */
+static int check_image_feed(const quant_feed *feed, const graph_value *gv, qrc_err *e)
+{
+    int64_t dims[3];
+    if (image_prep_check(feed->image, e) || image_prep_row_dims(feed->image, dims, e))
+        return err_wrap(e, "input '%s'", feed->input);
+    if (gv->rank < 0)
+        return 0;
+    bool ok = gv->rank == 4;
+    for (int i = 1; ok && i < 4; i++)
+        ok = gv->dims[i] < 0 || gv->dim_param[i] || gv->dims[i] == dims[i - 1];
+    if (!ok)
+        return err_set(e, "input '%s': the preprocessing makes rows of [%lld, %lld, %lld], the model takes rank %d "
+                          "[%lld, %lld, %lld]", feed->input, (long long)dims[0], (long long)dims[1],
+                       (long long)dims[2], gv->rank, gv->rank == 4 ? (long long)gv->dims[1] : 0LL,
+                       gv->rank == 4 ? (long long)gv->dims[2] : 0LL, gv->rank == 4 ? (long long)gv->dims[3] : 0LL);
+    return 0;
+}
+
+/* Decodes the next `want` images of feed f into one tensor; st->file[f] is the next image. */
+static int read_images(quant_stream *st, int f, int64_t want, tensor **out, qrc_err *e)
+{
+    const quant_feed *feed = &st->d->feeds[f];
+    int64_t dims[4] = {want};
+    if (image_prep_row_dims(feed->image, dims + 1, e))
+        return -1;
+    tensor *t = tensor_new(DT_FLOAT, 4, dims, e);
+    if (!t)
+        return -1;
+    int64_t per_row = dims[1] * dims[2] * dims[3];
+    for (int64_t i = 0; i < want; i++)
+        if (image_load_row(feed->image, feed->files[st->file[f]++], (float *)t->data + i * per_row, e)) {
+            tensor_free(t);
+            return err_wrap(e, "input '%s'", feed->input);
+        }
+    *out = t;
+    return 0;
+}
 
 /* Opens file k of feed f, checking its dtype and per-row shape against the graph input. */
 static int open_file(quant_stream *st, int f, int k, qrc_err *e)
@@ -61,6 +101,15 @@ int quant_stream_open(quant_stream *st, const quant_data *d, const graph *g, qrc
         const graph_value *gv = &g->values[v];
         if (gv->rank >= 1 && gv->dims[0] > 0 && !gv->dim_param[0] && gv->dims[0] < st->batch)
             st->batch = gv->dims[0];
+        if (feed->image) {
+            if (check_image_feed(feed, gv, e))
+                return -1;
+            if (f > 0 && feed->n_files != st->total)
+                return err_set(e, "input '%s' has %d images but '%s' has %lld rows", feed->input, feed->n_files,
+                               d->feeds[0].input, (long long)st->total);
+            st->total = feed->n_files;
+            continue;
+        }
         int64_t rows = 0;
         for (int k = 0; k < feed->n_files; k++) {
             if (open_file(st, f, k, e))
@@ -89,6 +138,8 @@ int quant_stream_open(quant_stream *st, const quant_data *d, const graph *g, qrc
 /* Reads `want` rows of feed f (crossing into its next files as needed) into one tensor. */
 static int read_feed(quant_stream *st, int f, int64_t want, tensor **out, qrc_err *e)
 {
+    if (st->d->feeds[f].image)
+        return read_images(st, f, want, out, e);
     npy_reader *r = st->r[f];
     int64_t dims[TENSOR_MAX_RANK];
     memcpy(dims, r->dims, sizeof dims);
@@ -162,4 +213,18 @@ void quant_stream_names(const quant_stream *st, const char **names)
 {
     for (int f = 0; f < st->d->n_feeds; f++)
         names[f] = st->d->feeds[f].input;
+}
+
+int quant_data_first_batch(const quant_data *d, const graph *g, tensor **batch, const char **names, int64_t *rows,
+                           qrc_err *e)
+{
+    quant_stream st;
+    *rows = 0;
+    int rc = quant_stream_open(&st, d, g, e);
+    if (!rc) {
+        quant_stream_names(&st, names);
+        rc = quant_stream_next(&st, batch, rows, e);
+    }
+    quant_stream_close(&st);
+    return rc;
 }

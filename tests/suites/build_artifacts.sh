@@ -58,6 +58,25 @@ check "the encodings hold exactly the $(wc -l <"$tmp/listed") listed quantizers"
     [ "$(grep agreement "$tmp/reuse.out")" = "$(grep agreement "$tmp/first.out")" ]
 check "encodings loaded from a file round-trip exactly" $? "$(tail -2 "$tmp/err")"
 
+# Encodings 2.0.0: the format does not change the QDQ model; a build loading them freezes the same
+# encodings (the same QDQ bytes as the calibrated demo) and writes them back byte for byte.
+cat >"$tmp/v2.q" <<EOF
+import "$PWD/recipes/demo.q";
+export { dir "$tmp/v2"; encodings "2.0.0"; }
+EOF
+cat >"$tmp/v2_reuse.q" <<EOF
+import "$PWD/recipes/demo.q";
+calibrate { encodings "$tmp/v2/fmnist_cnn_w8a8.encodings"; }
+export { dir "$tmp/v2_reuse"; encodings "2.0.0"; }
+EOF
+"$QRC" build --quiet "$tmp/v2.q" >/dev/null 2>"$tmp/err" &&
+    "$QRC" build --quiet "$tmp/v2_reuse.q" >"$tmp/v2_reuse.out" 2>>"$tmp/err" &&
+    grep -q '"version": "2.0.0"' "$tmp/v2/fmnist_cnn_w8a8.encodings" &&
+    cmp -s "$tmp/v2/fmnist_cnn_w8a8.onnx" "$demo.onnx" &&
+    cmp -s "$tmp/v2_reuse/fmnist_cnn_w8a8.onnx" "$demo.onnx" &&
+    cmp -s "$tmp/v2_reuse/fmnist_cnn_w8a8.encodings" "$tmp/v2/fmnist_cnn_w8a8.encodings"
+check "encodings 2.0.0 load back to the identical QDQ model" $? "$(tail -2 "$tmp/err")"
+
 # Ranking sensitivity places the quantizers again: AdaRound's frozen weight encodings stay where the
 # format is unchanged. With loaded encodings nothing is ranked, and the warning says so.
 cat >"$tmp/ada_sens.q" <<EOF

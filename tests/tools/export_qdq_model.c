@@ -75,8 +75,8 @@ int main(int argc, char **argv)
         die("placement", &e);
     const char *input = g->values[g->inputs[0]].name;
     const char *calib_files[1] = {calib};
-    quant_feed cf = {input, calib_files, 1};
-    quant_data cd = {&cf, 1, 64, calib_n};
+    quant_feed cf = {input, calib_files, 1, NULL};
+    quant_data cd = {&cf, 1, 64, calib_n, NULL, NULL};
     if (quant_calibrate(s, &cd, &e) || quant_compute_encodings(s, &e))
         die("calibrate", &e);
 

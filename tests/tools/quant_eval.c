@@ -195,8 +195,8 @@ int main(int argc, char **argv)
     if (!s)
         die("placement", &e);
     const char *calib_files[1] = {calib}, *test_files[1] = {test};
-    quant_feed cf = {input, calib_files, 1}, tf = {input, test_files, 1};
-    quant_data cd = {&cf, 1, batch, calib_samples}, td = {&tf, 1, batch, test_samples};
+    quant_feed cf = {input, calib_files, 1, NULL}, tf = {input, test_files, 1, NULL};
+    quant_data cd = {&cf, 1, batch, calib_samples, NULL, NULL}, td = {&tf, 1, batch, test_samples, NULL, NULL};
     if (throughput)
         time_float(s, calib, input, batch, calib_samples);
     double t0 = now();

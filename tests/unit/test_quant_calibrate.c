@@ -133,10 +133,10 @@ static void stream_crosses_files_and_limits_samples(void **state)
     graph *g = tiny_net();
     qrc_err e;
     const char *files[2] = {file(0, "a.npy"), file(1, "b.npy")};
-    quant_feed feed = {"x", files, 2};
+    quant_feed feed = {"x", files, 2, NULL};
     /* Batches of 4 over 5 + 7 rows: the second batch spans both files; the range of x includes b's
      * values (10 - 1.5 + 12 * 0.25 = 11.5). */
-    quant_data d = {&feed, 1, 4, 0};
+    quant_data d = {&feed, 1, 4, 0, NULL, NULL};
     quant_sim *s = sim(g, NULL, 0, QUANT_SCHEME_TF);
     assert_int_equal(quant_calibrate(s, &d, &e), 0);
     assert_int_equal(quant_compute_encodings(s, &e), 0);
@@ -144,7 +144,7 @@ static void stream_crosses_files_and_limits_samples(void **state)
     assert_non_null(qx->enc);
     assert_true(qx->enc->max > 11.0f && qx->enc->max < 12.0f);
     /* Limited to 5 samples: only a.npy is read, whose largest value is -1.5 + 12 * 0.25 = 1.5. */
-    quant_data d5 = {&feed, 1, 4, 5};
+    quant_data d5 = {&feed, 1, 4, 5, NULL, NULL};
     assert_int_equal(quant_calibrate(s, &d5, &e), 0);
     assert_int_equal(quant_compute_encodings(s, &e), 0);
     qx = own(s, "x");
@@ -161,8 +161,10 @@ static void bad_data_is_reported(void **state)
     quant_sim *s = sim(g, NULL, 0, QUANT_SCHEME_TF);
     const char *wide[1] = {file(0, "wide.npy")}, *ints[1] = {file(1, "ints.npy")};
     const char *missing[1] = {file(2, "none.npy")}, *good[1] = {file(3, "a.npy")};
-    quant_feed f1 = {"x", wide, 1}, f2 = {"x", ints, 1}, f3 = {"x", missing, 1}, f4 = {"nope", good, 1};
-    quant_data d1 = {&f1, 1, 4, 0}, d2 = {&f2, 1, 4, 0}, d3 = {&f3, 1, 4, 0}, d4 = {&f4, 1, 4, 0};
+    quant_feed f1 = {"x", wide, 1, NULL}, f2 = {"x", ints, 1, NULL};
+    quant_feed f3 = {"x", missing, 1, NULL}, f4 = {"nope", good, 1, NULL};
+    quant_data d1 = {&f1, 1, 4, 0, NULL, NULL}, d2 = {&f2, 1, 4, 0, NULL, NULL};
+    quant_data d3 = {&f3, 1, 4, 0, NULL, NULL}, d4 = {&f4, 1, 4, 0, NULL, NULL};
     assert_int_equal(quant_calibrate(s, &d1, &e), -1);
     assert_non_null(strstr(e.msg, "wide.npy"));
     assert_int_equal(quant_calibrate(s, &d2, &e), -1);
@@ -183,8 +185,8 @@ static void simulation_applies_encodings(void **state)
     graph *g = tiny_net();
     qrc_err e;
     const char *files[1] = {file(0, "a.npy")};
-    quant_feed feed = {"x", files, 1};
-    quant_data d = {&feed, 1, 5, 0};
+    quant_feed feed = {"x", files, 1, NULL};
+    quant_data d = {&feed, 1, 5, 0, NULL, NULL};
     quant_rule r4 = {.label = "4-bit", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 4, QUANT_NO},
                      .weight = {QUANT_INT, 4, QUANT_YES}, .per_channel = QUANT_YES};
     quant_sim *s = sim(g, &r4, 1, QUANT_SCHEME_TF);
@@ -235,8 +237,8 @@ static void evaluation_and_sensitivity(void **state)
     graph *g = tiny_net();
     qrc_err e;
     const char *files[2] = {file(0, "a.npy"), file(1, "b.npy")};
-    quant_feed feed = {"x", files, 2};
-    quant_data d = {&feed, 1, 4, 0};
+    quant_feed feed = {"x", files, 2, NULL};
+    quant_data d = {&feed, 1, 4, 0, NULL, NULL};
     quant_sim *s = sim(g, ranked_rules, 2, QUANT_SCHEME_TF);
     assert_int_equal(quant_sim_rule_matches(s, 0), 0); /* nothing ranked yet */
     assert_int_equal(quant_calibrate(s, &d, &e), 0);
@@ -278,8 +280,8 @@ static void frozen_encodings_survive_calibration(void **state)
     assert_int_equal(quant_set_encodings(s, iy, &enc, 1, &e), 0);
     assert_int_equal(quant_set_encodings(s, iy, &enc, 2, &e), -1);
     const char *files[1] = {file(0, "a.npy")};
-    quant_feed feed = {"x", files, 1};
-    quant_data d = {&feed, 1, 4, 0};
+    quant_feed feed = {"x", files, 1, NULL};
+    quant_data d = {&feed, 1, 4, 0, NULL, NULL};
     assert_int_equal(quant_calibrate(s, &d, &e), 0);
     assert_int_equal(quant_compute_encodings(s, &e), 0);
     const quant_quantizer *q = quant_sim_get(s, iy);
@@ -306,8 +308,8 @@ static void frozen_encodings_survive_ranking(void **state)
     assert_int_equal(quant_set_encodings(s, quant_sim_find(s, "W"), &w_enc, 1, &e), 0);
     assert_int_equal(quant_set_encodings(s, quant_sim_find(s, "y"), &y_enc, 1, &e), 0);
     const char *files[1] = {file(0, "a.npy")};
-    quant_feed feed = {"x", files, 1};
-    quant_data d = {&feed, 1, 4, 0};
+    quant_feed feed = {"x", files, 1, NULL};
+    quant_data d = {&feed, 1, 4, 0, NULL, NULL};
     assert_int_equal(quant_calibrate(s, &d, &e), 0);
     assert_int_equal(quant_compute_encodings(s, &e), 0);
     const quant_quantizer *w = quant_sim_get(s, quant_sim_find(s, "W")), *y = quant_sim_get(s, quant_sim_find(s, "y"));
@@ -345,8 +347,8 @@ static void local_ranking_measures_each_quantizer(void **state)
     graph *g = tiny_net();
     qrc_err e;
     const char *files[2] = {file(0, "a.npy"), file(1, "b.npy")};
-    quant_feed feed = {"x", files, 2};
-    quant_data d = {&feed, 1, 4, 0};
+    quant_feed feed = {.input = "x", .files = files, .n_files = 2};
+    quant_data d = {.feeds = &feed, .n_feeds = 1, .batch = 4, .max_samples = 0};
     quant_sim *s = sim(g, half_rules, 2, QUANT_SCHEME_TF);
     assert_int_equal(quant_calibrate(s, &d, &e), 0);
     assert_int_equal(quant_sensitivity_count(s), 2);
@@ -402,8 +404,8 @@ static void exhaustive_ranking_has_one_figure(void **state)
     graph *g = tiny_net();
     qrc_err e;
     const char *files[1] = {file(0, "a.npy")};
-    quant_feed feed = {"x", files, 1};
-    quant_data d = {&feed, 1, 4, 0};
+    quant_feed feed = {.input = "x", .files = files, .n_files = 1};
+    quant_data d = {.feeds = &feed, .n_feeds = 1, .batch = 4, .max_samples = 0};
     quant_options o = {.scheme = QUANT_SCHEME_TF, .threads = 1, .sensitivity_exhaustive = true};
     quant_sim *s = quant_sim_create(g, half_rules, 2, NULL, &o, &e);
     assert_non_null(s);
@@ -435,8 +437,8 @@ static void saved_ranking_is_checked_and_used(void **state)
     assert_int_equal(own(s, "y")->format.bitwidth, 16);   /* the top half: Relu */
     /* Calibration takes the ranking as it is instead of measuring one. */
     const char *files[1] = {file(0, "a.npy")};
-    quant_feed feed = {"x", files, 1};
-    quant_data d = {&feed, 1, 4, 0};
+    quant_feed feed = {.input = "x", .files = files, .n_files = 1};
+    quant_data d = {.feeds = &feed, .n_feeds = 1, .batch = 4, .max_samples = 0};
     assert_int_equal(quant_calibrate(s, &d, &e), 0);
     assert_string_equal(g->nodes[quant_sensitivity_at(s, 0, NULL)].name, "/act/Relu");
     assert_true(isnan(quant_sensitivity_info(s, 0)->sqnr_db));
