@@ -80,11 +80,34 @@ static size_t bad_text_at(const char *s, size_t n)
     return n;
 }
 
+/* Reports the first NUL byte or invalid UTF-8 sequence of text[0..n), which starts at loc, in a `what` (a
+ * string, a regex, a comment). Returns true when there was one. */
+static bool bad_text(parse_ctx *c, ast_loc loc, const char *text, size_t n, const char *what)
+{
+    size_t bad = bad_text_at(text, n);
+    if (bad == n)
+        return false;
+    ast_loc at = loc;
+    for (size_t i = 0; i < bad; i++) {   /* a block comment may span lines */
+        at.col = text[i] == '\n' ? 1 : at.col + 1;
+        at.line += text[i] == '\n';
+    }
+    at.end_line = at.line;
+    at.end_col = at.col;
+    if (text[bad])
+        diag_error(c->diags, at, "invalid UTF-8 (byte 0x%02x) in a %s", (unsigned char)text[bad], what);
+    else
+        diag_error(c->diags, at, "NUL byte in a %s", what);
+    c->syntax_errors++;
+    return true;
+}
+
 void parse_comment(parse_ctx *c, const char *text, int len, const void *lloc)
 {
     ast_comment *cm = arena_alloc(c->a, sizeof *cm);
     cm->text = arena_strndup(c->a, text, (size_t)len);
     cm->loc = parse_loc(c, lloc);
+    bad_text(c, cm->loc, text, (size_t)len, "comment");   /* fmt could not print it back */
     *c->comments_tail = cm;
     c->comments_tail = &cm->next;
 }
@@ -124,22 +147,9 @@ ast_atom *parse_atom(parse_ctx *c, int kind, const char *text, int len, const vo
     const char *raw = arena_strndup(c->a, text, (size_t)len);
     ast_atom *a = ast_atom_new(c->a, (ast_atom_kind)kind, raw, loc);
     size_t n = (size_t)len;
-    if (a->kind == ATOM_STRING || a->kind == ATOM_REGEX) {
-        size_t bad = bad_text_at(raw, n);
-        if (bad < n) {
-            ast_loc at = loc;
-            at.col += (int)bad;
-            at.end_line = at.line;
-            at.end_col = at.col;
-            if (raw[bad])
-                diag_error(c->diags, at, "invalid UTF-8 (byte 0x%02x) in a %s", (unsigned char)raw[bad],
-                           a->kind == ATOM_STRING ? "string" : "regex");
-            else
-                diag_error(c->diags, at, "NUL byte in a %s", a->kind == ATOM_STRING ? "string" : "regex");
-            c->syntax_errors++;
-            a->bad = true;
-        }
-    }
+    if ((a->kind == ATOM_STRING || a->kind == ATOM_REGEX) &&
+        bad_text(c, loc, raw, n, a->kind == ATOM_STRING ? "string" : "regex"))
+        a->bad = true;
     switch (a->kind) {
     case ATOM_STRING: {
         size_t body = n - 1 - (n >= 2 && raw[n - 1] == '"' ? 1 : 0);

@@ -49,6 +49,12 @@ recipe nul_string 'model "m\0.onnx";\n'"$good_tail\n"
 rq nul_string "nul_string.q:1:9: error: NUL byte in a string" fmt
 recipe nul_regex 'model "m.onnx";\nprepare { exclude modules re"a\0b"; }\n'"$good_tail\n"
 rq nul_regex "nul_regex.q:2:31: error: NUL byte in a regex" fmt
+recipe nul_comment '/* a\0b */\nmodel "m.onnx";\n'"$good_tail\n"
+rq nul_comment "nul_comment.q:1:5: error: NUL byte in a comment" fmt
+recipe nul_line_comment 'model "m.onnx";  # a\0\n'"$good_tail\n"
+rq nul_line_comment "nul_line_comment.q:1:21: error: NUL byte in a comment" fmt
+recipe utf8_comment 'model "m.onnx";\n/* line\n   caf\xe9 */\n'"$good_tail\n"
+rq utf8_comment "utf8_comment.q:3:7: error: invalid UTF-8 (byte 0xe9) in a comment" fmt
 recipe nul_outside 'model "m.onnx";\0\n'"$good_tail\n"
 rq nul_outside "nul_outside.q:1:16: error: unexpected byte 0x00" fmt
 recipe utf8_ff 'model "m\xff.onnx";\n'"$good_tail\n"
@@ -245,6 +251,10 @@ expect "model input dim 2^62" 3 "input 0: value 'x': dim 0 is implausibly large 
 expect "model input dim -5" 3 "input 0: value 'x': dim 0 is negative (-5)" - "$QRC" check "$F/input_dim_negative.onnx"
 expect "model input of rank 10,000: run" 3 "rank 10000 exceeds 8" "$tmp/out/y.npy" \
     "$QRC" run "$F/input_rank_10000.onnx" --input "x=$M/identity_chain.x.npy" --output "$tmp/out/y.npy"
+
+# found by fuzz_recipe: a comment holding NUL bytes was accepted, and fmt printed it cut at the first NUL
+expect "fuzz regression: NUL byte in a comment" 1 "regress_nul_in_comment.q:1:11: error: NUL byte in a comment" - \
+    "$QRC" fmt --check tests/fuzz/corpus/recipe/regress_nul_in_comment.q
 
 # damaged model files
 cnn=recipes/models/fmnist_cnn.onnx
