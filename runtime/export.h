@@ -192,8 +192,6 @@ typedef struct export_report {
     const export_hist *hists;          /* HTML report only: value histograms against quantizer ranges */
     int n_hists;
     const char *hist_source;           /* what the activation histograms were measured on */
-    const export_metric *sensitivity;  /* op -> SQNR (dB) when it alone is quantized, most sensitive first */
-    int n_sensitivity;
     const export_metric *split;        /* output SQNR with only weights / only activations quantized, or NULL */
     int n_split;
 } export_report;

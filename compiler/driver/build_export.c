@@ -250,12 +250,6 @@ int build_export(build *b, qrc_err *e)
     export_hist *hists = NULL;
     int n_hists = 0;
     const char *hist_source = NULL;
-    int n_sens = quant_sensitivity_count(b->sim);
-    export_metric *sens = arena_alloc(&b->a, sizeof *sens * (size_t)(n_sens + 1));
-    for (int r = 0; r < n_sens; r++) {
-        int node = quant_sensitivity_at(b->sim, r, &sens[r].value);
-        sens[r].name = node >= 0 && node < b->g->n_nodes ? b->g->nodes[node].name : "?";
-    }
     if ((o.artifacts & EXPORT_ART_REPORT) && b->encoded && build_histograms(b, &hists, &n_hists, &hist_source, e)) {
         free(layers);
         return -1;
@@ -287,8 +281,6 @@ int build_export(build *b, qrc_err *e)
         .hists = hists,
         .n_hists = n_hists,
         .hist_source = hist_source,
-        .sensitivity = sens,
-        .n_sensitivity = n_sens,
         .split = split,
         .n_split = n_split,
     };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "driver/build.h"
 
 enum { LIST_WORST = 10 };   /* ops `qrc build --list` analyses */
@@ -13,11 +14,7 @@ enum { LIST_WORST = 10 };   /* ops `qrc build --list` analyses */
 export_ranked *build_ranking_rows(const build *b, int *n, qrc_err *e)
 {
     int count = b->sim && !b->listing_analysis ? quant_sensitivity_count(b->sim) : 0;
-    export_ranked *rows = calloc((size_t)count + 1, sizeof *rows);
-    if (!rows) {
-        err_set(e, "out of memory");
-        return NULL;
-    }
+    export_ranked *rows = mem_zalloc((size_t)count + 1, sizeof *rows);
     for (int r = 0; r < count; r++) {
         const quant_sens_info *k = quant_sensitivity_info(b->sim, r);
         rows[r] = (export_ranked){b->g->nodes[k->node].name, k->sqnr_db, k->weight_sqnr_db, k->act_sqnr_db,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "export.h"
 
 enum { MAX_BARS = 80, MAX_HISTS = 60, HIST_W = 360, HIST_H = 110, BAR_H = 16, LABEL_W = 300, BAR_W = 380 };
@@ -228,6 +229,18 @@ static void provenance(FILE *f, const export_report *r, const export_text *art, 
     fputs("</table>\n", f);
 }
 
+/* The sensitivity ranking as a bar chart, most sensitive first (nothing when none was computed). */
+static void ranking_chart(FILE *f, const export_report *r)
+{
+    export_metric *rows = mem_zalloc((size_t)r->n_ranking + 1, sizeof *rows);
+    for (int i = 0; i < r->n_ranking; i++)
+        rows[i] = (export_metric){r->ranking[i].op, r->ranking[i].sqnr_db};
+    sqnr_chart(f, "sensitivity", "Sensitivity ranking", rows, r->n_ranking,
+               "Output SQNR with only that op quantized, most sensitive first (the ranking most_sensitive rules "
+               "use).");
+    free(rows);
+}
+
 int export_report_html(const export_report *r, const export_quantizer *q, int n, const export_text *artifact_hashes,
                        int n_artifacts, char **text, qrc_err *e)
 {
@@ -244,9 +257,7 @@ int export_report_html(const export_report *r, const export_quantizer *q, int n,
     sqnr_chart(f, "sqnr", "Per-layer SQNR, worst first", r->layers, r->n_layers,
                "Each quantized tensor of the simulation against float on the evaluation data: the lower, the more "
                "that layer's quantization costs.");
-    sqnr_chart(f, "sensitivity", "Sensitivity ranking", r->sensitivity, r->n_sensitivity,
-               "Output SQNR with only that op quantized, most sensitive first (the ranking most_sensitive rules "
-               "use).");
+    ranking_chart(f, r);
     split(f, r);
     hists(f, r);
     quantizer_table(f, q, n);

@@ -129,7 +129,7 @@ static void artifact_set(void **state)
     export_text data[1] = {{"calib.npy", HASH}}, plan[1] = {{"calibrate", "tf_enhanced, 512 samples"}};
     export_metric layers[1] = {{"relu_out", 31.5}};
     export_ranked ranking[1] = {{"/relu/Relu", 30.25, INFINITY, 30.25, 0, 6, 0.001}};
-    export_report r = {HASH, HASH, data, 1, plan, 1, ev, 2, layers, 1, t1, 1, ranking, 1, NULL, 0, NULL, NULL, 0, NULL, 0};
+    export_report r = {HASH, HASH, data, 1, plan, 1, ev, 2, layers, 1, t1, 1, ranking, 1, NULL, 0, NULL, NULL, 0};
     export_options o = {d1, "m", EXPORT_ENC_0_6_1, "post_training_tf_enhanced", {0}, &r, 0};
     qrc_err e;
     if (export_write_all(g, f.q, 5, &o, &e))
