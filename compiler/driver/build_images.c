@@ -79,18 +79,18 @@ int build_image_feed(build_config *c, const Qrc__Plan *plan, const Qrc__InputDat
 {
     const Qrc__Preprocess *p = find_prep(plan, in->name);
     if (!p)
-        return err_set(e, "%s: data for input '%s' are images, but the recipe has no 'preprocess %s { ... }'",
-                       in->loc, in->name, in->name);
+        return err_set(e, "data for input '%s' are images, but the recipe has no 'preprocess %s { ... }'",
+                       in->name, in->name), err_origin(e, in->loc);
     image_prep *prep = arena_alloc(&c->a, sizeof *prep);
     build_image_prep_from_plan(p, prep);
     image_list l;
     if (image_list_expand((const char *const *)in->resolved, (int)in->n_resolved, &l, e)) {
         image_list_free(&l);
-        return err_wrap(e, "%s: data for input '%s'", in->loc, in->name);
+        return err_wrap(e, "data for input '%s'", in->name), err_origin(e, in->loc);
     }
     if (l.n > 0x7fffffff) {
         image_list_free(&l);
-        return err_set(e, "%s: input '%s': too many images", in->loc, in->name);
+        return err_set(e, "input '%s': too many images", in->name), err_origin(e, in->loc);
     }
     const char **files = arena_alloc(&c->a, sizeof *files * (size_t)(l.n ? l.n : 1));
     for (int64_t i = 0; i < l.n; i++)

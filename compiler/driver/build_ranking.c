@@ -115,13 +115,13 @@ int build_load_ranking(build *b, qrc_err *e)
     json_error_t je;
     json_t *root = json_load_file(rule->ranking_resolved, 0, &je);
     if (!root)
-        return err_set(e, "%s: cannot read the ranking \"%s\": %s", rule->loc, rule->ranking, je.text);
+        return err_set(e, "cannot read the ranking \"%s\": %s", rule->ranking, je.text), err_origin(e, rule->loc);
     int n = 0, rc = -1;
     const char **names = ranked_names(root, rule->ranking, &n, e);
     if (names && !quant_set_ranking(b->sim, names, n, e))
         rc = 0;
     if (rc)
-        err_wrap(e, "%s", rule->loc);
+        err_origin(e, rule->loc);
     else
         build_say(b, "sensitivity", "%d ops ranked as \"%s\" lists them", quant_sensitivity_count(b->sim),
                   rule->ranking);

@@ -131,7 +131,7 @@ qconfig { most_sensitive 30% from "$tmp/renamed.json": act int16; }
 export { dir "$tmp/rank_bad"; }
 EOF
 "$QRC" build --quiet "$tmp/rank_bad.q" >/dev/null 2>"$tmp/err"
-[ $? -ne 0 ] && grep -q "rank_bad.q:2:11.*'/renamed/Conv'" "$tmp/err" && [ -z "$(ls "$tmp/rank_bad" 2>/dev/null)" ]
+[ $? -ne 0 ] && grep -q "rank_bad.q:2:11: error: .*'/renamed/Conv'" "$tmp/err" && grep -q '\^' "$tmp/err" && [ -z "$(ls "$tmp/rank_bad" 2>/dev/null)" ]
 check "a ranking naming an unknown op is an error at the rule" $? "$(tail -2 "$tmp/err")"
 
 # A Softmax over a non-last axis (pattern_models' softmax_axis1: Softmax(axis=1) on [N, 4, 16]): ONNX
