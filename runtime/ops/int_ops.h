@@ -1,7 +1,8 @@
-/* int_ops.h — the integer-arithmetic ops: ConvInteger, MatMulInteger (int32 results), QLinearConv and
- * QLinearMatMul (quantized results), and the helpers they share for zero points, scales and requantization.
+/* int_ops.h — the integer-arithmetic ops: ConvInteger, MatMulInteger (int32 results), QLinearConv,
+ * QLinearMatMul, com.microsoft QLinearAdd and QLinearMul (quantized results), and the helpers they share
+ * for zero points, scales and requantization.
  *
- * Operands are int8 or uint8. Each kernel first widens its quantized operands to int32 with their zero points
+ * Operands are int8 or uint8. Each convolution or matrix-product kernel first widens its quantized operands to int32 with their zero points
  * subtracted (per tensor, or per channel, row or column), accumulates products exactly in 64 bits and keeps
  * the low 32 bits (ONNX's int32 accumulator, wrapping as the hardware would), then for the QLinear ops
  * rescales: y = saturate(round_half_even(acc * multiplier) + y_zero_point), the multiplier computed in float
@@ -50,5 +51,10 @@ int kern_run_matmul_integer(op_ctx *ctx);
 int kern_check_qlinear_matmul(const graph *g, const graph_node *node, qrc_err *e);
 int kern_infer_qlinear_matmul(const graph *g, const graph_node *node, qrc_err *e);
 int kern_run_qlinear_matmul(op_ctx *ctx);
+
+/* int_binary.c: com.microsoft QLinearAdd and QLinearMul (one run function, by op type) */
+int kern_check_qlinear_binary(const graph *g, const graph_node *node, qrc_err *e);
+int kern_infer_qlinear_binary(const graph *g, const graph_node *node, qrc_err *e);
+int kern_run_qlinear_binary(op_ctx *ctx);
 
 #endif

@@ -27,6 +27,10 @@ const op_def ops_nn[] = {
     {"", "MatMulInteger", 10, kern_check_matmul_integer, kern_infer_matmul_integer, kern_run_matmul_integer, NULL},
     {"", "QLinearMatMul", 10, kern_check_qlinear_matmul, kern_infer_qlinear_matmul, kern_run_qlinear_matmul,
      NULL},
+    {"com.microsoft", "QLinearAdd", 1, kern_check_qlinear_binary, kern_infer_qlinear_binary,
+     kern_run_qlinear_binary, NULL},
+    {"com.microsoft", "QLinearMul", 1, kern_check_qlinear_binary, kern_infer_qlinear_binary,
+     kern_run_qlinear_binary, NULL},
     {"", "Softmax", 1, kern_check_softmax, kern_infer_same, kern_run_softmax, NULL},
     {"", "LogSoftmax", 1, kern_check_softmax, kern_infer_same, kern_run_logsoftmax, NULL},
 };

@@ -1,6 +1,7 @@
-/* ConvInteger, MatMulInteger, QLinearConv and QLinearMatMul on small hand-computed cases: zero points per
- * tensor, per channel, per row and per column, per-channel scales, the bias added before the rescale,
- * ties rounding to even, saturation to the output type, and clear errors on malformed parameters. */
+/* ConvInteger, MatMulInteger, QLinearConv, QLinearMatMul and com.microsoft QLinearAdd / QLinearMul on
+ * small hand-computed cases: zero points per tensor, per channel, per row and per column, per-channel
+ * scales, the bias added before the rescale, broadcasting, ties rounding to even, saturation to the
+ * output type, and clear errors on malformed parameters. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,6 +199,54 @@ static void qlinear_matmul_per_column(void **state)
     nnh_free(h);
 }
 
+/* A com.microsoft op of the harness (which looks rows up in the default domain). */
+static nnh *ms_op(const char *op, int n_in)
+{
+    nnh *h = nnh_new(op, n_in, 1, 13);
+    h->g->nodes[h->node].domain = graph_strdup(h->g, "com.microsoft");
+    h->def = op_find("com.microsoft", op, 1);
+    assert_non_null(h->def);
+    return h;
+}
+
+/* QLinearAdd: A dequantizes to 0, 1, 2, 120, -5 and the scalar B to 0.5; sums 0.5, 1.5, 2.5, 120.5, -4.5
+ * are ties, rounding to even, then shifted by C's zero point 100. */
+static void qlinear_add_ties(void **state)
+{
+    (void)state;
+    nnh *h = ms_op("QLinearAdd", 8);
+    nnh_input(h, 0, tv(DT_UINT8, 5, (double[]){10, 12, 14, 250, 0}), false);
+    nnh_input(h, 1, ts(DT_FLOAT, 0.5), true);
+    nnh_input(h, 2, ts(DT_UINT8, 10), true);
+    nnh_input(h, 3, tv(DT_UINT8, 1, (double[]){20}), true);
+    nnh_input(h, 4, ts(DT_FLOAT, 0.25), true);
+    nnh_input(h, 5, ts(DT_UINT8, 18), true);
+    nnh_input(h, 6, ts(DT_FLOAT, 1.0), true);
+    nnh_input(h, 7, ts(DT_UINT8, 100), true);
+    run_ok(h);
+    expect(h, DT_UINT8, 1, (int64_t[]){5}, (double[]){100, 102, 102, 220, 96});
+    nnh_free(h);
+}
+
+/* QLinearMul broadcasting [2, 1] by [3]: products 3, 6, 300, -3, -6, -300 times 0.25, rounded (1.5 and
+ * -1.5 are ties), plus 100, saturating at 127. */
+static void qlinear_mul_broadcast(void **state)
+{
+    (void)state;
+    nnh *h = ms_op("QLinearMul", 8);
+    nnh_input(h, 0, tq(DT_INT8, 2, (int64_t[]){2, 1}, (double[]){3, -3}), false);
+    nnh_input(h, 1, ts(DT_FLOAT, 0.5), true);
+    nnh_input(h, 2, ts(DT_INT8, 0), true);
+    nnh_input(h, 3, tv(DT_INT8, 3, (double[]){1, 2, 100}), true);
+    nnh_input(h, 4, ts(DT_FLOAT, 0.5), true);
+    nnh_input(h, 5, ts(DT_INT8, 0), true);
+    nnh_input(h, 6, ts(DT_FLOAT, 1.0), true);
+    nnh_input(h, 7, ts(DT_INT8, 100), true);
+    run_ok(h);
+    expect(h, DT_INT8, 2, (int64_t[]){2, 3}, (double[]){101, 102, 127, 99, 98, 25});
+    nnh_free(h);
+}
+
 /* A weight zero point whose length is neither 1 nor the output channels fails, naming the node. */
 static void bad_zero_point(void **state)
 {
@@ -238,6 +287,8 @@ int main(void)
         cmocka_unit_test(matmul_integer_batched),
         cmocka_unit_test(qlinear_matmul_rounding),
         cmocka_unit_test(qlinear_matmul_per_column),
+        cmocka_unit_test(qlinear_add_ties),
+        cmocka_unit_test(qlinear_mul_broadcast),
         cmocka_unit_test(bad_zero_point),
         cmocka_unit_test(float_operand_refused),
     };
