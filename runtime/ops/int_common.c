@@ -72,6 +72,8 @@ int32_t *kern_int_widen(op_ctx *ctx, const tensor *x, const tensor *zp, int64_t 
 void kern_requant_store(tensor *y, int64_t i, double v, int32_t zp)
 {
     double r = nearbyint(v) + zp;   /* the default rounding mode: half to even */
+    if (isnan(r))                   /* a NaN scale: a defined result rather than an undefined cast */
+        r = zp;
     if (y->dtype == DT_INT8)
         ((int8_t *)y->data)[i] = (int8_t)(r < -128 ? -128 : r > 127 ? 127 : r);
     else

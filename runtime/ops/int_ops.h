@@ -33,7 +33,7 @@ int kern_q8_operand(op_ctx *ctx, const tensor *t, const char *what);
 /* x (int8/uint8) widened to int32 minus its zero point zp, viewed as [outer, channels, inner] with zp
  * giving one value per channel (or one for all). Returns a malloc'd buffer, NULL with ctx->err filled. */
 int32_t *kern_int_widen(op_ctx *ctx, const tensor *x, const tensor *zp, int64_t channels, int64_t inner);
-/* Stores saturate(round_half_even(v) + zp) at element i of y (int8 or uint8). */
+/* Stores saturate(round_half_even(v) + zp) at element i of y (int8 or uint8); NaN stores zp. */
 void kern_requant_store(tensor *y, int64_t i, double v, int32_t zp);
 
 /* int_conv.c */

@@ -199,6 +199,24 @@ static void qlinear_matmul_per_column(void **state)
     nnh_free(h);
 }
 
+/* A NaN scale gives the output zero point everywhere (a defined value, not an undefined float cast). */
+static void qlinear_matmul_nan_scale(void **state)
+{
+    (void)state;
+    nnh *h = nnh_new("QLinearMatMul", 8, 1, 10);
+    nnh_input(h, 0, tq(DT_UINT8, 2, (int64_t[]){1, 2}, (double[]){3, 250}), false);
+    nnh_input(h, 1, ts(DT_FLOAT, NAN), true);
+    nnh_input(h, 2, ts(DT_UINT8, 0), true);
+    nnh_input(h, 3, tq(DT_UINT8, 2, (int64_t[]){2, 1}, (double[]){1, 1}), true);
+    nnh_input(h, 4, ts(DT_FLOAT, 1.0), true);
+    nnh_input(h, 5, ts(DT_UINT8, 0), true);
+    nnh_input(h, 6, ts(DT_FLOAT, 1.0), true);
+    nnh_input(h, 7, ts(DT_UINT8, 7), true);
+    run_ok(h);
+    expect(h, DT_UINT8, 2, (int64_t[]){1, 1}, (double[]){7});
+    nnh_free(h);
+}
+
 /* A com.microsoft op of the harness (which looks rows up in the default domain). */
 static nnh *ms_op(const char *op, int n_in)
 {
@@ -287,6 +305,7 @@ int main(void)
         cmocka_unit_test(matmul_integer_batched),
         cmocka_unit_test(qlinear_matmul_rounding),
         cmocka_unit_test(qlinear_matmul_per_column),
+        cmocka_unit_test(qlinear_matmul_nan_scale),
         cmocka_unit_test(qlinear_add_ties),
         cmocka_unit_test(qlinear_mul_broadcast),
         cmocka_unit_test(bad_zero_point),
