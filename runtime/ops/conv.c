@@ -156,13 +156,7 @@ static void dw_plane_act(float *y, int64_t n, const void *arg)
     bias_act(y, n, -0.0f, *(const conv_act *)arg);
 }
 
-/* Shape facts shared by check, infer and run. */
-typedef struct conv_geom {
-    int64_t n, c, oc, group;
-    kern_window w;
-} conv_geom;
-
-static int conv_geometry(const graph_node *node, int rank, const int64_t *xd, const int64_t *wd, conv_geom *cg,
+int kern_conv_geometry(const graph_node *node, int rank, const int64_t *xd, const int64_t *wd, kern_conv_geom *cg,
                          qrc_err *e)
 {
     int nsp = rank - 2;
@@ -196,15 +190,9 @@ static int conv_geometry(const graph_node *node, int rank, const int64_t *xd, co
     return kern_window_read(node, nsp, kernel, xd + 2, false, &cg->w, e);
 }
 
-int kern_check_conv(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_conv_window(const graph *g, const graph_node *node, int xi, int wi, qrc_err *e)
 {
-    bool fused = !strcmp(node->op_type, "FusedConv");
-    if (kern_check_node(g, node, 2, 3, 1, fused ? fused_attrs : conv_attrs, 7u, e))
-        return -1;
-    conv_act act;
-    if (read_act(node, &act, e))
-        return -1;
-    graph_value *x = kern_in_value(g, node, 0), *w = kern_in_value(g, node, 1);
+    graph_value *x = kern_in_value(g, node, xi), *w = kern_in_value(g, node, wi);
     if (x->rank >= 0 && (x->rank < 3 || x->rank > 5))
         return kern_node_err(e, node, "input '%s' has rank %d; 3 to 5 are supported", x->name, x->rank);
     if (w->rank >= 0 && x->rank >= 0 && w->rank != x->rank)
@@ -214,18 +202,27 @@ int kern_check_conv(const graph *g, const graph_node *node, qrc_err *e)
         return 0;
     /* attribute values (auto_pad, list lengths) are checked here, shapes by infer */
     int64_t unknown[TENSOR_MAX_RANK] = {-1, -1, -1, -1, -1, -1, -1, -1};
-    conv_geom cg;
-    return conv_geometry(node, rank, unknown, unknown, &cg, e);
+    kern_conv_geom cg;
+    return kern_conv_geometry(node, rank, unknown, unknown, &cg, e);
 }
 
-int kern_infer_conv(const graph *g, const graph_node *node, qrc_err *e)
+int kern_check_conv(const graph *g, const graph_node *node, qrc_err *e)
 {
-    if (kern_infer_needs(node, 2, e))
+    bool fused = !strcmp(node->op_type, "FusedConv");
+    if (kern_check_node(g, node, 2, 3, 1, fused ? fused_attrs : conv_attrs, 7u, e))
         return -1;
-    graph_value *x = kern_in_value(g, node, 0), *w = kern_in_value(g, node, 1);
+    conv_act act;
+    if (read_act(node, &act, e))
+        return -1;
+    return kern_check_conv_window(g, node, 0, 1, e);
+}
+
+int kern_infer_conv_out(const graph *g, const graph_node *node, int xi, int wi, tensor_dtype dt, qrc_err *e)
+{
+    graph_value *x = kern_in_value(g, node, xi), *w = kern_in_value(g, node, wi);
     int rank = x->rank >= 0 ? x->rank : w->rank;
     if (rank < 0) {
-        kern_set_out(g, node, 0, DT_FLOAT, -1, NULL);
+        kern_set_out(g, node, 0, dt, -1, NULL);
         return 0;
     }
     int64_t xd[TENSOR_MAX_RANK], wd[TENSOR_MAX_RANK];
@@ -233,14 +230,21 @@ int kern_infer_conv(const graph *g, const graph_node *node, qrc_err *e)
         xd[i] = x->rank == rank ? x->dims[i] : -1;
         wd[i] = w->rank == rank ? w->dims[i] : -1;
     }
-    conv_geom cg;
-    if (conv_geometry(node, rank, xd, wd, &cg, e))
+    kern_conv_geom cg;
+    if (kern_conv_geometry(node, rank, xd, wd, &cg, e))
         return -1;
     int64_t od[TENSOR_MAX_RANK] = {cg.n, cg.oc};
     for (int i = 0; i < rank - 2; i++)
         od[2 + i] = cg.w.out[i];
-    kern_set_out(g, node, 0, DT_FLOAT, rank, od);
+    kern_set_out(g, node, 0, dt, rank, od);
     return 0;
+}
+
+int kern_infer_conv(const graph *g, const graph_node *node, qrc_err *e)
+{
+    if (kern_infer_needs(node, 2, e))
+        return -1;
+    return kern_infer_conv_out(g, node, 0, 1, DT_FLOAT, e);
 }
 
 #define DN(call)                                                                                             \
@@ -269,7 +273,7 @@ static dnnl_status_t make_reorder(const dnnl_memory_desc_t *from, const dnnl_mem
     return st;
 }
 
-static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor *w, bool bias, const conv_geom *cg,
+static int conv_build(op_ctx *ctx, conv_state *s, const tensor *x, const tensor *w, bool bias, const kern_conv_geom *cg,
                       const int64_t *od, conv_act act, int threads)
 {
     dnnl_engine_t eng = kern_dnnl_engine();
@@ -395,9 +399,9 @@ int kern_run_conv(op_ctx *ctx)
     const tensor *x = ctx->in[0], *w = ctx->in[1], *b = ctx->n_in > 2 ? ctx->in[2] : NULL;
     if (kern_want_float(ctx, x, "X", 3, 5) || kern_want_float(ctx, w, "W", x->rank, x->rank))
         return -1;
-    conv_geom cg;
+    kern_conv_geom cg;
     conv_act act;
-    if (conv_geometry(ctx->node, x->rank, x->dims, w->dims, &cg, ctx->err) || read_act(ctx->node, &act, ctx->err))
+    if (kern_conv_geometry(ctx->node, x->rank, x->dims, w->dims, &cg, ctx->err) || read_act(ctx->node, &act, ctx->err))
         return -1;
     if (b && (kern_want_float(ctx, b, "B", 1, 1) || b->dims[0] != cg.oc))
         return b->dtype == DT_FLOAT ? kern_fail(ctx, "bias has %lld values; expected %lld", (long long)b->dims[0],

@@ -106,9 +106,7 @@ int kern_check_matmul(const graph *g, const graph_node *node, qrc_err *e)
     return 0;
 }
 
-/* Output shape of a MatMul of shapes a (rank ra) and b (rank rb), numpy rules; -1 dims stay unknown.
- * Returns the output rank, or -1 when the shapes do not fit. */
-static int matmul_shape(int ra, const int64_t *a, int rb, const int64_t *b, int64_t *out)
+int kern_matmul_shape(int ra, const int64_t *a, int rb, const int64_t *b, int64_t *out)
 {
     int64_t ea[TENSOR_MAX_RANK + 1], eb[TENSOR_MAX_RANK + 1];
     int na = ra == 1 ? 2 : ra, nb = rb == 1 ? 2 : rb;
@@ -162,11 +160,45 @@ int kern_infer_matmul(const graph *g, const graph_node *node, qrc_err *e)
         return 0;
     }
     int64_t od[TENSOR_MAX_RANK];
-    int r = matmul_shape(a->rank, a->dims, b->rank, b->dims, od);
+    int r = kern_matmul_shape(a->rank, a->dims, b->rank, b->dims, od);
     if (r < 0)
         return kern_node_err(e, node, "shapes of '%s' and '%s' do not multiply", a->name, b->name);
     kern_set_out(g, node, 0, dt, r, od);
     return 0;
+}
+
+void kern_mm_batch_init(kern_mm_batch *v, const tensor *a, const tensor *b)
+{
+    v->m = a->rank == 1 ? 1 : a->dims[a->rank - 2];
+    v->k = a->dims[a->rank - 1];
+    v->n = b->rank == 1 ? 1 : b->dims[b->rank - 1];
+    int ba = a->rank > 2 ? a->rank - 2 : 0, bb = b->rank > 2 ? b->rank - 2 : 0;
+    v->nbatch = ba > bb ? ba : bb;
+    v->b_batched = bb > 0;
+    v->total = 1;
+    int64_t stride_a = v->m * v->k, stride_b = v->k * v->n;
+    for (int i = v->nbatch - 1; i >= 0; i--) {
+        int ia = i - (v->nbatch - ba), ib = i - (v->nbatch - bb);
+        int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+        v->bdims[i] = da == 1 ? db : da;
+        v->sa[i] = da == 1 ? 0 : stride_a;
+        v->sb[i] = db == 1 ? 0 : stride_b;
+        stride_a *= da;
+        stride_b *= db;
+        v->total *= v->bdims[i];
+    }
+}
+
+void kern_mm_batch_offsets(const kern_mm_batch *v, int64_t t, int64_t *oa, int64_t *ob)
+{
+    *oa = 0;
+    *ob = 0;
+    for (int i = v->nbatch - 1; i >= 0; i--) {
+        int64_t idx = t % v->bdims[i];
+        t /= v->bdims[i];
+        *oa += idx * v->sa[i];
+        *ob += idx * v->sb[i];
+    }
 }
 
 int kern_run_matmul(op_ctx *ctx)
@@ -175,29 +207,15 @@ int kern_run_matmul(op_ctx *ctx)
     if (kern_want_float(ctx, a, "A", 1, TENSOR_MAX_RANK) || kern_want_float(ctx, b, "B", 1, TENSOR_MAX_RANK))
         return -1;
     int64_t od[TENSOR_MAX_RANK];
-    int r = matmul_shape(a->rank, a->dims, b->rank, b->dims, od);
+    int r = kern_matmul_shape(a->rank, a->dims, b->rank, b->dims, od);
     if (r < 0)
         return kern_fail(ctx, "shapes of A (rank %d) and B (rank %d) do not multiply", a->rank, b->rank);
     tensor *y = op_output(ctx, 0, DT_FLOAT, r, od);
     if (!y)
         return -1;
-    /* view both as [batch..., M, K] x [batch..., K, N] */
-    int64_t m = a->rank == 1 ? 1 : a->dims[a->rank - 2], k = a->dims[a->rank - 1];
-    int64_t n = b->rank == 1 ? 1 : b->dims[b->rank - 1];
-    int ba = a->rank > 2 ? a->rank - 2 : 0, bb = b->rank > 2 ? b->rank - 2 : 0;
-    int nbatch = ba > bb ? ba : bb;
-    int64_t bdims[TENSOR_MAX_RANK], sa[TENSOR_MAX_RANK], sb[TENSOR_MAX_RANK], total = 1;
-    int64_t stride_a = m * k, stride_b = k * n;
-    for (int i = nbatch - 1; i >= 0; i--) {
-        int ia = i - (nbatch - ba), ib = i - (nbatch - bb);
-        int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
-        bdims[i] = da == 1 ? db : da;
-        sa[i] = da == 1 ? 0 : stride_a;
-        sb[i] = db == 1 ? 0 : stride_b;
-        stride_a *= da;
-        stride_b *= db;
-        total *= bdims[i];
-    }
+    kern_mm_batch v;
+    kern_mm_batch_init(&v, a, b);
+    int64_t m = v.m, k = v.k, n = v.n, total = v.total;
     float *yd = y->data;
     if (tensor_numel(y) == 0)
         return 0;
@@ -207,16 +225,11 @@ int kern_run_matmul(op_ctx *ctx)
     }
     kern_set_threads(ctx->threads);
     const float *ad = a->data, *bd = b->data;
-    if (bb == 0)   /* B shared by every batch: one product with the batches stacked as rows */
+    if (!v.b_batched)   /* B shared by every batch: one product with the batches stacked as rows */
         return sgemm(ctx, false, false, total * m, n, k, 1.0f, ad, k, bd, n, 0.0f, yd, n);
     for (int64_t t = 0; t < total; t++) {
-        int64_t rem = t, oa = 0, ob = 0;
-        for (int i = nbatch - 1; i >= 0; i--) {
-            int64_t idx = rem % bdims[i];
-            rem /= bdims[i];
-            oa += idx * sa[i];
-            ob += idx * sb[i];
-        }
+        int64_t oa, ob;
+        kern_mm_batch_offsets(&v, t, &oa, &ob);
         if (sgemm(ctx, false, false, m, n, k, 1.0f, ad + oa, k, bd + ob, n, 0.0f, yd + t * m * n, n))
             return -1;
     }

@@ -3,11 +3,29 @@
 #ifndef QRC_OPS_NN_OPS_H
 #define QRC_OPS_NN_OPS_H
 
+#include <stdbool.h>
+
 #include "op.h"
+#include "ops/kern.h"
 
 /* conv.c */
+/* Shape facts of a convolution shared by check, infer and run (Conv, ConvInteger, QLinearConv). */
+typedef struct kern_conv_geom {
+    int64_t n, c, oc, group;
+    kern_window w;
+} kern_conv_geom;
+/* Reads group, kernel_shape and the window attributes of node against input dims xd and weight dims wd
+ * (rank entries each, -1 unknown); fails naming the node when they disagree. */
+int kern_conv_geometry(const graph_node *node, int rank, const int64_t *xd, const int64_t *wd, kern_conv_geom *cg,
+                       qrc_err *e);
 int kern_check_conv(const graph *g, const graph_node *node, qrc_err *e);
+/* Load-time shape checks of a convolution with data input xi and weight input wi: ranks 3 to 5 and equal,
+ * window attributes well formed (sizes are checked by inference). */
+int kern_check_conv_window(const graph *g, const graph_node *node, int xi, int wi, qrc_err *e);
 int kern_infer_conv(const graph *g, const graph_node *node, qrc_err *e);
+/* Sets output 0 of a convolution with data input xi and weight input wi to dtype dt and the shape the
+ * window attributes give (unknown dims stay unknown). */
+int kern_infer_conv_out(const graph *g, const graph_node *node, int xi, int wi, tensor_dtype dt, qrc_err *e);
 int kern_run_conv(op_ctx *ctx);
 void kern_release_conv(void *state);
 
@@ -54,6 +72,19 @@ int kern_run_convt(op_ctx *ctx);
 int kern_check_gemm(const graph *g, const graph_node *node, qrc_err *e);
 int kern_infer_gemm(const graph *g, const graph_node *node, qrc_err *e);
 int kern_run_gemm(op_ctx *ctx);
+/* Output shape of a MatMul of shapes a (rank ra) and b (rank rb), numpy rules; -1 dims stay unknown.
+ * Returns the output rank, or -1 when the shapes do not fit. */
+int kern_matmul_shape(int ra, const int64_t *a, int rb, const int64_t *b, int64_t *out);
+/* A MatMul of tensors a and b viewed as `total` products [M, K] x [K, N] over broadcast batch dims. */
+typedef struct kern_mm_batch {
+    int64_t m, k, n, total;
+    int nbatch;
+    bool b_batched;                      /* B has batch dims (otherwise one B serves every batch) */
+    int64_t bdims[TENSOR_MAX_RANK], sa[TENSOR_MAX_RANK], sb[TENSOR_MAX_RANK];
+} kern_mm_batch;
+void kern_mm_batch_init(kern_mm_batch *v, const tensor *a, const tensor *b);
+/* Element offsets into a and b of product t (0 .. total-1). */
+void kern_mm_batch_offsets(const kern_mm_batch *v, int64_t t, int64_t *oa, int64_t *ob);
 int kern_check_matmul(const graph *g, const graph_node *node, qrc_err *e);
 int kern_infer_matmul(const graph *g, const graph_node *node, qrc_err *e);
 int kern_run_matmul(op_ctx *ctx);

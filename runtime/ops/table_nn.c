@@ -1,5 +1,6 @@
-/* table_nn.c — the neural-network ops: convolution, matrix products, pooling, normalization,
+/* table_nn.c — the neural-network ops: convolution, matrix products (float and integer), pooling, normalization,
  * softmax, resize. Kernels live in one file per family (see nn_ops.h). */
+#include "ops/int_ops.h"
 #include "ops/nn_ops.h"
 #include "ops/tables.h"
 
@@ -21,6 +22,15 @@ const op_def ops_nn[] = {
     {"", "ConvTranspose", 1, kern_check_convt, kern_infer_convt, kern_run_convt, NULL},
     {"", "Resize", 10, kern_check_resize, kern_infer_resize, kern_run_resize, NULL},
     {"", "Upsample", 7, kern_check_resize, kern_infer_resize, kern_run_resize, NULL},
+    {"", "ConvInteger", 10, kern_check_conv_integer, kern_infer_conv_integer, kern_run_conv_integer, NULL},
+    {"", "QLinearConv", 10, kern_check_qlinear_conv, kern_infer_qlinear_conv, kern_run_qlinear_conv, NULL},
+    {"", "MatMulInteger", 10, kern_check_matmul_integer, kern_infer_matmul_integer, kern_run_matmul_integer, NULL},
+    {"", "QLinearMatMul", 10, kern_check_qlinear_matmul, kern_infer_qlinear_matmul, kern_run_qlinear_matmul,
+     NULL},
+    {"com.microsoft", "QLinearAdd", 1, kern_check_qlinear_binary, kern_infer_qlinear_binary,
+     kern_run_qlinear_binary, NULL},
+    {"com.microsoft", "QLinearMul", 1, kern_check_qlinear_binary, kern_infer_qlinear_binary,
+     kern_run_qlinear_binary, NULL},
     {"", "Softmax", 1, kern_check_softmax, kern_infer_same, kern_run_softmax, NULL},
     {"", "LogSoftmax", 1, kern_check_softmax, kern_infer_same, kern_run_logsoftmax, NULL},
 };

@@ -16,7 +16,7 @@
 #include "op.h"
 #include "tensor.h"
 
-enum { NNH_MAX_IO = 8 };
+enum { NNH_MAX_IO = 10 };
 
 typedef struct nnh {
     graph *g;
