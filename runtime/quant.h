@@ -445,7 +445,9 @@ typedef struct quant_eval {
     int64_t samples;
     bool has_labels;
     double float_top1, quant_top1; /* accuracy in [0, 1] against the labels, when given */
-    double top1_agreement;     /* fraction of samples where quantized and float top-1 agree */
+    double top1_agreement;     /* fraction of predictions (positions along the first output's last
+                                * axis: one per sample for [N,C], N*T for [N,T,C]) where quantized and
+                                * float top-1 agree */
     double output_sqnr_db;     /* first output, quantized against float */
     quant_layer_sqnr *layers;  /* every activation quantizer, worst SQNR first (owned) */
     int n_layers;
@@ -454,7 +456,8 @@ typedef struct quant_eval {
 } quant_eval;
 
 /* Runs float and quantized models side by side over the data (labels: an int64 .npy of one class per
- * row, or NULL), comparing the first output (top-1 along its last axis) and every quantized activation.
+ * row, or NULL; they need an output of one prediction per sample), comparing the first output (top-1 at
+ * every position along its last axis) and every quantized activation.
  * Memory: one batch of quantized activations at a time. */
 int quant_evaluate(quant_sim *s, const quant_data *d, const char *labels, quant_eval *out, qrc_err *e);
 void quant_eval_release(quant_eval *r);

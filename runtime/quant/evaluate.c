@@ -107,7 +107,7 @@ int quant_evaluate(quant_sim *s, const quant_data *d, const char *labels, quant_
         goto done;
     out->has_labels = labels != NULL || d->labels != NULL;
     double t_float = 0, t_quant = 0, sig = 0, noise = 0;
-    int64_t agree = 0, float_ok = 0, quant_ok = 0, done_rows = 0;
+    int64_t agree = 0, compared = 0, float_ok = 0, quant_ok = 0, done_rows = 0;
     quant_progress p;
     quant_progress_begin(&p, s, "evaluate", w.st.limit);
     double start = quant_now();
@@ -155,21 +155,29 @@ int quant_evaluate(quant_sim *s, const quant_data *d, const char *labels, quant_
                 err_set(e, "out of memory");
                 goto done_outs;
             }
-        for (int64_t r = 0; r < rows && classes > 0; r++) {
-            int64_t a = argmax(fv + r * per_row, classes), b = argmax(qv + r * per_row, classes);
-            agree += a == b;
-            if (lab) {
-                int64_t want = label_at(lab, r);
-                if (want < 0 || want >= classes) {   /* a wrong label would silently lower the accuracy */
-                    err_set(e, "%s: label %lld of row %lld is outside the model's %lld classes",
-                            labels ? labels : d->labels_what,
-                            (long long)want, (long long)(done_rows + r), (long long)classes);
-                    tensor_free(lab);
-                    goto done_outs;
-                }
-                float_ok += a == want;
-                quant_ok += b == want;
+        /* Agreement at every position along the last axis (each time step of a [N,T,C] sequence output);
+         * accuracy against labels needs one prediction per sample. */
+        int64_t positions = classes > 0 ? per_row / classes : 0;
+        if (lab && positions != 1) {
+            err_set(e, "%s: labels hold one class per sample but the output has %lld predictions per sample",
+                    labels ? labels : d->labels_what, (long long)positions);
+            tensor_free(lab);
+            goto done_outs;
+        }
+        for (int64_t i = 0; i < rows * positions; i++)
+            agree += argmax(fv + i * classes, classes) == argmax(qv + i * classes, classes);
+        compared += rows * positions;
+        for (int64_t r = 0; r < rows && lab; r++) {
+            int64_t want = label_at(lab, r);
+            if (want < 0 || want >= classes) {   /* a wrong label would silently lower the accuracy */
+                err_set(e, "%s: label %lld of row %lld is outside the model's %lld classes",
+                        labels ? labels : d->labels_what,
+                        (long long)want, (long long)(done_rows + r), (long long)classes);
+                tensor_free(lab);
+                goto done_outs;
             }
+            float_ok += argmax(fv + r * per_row, classes) == want;
+            quant_ok += argmax(qv + r * per_row, classes) == want;
         }
         tensor_free(lab);
         for (int o = 0; o < g->n_outputs; o++) {
@@ -195,7 +203,7 @@ int quant_evaluate(quant_sim *s, const quant_data *d, const char *labels, quant_
     out->seconds = quant_now() - start;
     out->float_top1 = (double)float_ok / (double)done_rows;
     out->quant_top1 = (double)quant_ok / (double)done_rows;
-    out->top1_agreement = (double)agree / (double)done_rows;
+    out->top1_agreement = compared > 0 ? (double)agree / (double)compared : 0;
     out->output_sqnr_db = sqnr_db(sig, noise);
     out->float_images_per_s = t_float > 0 ? (double)done_rows / t_float : 0;
     out->quant_images_per_s = t_quant > 0 ? (double)done_rows / t_quant : 0;

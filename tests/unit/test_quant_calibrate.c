@@ -14,8 +14,9 @@
 #include "npy.h"
 #include "quant.h"
 
-/* x [N, 4] -> MatMul(W [4, 3]) -> h -> Relu -> y [N, 3] */
-static graph *tiny_net(void)
+/* x [N, 4] -> MatMul(W [4, 3]) -> h -> Relu -> y [N, 3]; with steps > 0, x [N, steps, 4] and y
+ * [N, steps, 3] (a sequence output), W given (else a fixed pattern). */
+static graph *net(int steps, const float *weights)
 {
     graph *g = graph_new();
     g->n_opsets = 1;
@@ -25,17 +26,19 @@ static graph *tiny_net(void)
     int x = graph_value_get(g, "x"), w = graph_value_get(g, "W"), h = graph_value_get(g, "h");
     int y = graph_value_get(g, "y");
     g->values[x].dtype = DT_FLOAT;
-    g->values[x].rank = 2;
+    g->values[x].rank = steps > 0 ? 3 : 2;
     g->values[x].dims[0] = -1;
     g->values[x].dim_param[0] = graph_strdup(g, "N");
-    g->values[x].dims[1] = 4;
+    if (steps > 0)
+        g->values[x].dims[1] = steps;
+    g->values[x].dims[g->values[x].rank - 1] = 4;
     qrc_err e;
     int64_t wd[2] = {4, 3};
     g->values[w].init = tensor_new(DT_FLOAT, 2, wd, &e);
     g->values[w].dtype = DT_FLOAT;
     float *wv = g->values[w].init->data;
     for (int i = 0; i < 12; i++)
-        wv[i] = (float)((i * 7 % 11) - 5) / 4.0f;
+        wv[i] = weights ? weights[i] : (float)((i * 7 % 11) - 5) / 4.0f;
     int n0 = graph_node_add(g, "MatMul", "/fc/MatMul", 2, (int[]){x, w}, 1, &h);
     g->nodes[n0].module = graph_strdup(g, "fc");
     graph_node_add(g, "Relu", "/act/Relu", 1, &h, 1, &y);
@@ -43,6 +46,11 @@ static graph *tiny_net(void)
     graph_set_outputs(g, 1, &y);
     assert_int_equal(graph_reindex(g, &e), 0);
     return g;
+}
+
+static graph *tiny_net(void)
+{
+    return net(0, NULL);
 }
 
 static char dir[64];
@@ -83,6 +91,14 @@ static int setup(void **state)
     snprintf(path, sizeof path, "%s/wide.npy", dir);
     npy_write(path, bad, &e);
     tensor_free(bad);
+    /* Two samples of two steps: a clear winner, then a near tie (0.54 vs 0.56) that a 4-bit grid merges. */
+    int64_t seq_dims[3] = {2, 2, 4};
+    tensor *seq = tensor_new(DT_FLOAT, 3, seq_dims, &e);
+    for (int n = 0; n < 2; n++)
+        memcpy((float *)seq->data + 8 * n, (const float[8]){1, 0, 0, 0, 0.54f, 0.56f, 0, 0}, 8 * sizeof(float));
+    snprintf(path, sizeof path, "%s/seq.npy", dir);
+    npy_write(path, seq, &e);
+    tensor_free(seq);
     int64_t int_dims[2] = {3, 4};
     tensor *ints = tensor_new(DT_INT64, 2, int_dims, &e);
     snprintf(path, sizeof path, "%s/ints.npy", dir);
@@ -94,7 +110,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    const char *names[] = {"a.npy", "b.npy", "labels.npy", "wide.npy", "ints.npy"};
+    const char *names[] = {"a.npy", "b.npy", "labels.npy", "wide.npy", "ints.npy", "seq.npy"};
     char path[128];
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -179,6 +195,18 @@ static void bad_data_is_reported(void **state)
     graph_free(g);
 }
 
+/* g simulated with 4-bit activations and weights (per channel), calibrated on d with min/max. */
+static quant_sim *calibrated_4bit(graph *g, const quant_data *d)
+{
+    static const quant_rule r4 = {.label = "4-bit", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 4, QUANT_NO},
+                                  .weight = {QUANT_INT, 4, QUANT_YES}, .per_channel = QUANT_YES};
+    qrc_err e;
+    quant_sim *s = sim(g, &r4, 1, QUANT_SCHEME_TF);
+    assert_int_equal(quant_calibrate(s, d, &e), 0);
+    assert_int_equal(quant_compute_encodings(s, &e), 0);
+    return s;
+}
+
 static void simulation_applies_encodings(void **state)
 {
     (void)state;
@@ -187,11 +215,7 @@ static void simulation_applies_encodings(void **state)
     const char *files[1] = {file(0, "a.npy")};
     quant_feed feed = {"x", files, 1, NULL};
     quant_data d = {&feed, 1, 5, 0, NULL, NULL};
-    quant_rule r4 = {.label = "4-bit", .select = QUANT_SEL_DEFAULT, .act = {QUANT_INT, 4, QUANT_NO},
-                     .weight = {QUANT_INT, 4, QUANT_YES}, .per_channel = QUANT_YES};
-    quant_sim *s = sim(g, &r4, 1, QUANT_SCHEME_TF);
-    assert_int_equal(quant_calibrate(s, &d, &e), 0);
-    assert_int_equal(quant_compute_encodings(s, &e), 0);
+    quant_sim *s = calibrated_4bit(g, &d);
     /* MatMul weight [4, 3] is per channel along its last axis; MatMul+Relu is one unit, so h has none. */
     const quant_quantizer *w = own(s, "W");
     assert_int_equal(w->axis, 1);
@@ -263,6 +287,29 @@ static void evaluation_and_sensitivity(void **state)
     quant_eval_release(&r);
     /* Too few labels is an error naming the file. */
     assert_int_equal(quant_evaluate(s, &d, file(3, "ints.npy"), &r, &e), -1);
+    quant_sim_free(s);
+    graph_free(g);
+}
+
+/* A [N, T, C] output is compared at each of its N*T positions, not only at the first step of a sample,
+ * and labels (one class per sample) do not fit it. */
+static void sequence_agreement_counts_every_step(void **state)
+{
+    (void)state;
+    static const float eye[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
+    graph *g = net(2, eye);
+    qrc_err e;
+    const char *files[1] = {file(0, "seq.npy")};
+    quant_feed feed = {"x", files, 1, NULL};
+    quant_data d = {&feed, 1, 2, 0, NULL, NULL};
+    quant_sim *s = calibrated_4bit(g, &d);
+    quant_eval r;
+    assert_int_equal(quant_evaluate(s, &d, NULL, &r, &e), 0);
+    assert_int_equal(r.samples, 2);
+    assert_true(fabs(r.top1_agreement - 0.5) < 1e-12); /* the first steps agree, the ties do not */
+    quant_eval_release(&r);
+    assert_int_equal(quant_evaluate(s, &d, file(1, "labels.npy"), &r, &e), -1);
+    assert_non_null(strstr(e.msg, "2 predictions per sample"));
     quant_sim_free(s);
     graph_free(g);
 }
@@ -453,6 +500,7 @@ int main(void)
         cmocka_unit_test(bad_data_is_reported),
         cmocka_unit_test(simulation_applies_encodings),
         cmocka_unit_test(evaluation_and_sensitivity),
+        cmocka_unit_test(sequence_agreement_counts_every_step),
         cmocka_unit_test(frozen_encodings_survive_calibration),
         cmocka_unit_test(frozen_encodings_survive_ranking),
         cmocka_unit_test(local_ranking_measures_each_quantizer),
