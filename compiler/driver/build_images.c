@@ -17,7 +17,8 @@ static const Qrc__Preprocess *find_prep(const Qrc__Plan *plan, const char *input
 static void fill_values(float *dst, int *n, const float *src, size_t k)
 {
     *n = (int)(k < IMAGE_MAX_CHANNELS ? k : IMAGE_MAX_CHANNELS);
-    memcpy(dst, src, sizeof *dst * (size_t)*n);
+    if (*n) /* src is NULL when the recipe gives no values */
+        memcpy(dst, src, sizeof *dst * (size_t)*n);
 }
 
 void build_image_prep_from_plan(const Qrc__Preprocess *p, image_prep *out)

@@ -77,7 +77,8 @@ static int add_dir(growing *g, const char *dir, int depth, qrc_err *e)
         names[n++] = arena_printf(&g->l->mem, "%s/%s", dir, de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n) /* names is NULL for an empty folder */
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; !rc && i < n; i++) {
         if (is_dir(names[i]))
             rc = depth < 8 ? add_dir(g, names[i], depth + 1, e) : 0;
