@@ -9,25 +9,12 @@
 #include <cmocka.h>
 
 #include "quant.h"
+#include "seeded_rng.h"
 
 static const quant_format ASYM8 = {.kind = QUANT_INT, .bitwidth = 8};
 static const quant_format ASYM4 = {.kind = QUANT_INT, .bitwidth = 4};
 static const quant_format SYM8 = {.kind = QUANT_INT, .bitwidth = 8, .symmetric = true};
 
-/* A small deterministic generator (xorshift64*), uniform in [0, 1). */
-static uint64_t rng = 88172645463325252ull;
-static double uniform(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return (double)((rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-static double gaussian(void)
-{
-    double u = uniform(), v = uniform();
-    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
-}
 
 enum { N = 20000 };
 static float buf[N];
