@@ -201,13 +201,24 @@ static size_t count_bins_minmax(const quant_hist *h, const quant_span *s, uint32
     return total;
 }
 
+/* v in [0, 2^89) as a 128-bit integer, truncated, by two 64-bit conversions (the generic double to
+ * 128-bit one is a slow library call): hi * 2^64 is the multiple of 2^64 just below v, so v minus it is
+ * exact. */
+static quant_u128 to_fixed(double v)
+{
+    uint64_t hi = (uint64_t)(v * 0x1p-64);
+    uint64_t lo = (uint64_t)(v - (double)hi * 0x1p64);
+    return (quant_u128)hi << 64 | lo;
+}
+
 /* Adds cnt/n, bin by bin, to the fixed-point sums. A fraction below 2^-36 (batches of more than 2^36
  * values) loses its lowest bits, the same way wherever it is added. */
 static void add_normalised(quant_hist *h, const uint32_t *cnt, size_t n)
 {
+    const double one = ldexp(1.0, QUANT_HIST_FRAC_BITS);
     for (int i = 0; i < QUANT_HIST_BINS; i++)
         if (cnt[i])
-            h->sums[i] += (quant_u128)ldexp((double)cnt[i] / (double)n, QUANT_HIST_FRAC_BITS);
+            h->sums[i] += to_fixed((double)cnt[i] / (double)n * one);
     h->batches++;
 }
 
