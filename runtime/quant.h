@@ -162,6 +162,33 @@ void quant_observer_range(const quant_observer *o, int c, double *min, double *m
  * only zeros gets the valid minimum-range encoding. Deterministic: the same batches give the same bits. */
 int quant_observer_encodings(const quant_observer *o, const quant_format *f, quant_encoding *out, qrc_err *e);
 
+/* ---- Mergeable statistics ----------------------------------------------------------------------------
+ *
+ * Calibration data cut into consecutive shards (by sample index) can be observed shard by shard, in other
+ * processes, and the observers merged in shard order: the merged statistics, and so the encodings, are
+ * bit for bit those of one observer fed the whole stream.
+ *   tf           min/max merge as they are.
+ *   tf_enhanced  the histogram range comes from the stream's first batch that is not all zeros, so every
+ *                shard bins on the range of the earliest shard that has one: observe each shard once (a
+ *                probe, which may stop as soon as every channel has a range), seed each shard's observer
+ *                with the probes of the shards before it, in order (quant_observer_seed), observe, merge.
+ *   percentile, mse  do not merge: their histogram widens to the running range batch by batch,
+ *                redistributing counts in floating point, so its bins depend on where the stream is cut.
+ * An observer packs into a flat array of 64-bit words (doubles as their bits) that a reduction, a message
+ * or a file can carry; unpacking checks the words. */
+
+/* Number of words quant_observer_pack writes for o. */
+size_t quant_observer_packed_words(const quant_observer *o);
+void quant_observer_pack(const quant_observer *o, uint64_t *words);
+/* A new observer from n packed words; NULL (e filled) when they are not a packed observer. */
+quant_observer *quant_observer_unpack(const uint64_t *words, size_t n, qrc_err *e);
+/* Folds the statistics of the shard right after into's into into; -1 (e filled, into unchanged) when the
+ * observers differ, the scheme does not merge, or the shards binned on different ranges. */
+int quant_observer_merge(quant_observer *into, const quant_observer *later, qrc_err *e);
+/* Gives o, before it observes anything, the histogram range of an earlier shard's observer for each
+ * channel that has none yet; call once per earlier shard, earliest first. No-op for tf. */
+int quant_observer_seed(quant_observer *o, const quant_observer *earlier, qrc_err *e);
+
 /* ---- Quantsim config (AIMET's JSON) ------------------------------------------------------------------
  *
  * Sections, applied in this order, each overriding the last: defaults, params, op_type, supergroups,

@@ -201,6 +201,43 @@ static size_t count_bins_minmax(const quant_hist *h, const quant_span *s, uint32
     return total;
 }
 
+/* v in [0, 2^89) as a 128-bit integer, truncated, by two 64-bit conversions (the generic double to
+ * 128-bit one is a slow library call): hi * 2^64 is the multiple of 2^64 just below v, so v minus it is
+ * exact. */
+static quant_u128 to_fixed(double v)
+{
+    uint64_t hi = (uint64_t)(v * 0x1p-64);
+    uint64_t lo = (uint64_t)(v - (double)hi * 0x1p64);
+    return (quant_u128)hi << 64 | lo;
+}
+
+/* Adds cnt/n, bin by bin, to the fixed-point sums. A fraction below 2^-36 (batches of more than 2^36
+ * values) loses its lowest bits, the same way wherever it is added. */
+static void add_normalised(quant_hist *h, const uint32_t *cnt, size_t n)
+{
+    const double one = ldexp(1.0, QUANT_HIST_FRAC_BITS);
+    for (int i = 0; i < QUANT_HIST_BINS; i++)
+        if (cnt[i])
+            h->sums[i] += to_fixed((double)cnt[i] / (double)n * one);
+    h->batches++;
+}
+
+void quant_hist_mean(const quant_hist *h, quant_hist *mean)
+{
+    *mean = (quant_hist){.lo = h->lo, .step = h->step, .batches = h->batches, .ready = h->ready};
+    if (h->batches == 0)
+        return;
+    for (int i = 0; i < QUANT_HIST_BINS; i++)
+        mean->bins[i] = ldexp((double)h->sums[i], -QUANT_HIST_FRAC_BITS) / (double)h->batches;
+}
+
+/* The top of a range that starts at a constant batch's value: QUANT_MIN_RANGE above it, or the next
+ * double where that much is lost to rounding (|v| beyond about 1e14), so that bins never have width 0. */
+static double widened_top(double v)
+{
+    return fmax(v + QUANT_MIN_RANGE, nextafter(v, INFINITY));
+}
+
 bool quant_hist_average_fused(quant_hist *h, const quant_span *s, double *bmin, double *bmax)
 {
     uint32_t cnt[QUANT_HIST_BINS] = {0};
@@ -208,10 +245,7 @@ bool quant_hist_average_fused(quant_hist *h, const quant_span *s, double *bmin, 
     size_t n = count_bins_minmax(h, s, cnt, bmin, bmax, &ok);
     if (n == 0)
         return ok;
-    double k = (double)h->batches;
-    for (int i = 0; i < QUANT_HIST_BINS; i++)
-        h->bins[i] = (h->bins[i] * k + (double)cnt[i] / (double)n) / (k + 1);
-    h->batches++;
+    add_normalised(h, cnt, n);
     return ok;
 }
 
@@ -221,7 +255,7 @@ void quant_hist_average(quant_hist *h, const quant_span *s, double bmin, double 
         if (bmin == 0.0 && bmax == 0.0)
             return; /* an all-zero batch says nothing about the range */
         if (bmin == bmax)
-            bmax = bmin + QUANT_MIN_RANGE;
+            bmax = widened_top(bmin);
         double centre = (bmin + bmax) / 2;
         double lo = centre - 3 * (centre - bmin), hi = centre + 3 * (bmax - centre);
         h->lo = lo;
@@ -232,10 +266,7 @@ void quant_hist_average(quant_hist *h, const quant_span *s, double bmin, double 
     size_t n = count_bins(h, s, cnt, false);
     if (n == 0)
         return;
-    double k = (double)h->batches;
-    for (int i = 0; i < QUANT_HIST_BINS; i++)
-        h->bins[i] = (h->bins[i] * k + (double)cnt[i] / (double)n) / (k + 1);
-    h->batches++;
+    add_normalised(h, cnt, n);
 }
 
 /* Moves the counts onto a wider range [lo, hi): each old bin's mass is split between the (at most two)
@@ -269,7 +300,7 @@ void quant_hist_accumulate(quant_hist *h, const quant_span *s, double bmin, doub
 {
     if (!h->ready) {
         if (bmax - bmin < QUANT_MIN_RANGE * 1e-3)
-            bmax = bmin + QUANT_MIN_RANGE;
+            bmax = widened_top(bmin);
         h->lo = bmin;
         h->step = (bmax - bmin) / QUANT_HIST_BINS;
         h->ready = true;

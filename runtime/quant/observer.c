@@ -34,16 +34,6 @@ int quant_scheme_parse(const char *name, quant_scheme *out, qrc_err *e)
     return err_set(e, "unknown quantization scheme '%s' (expected %s)", name, names);
 }
 
-struct quant_observer {
-    quant_scheme scheme;
-    int n, threads;
-    double percentile;
-    int64_t batches;
-    double *min, *max; /* running range per channel */
-    bool *seen;        /* channel has seen a finite value */
-    quant_hist *hist;  /* per channel, for histogram schemes; NULL for tf */
-};
-
 quant_observer *quant_observer_new(quant_scheme s, int n_channels, double percentile, qrc_err *e)
 {
     if ((unsigned)s >= QUANT_SCHEME_COUNT_) {
@@ -173,9 +163,12 @@ int quant_observer_encodings(const quant_observer *o, const quant_format *f, qua
         quant_observer_range(o, c, &lo, &hi);
         int rc;
         switch (o->scheme) {
-        case QUANT_SCHEME_TF_ENHANCED:
-            rc = quant_tf_enhanced_encoding(&o->hist[c], f, &out[c], e);
+        case QUANT_SCHEME_TF_ENHANCED: {
+            quant_hist mean;
+            quant_hist_mean(&o->hist[c], &mean);
+            rc = quant_tf_enhanced_encoding(&mean, f, &out[c], e);
             break;
+        }
         case QUANT_SCHEME_PERCENTILE:
             rc = quant_percentile_encoding(&o->hist[c], o->percentile, lo, hi, f, &out[c], e);
             break;

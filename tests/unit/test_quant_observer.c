@@ -6,28 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <float.h>
 #include <cmocka.h>
 
 #include "quant.h"
+#include "seeded_rng.h"
 
 static const quant_format ASYM8 = {.kind = QUANT_INT, .bitwidth = 8};
 static const quant_format ASYM4 = {.kind = QUANT_INT, .bitwidth = 4};
 static const quant_format SYM8 = {.kind = QUANT_INT, .bitwidth = 8, .symmetric = true};
 
-/* A small deterministic generator (xorshift64*), uniform in [0, 1). */
-static uint64_t rng = 88172645463325252ull;
-static double uniform(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return (double)((rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-static double gaussian(void)
-{
-    double u = uniform(), v = uniform();
-    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
-}
 
 enum { N = 20000 };
 static float buf[N];
@@ -355,6 +343,27 @@ static void threads_do_not_change_statistics(void **state)
     free(x);
 }
 
+/* A constant batch so large that QUANT_MIN_RANGE is lost to rounding still gives bins of non-zero width
+ * and a valid grid holding the value. */
+static void huge_constant_batches_are_valid(void **state)
+{
+    const quant_scheme schemes[] = {QUANT_SCHEME_TF_ENHANCED, QUANT_SCHEME_PERCENTILE, QUANT_SCHEME_MSE};
+    const float values[] = {-FLT_MAX, 1e20f};
+    for (int i = 0; i < 3; i++)
+        for (int v = 0; v < 2; v++) {
+            quant_observer *o = observer(schemes[i], 1, 99.9);
+            for (int k = 0; k < 64; k++)
+                buf[k] = values[v];
+            update(o, buf, 64);
+            update(o, buf, 64);
+            quant_encoding q = encoding(o, &ASYM8);
+            assert_true(q.scale > 0 && isfinite(q.scale));
+            assert_true(q.min <= 0 && q.max >= 0);
+            assert_true(q.min <= values[v] * 0.99 || q.max >= values[v] * 0.99);
+            quant_observer_free(o);
+        }
+}
+
 static void scheme_names_round_trip(void **state)
 {
     (void)state;
@@ -383,6 +392,7 @@ int main(void)
         cmocka_unit_test(per_channel_inner_axis),
         cmocka_unit_test(same_batches_same_bits),
         cmocka_unit_test(threads_do_not_change_statistics),
+        cmocka_unit_test(huge_constant_batches_are_valid),
         cmocka_unit_test(scheme_names_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
